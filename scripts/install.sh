@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs everything dogdriver and its tests need on a Debian/Ubuntu machine (Node >= 20.19 already there):
+# Molotov and git from Debian's packages when missing, then the npm packages from the lock file, then the build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+/usr/bin/python3 -c 'import molotov' 2>/dev/null || need_apt+=(python3-molotov)
+command -v git >/dev/null 2>&1 || need_apt+=(git)
+if ((${#need_apt[@]})); then
+  if command -v apt-get >/dev/null 2>&1; then
+    sudo_cmd=()
+    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+    echo "install: apt-get install ${need_apt[*]}" >&2
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "install: please install ${need_apt[*]} (elsewhere: pip install molotov)" >&2
+    exit 1
+  fi
+fi
+
+echo "install: npm ci" >&2
+npm ci --no-audit --no-fund --loglevel=error
+npm run build --silent

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type Deps, streamLogger } from "./cli/deps.js";
+import { main } from "./cli/main.js";
+
+// The entry point: the only place that reads the real process state (env, streams, clock, signals, exit).
+
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
+
+const stopper = new AbortController();
+let signals = 0;
+for (const name of ["SIGINT", "SIGTERM"] as const) {
+  process.on(name, () => {
+    signals += 1;
+    if (signals > 1) process.exit(130); // a second Ctrl-C means now
+    process.stderr.write(`dogdriver: ${name} received, stopping (send it again to quit at once)\n`);
+    stopper.abort(new Error(`interrupted by ${name}`));
+  });
+}
+
+const stream = (s: NodeJS.WriteStream) => ({
+  write: (text: string) => void s.write(text),
+  isTTY: Boolean(s.isTTY),
+});
+const stderr = stream(process.stderr);
+const verbose = process.argv.includes("--verbose");
+
+const deps: Deps = {
+  env: process.env,
+  cwd: process.cwd(),
+  stdout: stream(process.stdout),
+  stderr,
+  clock: { now: () => Date.now(), sleep: (ms, signal) => sleep(ms, undefined, signal ? { signal } : {}) },
+  log: streamLogger(stderr, verbose),
+  signal: stopper.signal,
+  hostname: hostname(),
+  stdin: process.stdin,
+};
+
+process.exitCode = await main(process.argv.slice(2), deps, version);

@@ -1,0 +1,39 @@
+import type { ErrorCode } from "../errors.js";
+
+// CONTRACT.md: 0 ok, 1 failure, 2 usage, 3 invalid configuration or input, 4 regression found, 5 load test failed.
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  invalid: 3,
+  regression: 4,
+  loadTestFailed: 5,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** What a command reports back to the entry point when it did not throw. */
+export type Outcome = "ok" | "failure" | "regression" | "load_test_failed";
+
+const outcomeExit: Record<Outcome, ExitCode> = {
+  ok: EXIT.ok,
+  failure: EXIT.failure,
+  regression: EXIT.regression,
+  load_test_failed: EXIT.loadTestFailed,
+};
+
+const errorExit: Record<ErrorCode, ExitCode> = {
+  usage: EXIT.usage,
+  invalid_config: EXIT.invalid,
+  invalid_input: EXIT.invalid,
+  load_test_failed: EXIT.loadTestFailed,
+  store: EXIT.failure,
+  datadog: EXIT.failure,
+  not_implemented: EXIT.failure,
+  interrupted: EXIT.failure,
+  internal: EXIT.failure,
+};
+
+/** The one place that turns outcomes and error codes into process exit codes. */
+export const exitCodeForOutcome = (outcome: Outcome): ExitCode => outcomeExit[outcome];
+export const exitCodeForError = (code: ErrorCode): ExitCode => errorExit[code];

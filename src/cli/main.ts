@@ -1,0 +1,225 @@
+import yargs, { type Argv } from "yargs";
+import { DogdriverError, isDogdriverError } from "../errors.js";
+import type { Deps } from "./deps.js";
+import { EXIT, type ExitCode, exitCodeForError, exitCodeForOutcome, type Outcome } from "./exit-codes.js";
+import type { GlobalOptions } from "./global-options.js";
+
+// The CLI layer is a thin shell: each command's handler only turns argv into options and calls the command's
+// function (imported lazily, so `dogdriver --help` loads no SDK). test/cli-argv.test.ts pins argv -> options.
+
+export interface CommandCall {
+  command: string;
+  options: Record<string, unknown>;
+}
+
+type Invoke = (call: CommandCall, deps: Deps) => Promise<Outcome>;
+
+/** Runs the command function for a parsed call. Replaced in the argv table test. */
+export const invokeCommand: Invoke = async ({ command, options }, deps) => {
+  switch (command) {
+    case "run":
+      return (await import("../runner/run-command.js")).runCommand(options as never, deps);
+    case "aggregate":
+      return (await import("../aggregator/aggregate-command.js")).aggregateCommand(options as never, deps);
+    case "report":
+      return (await import("../report/report-command.js")).reportCommand(options as never, deps);
+    case "provision":
+      return (await import("../provision/provision-command.js")).provisionCommand(options as never, deps);
+    case "schedule":
+      return (await import("../schedule/schedule-command.js")).scheduleCommand(options as never, deps);
+    case "import":
+      return (await import("../store/import-command.js")).importCommand(options as never, deps);
+    case "export":
+      return (await import("../store/export-command.js")).exportCommand(options as never, deps);
+    case "check":
+      return (await import("../check/check-command.js")).checkCommand(options as never, deps);
+    case "demo":
+      return (await import("../demo/demo-command.js")).demoCommand(options as never, deps);
+    default:
+      throw new DogdriverError("usage", `unknown command "${command}"`);
+  }
+};
+
+const globals = (argv: Record<string, unknown>): GlobalOptions => ({
+  ...(argv.config === undefined ? {} : { config: String(argv.config) }),
+  ...(argv.store === undefined ? {} : { store: String(argv.store) }),
+  verbose: Boolean(argv.verbose),
+});
+
+const pick = (argv: Record<string, unknown>, keys: string[]): Record<string, unknown> =>
+  Object.fromEntries(keys.filter((k) => argv[k] !== undefined).map((k) => [k, argv[k]]));
+
+const serviceList = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+
+/** Builds the parser; `onCall` receives each parsed command call. */
+export const buildParser = (argv: string[], version: string, onCall: (call: CommandCall) => void): Argv => {
+  const call = (command: string, options: Record<string, unknown>) => onCall({ command, options });
+  return yargs(argv)
+    .scriptName("dogdriver")
+    .usage("dogdriver <command> [options]\n\nIs it getting slower or faster with this new release?")
+    .option("config", {
+      type: "string",
+      describe: "Configuration file (default: dogdriver.config.{json,yaml,yml})",
+    })
+    .option("store", {
+      type: "string",
+      describe: "Run store URL (file://DIR or s3://bucket/prefix); overrides the config",
+    })
+    .option("verbose", { type: "boolean", describe: "Show debug messages on stderr" })
+    .command(
+      "run [services..]",
+      "Load-test the named (or --all) configured services and store a run record each",
+      (y) =>
+        y
+          .positional("services", {
+            type: "string",
+            array: true,
+            describe: "Service names (name or name/env)",
+          })
+          .option("all", { type: "boolean", describe: "Every configured service" })
+          .option("json", { type: "boolean", describe: "Print the finished run records on stdout" }),
+      (a) => call("run", { ...globals(a), services: serviceList(a.services), ...pick(a, ["all", "json"]) }),
+    )
+    .command(
+      "aggregate",
+      "Join every settled pending run with Datadog's server metrics and push metrics and events",
+      (y) =>
+        y
+          .option("settle", {
+            type: "string",
+            describe: "How old a run must be before it is aggregated (default 10m)",
+          })
+          .option("dry-run", {
+            type: "boolean",
+            describe: "Print the queries and payloads; send and store nothing",
+          })
+          .option("json", { type: "boolean", describe: "Print what was done as JSON on stdout" }),
+      (a) => call("aggregate", { ...globals(a), ...pick(a, ["settle", "dryRun", "json"]) }),
+    )
+    .command(
+      "report [services..]",
+      "Print release verdicts from the store (no Datadog needed)",
+      (y) =>
+        y
+          .positional("services", { type: "string", array: true })
+          .option("json", { type: "boolean", describe: "The contract's JSON on stdout" })
+          .option("markdown", { type: "boolean", describe: "Markdown, for CI summaries and PR comments" })
+          .option("html", {
+            type: "string",
+            describe: "Also write an HTML page with the per-run trend charts to FILE",
+          })
+          .option("fail-on", {
+            choices: ["regression"] as const,
+            describe: "Exit 4 when any verdict is a regression",
+          })
+          .conflicts("json", "markdown"),
+      (a) =>
+        call("report", {
+          ...globals(a),
+          services: serviceList(a.services),
+          ...pick(a, ["json", "markdown", "html", "failOn"]),
+        }),
+    )
+    .command(
+      "provision",
+      "Create or update the Datadog dashboard and monitors",
+      (y) =>
+        y
+          .option("dry-run", { type: "boolean", describe: "Print the changes it would make; change nothing" })
+          .option("prune", {
+            type: "boolean",
+            describe: "Delete dogdriver monitors the config no longer asks for",
+          })
+          .option("service", { type: "string", describe: "Provision a dashboard for this one service" }),
+      (a) => call("provision", { ...globals(a), ...pick(a, ["dryRun", "prune", "service"]) }),
+    )
+    .command(
+      "schedule",
+      "Run `run --all` and `aggregate` on the configured cron expressions until stopped",
+      (y) => y,
+      (a) => call("schedule", { ...globals(a) }),
+    )
+    .command(
+      "import <file>",
+      "Import run records from a JSON Lines file (- for standard input)",
+      (y) =>
+        y.positional("file", { type: "string", demandOption: true }).option("skip-invalid", {
+          type: "boolean",
+          describe: "Import the valid lines even when some are invalid",
+        }),
+      (a) => call("import", { ...globals(a), file: String(a.file), ...pick(a, ["skipInvalid"]) }),
+    )
+    .command(
+      "export",
+      "Write every stored run record as JSON Lines on stdout",
+      (y) =>
+        y
+          .option("service", { type: "string", describe: "Only this service" })
+          .option("env", { type: "string", describe: "Only this environment" }),
+      (a) => call("export", { ...globals(a), ...pick(a, ["service", "env"]) }),
+    )
+    .command(
+      "check",
+      "Validate the config, store access, Molotov and Datadog keys",
+      (y) => y,
+      (a) => call("check", { ...globals(a) }),
+    )
+    .command(
+      "demo",
+      "An offline end-to-end walk-through on the embedded defaults",
+      (y) => y.option("quick", { type: "boolean", describe: "Shorter load tests" }),
+      (a) => call("demo", { ...globals(a), ...pick(a, ["quick"]) }),
+    )
+    .demandCommand(1, "Name a command (dogdriver --help lists them)")
+    .strict()
+    .version(version)
+    .help()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .exitProcess(false);
+};
+
+/** Parses argv, runs the command and returns the exit code. Only src/cli.ts calls process.exit with it. */
+export const main = async (
+  argv: string[],
+  deps: Deps,
+  version: string,
+  invoke: Invoke = invokeCommand,
+): Promise<ExitCode> => {
+  let parsedCall: CommandCall | undefined;
+  let usageError: string | undefined;
+  let printed = "";
+  try {
+    await buildParser(argv, version, (c) => {
+      parsedCall = c;
+    })
+      .fail((message, error) => {
+        usageError = message || error?.message || "invalid command line";
+      })
+      .parseAsync(argv, {}, (_err, _args, output) => {
+        printed = output;
+      });
+  } catch (error) {
+    usageError ??= (error as Error).message;
+  }
+  if (usageError !== undefined) {
+    deps.stderr.write(`dogdriver: ${usageError}\nRun "dogdriver --help" for usage.\n`);
+    return EXIT.usage;
+  }
+  if (printed) deps.stdout.write(`${printed}\n`);
+  if (parsedCall === undefined) return EXIT.ok; // --help or --version
+  try {
+    return exitCodeForOutcome(await invoke(parsedCall, deps));
+  } catch (error) {
+    return reportError(error, deps);
+  }
+};
+
+const reportError = (error: unknown, deps: Deps): ExitCode => {
+  if (isDogdriverError(error)) {
+    deps.stderr.write(`dogdriver: ${error.message}\n`);
+    for (const line of error.details) deps.stderr.write(`  ${line}\n`);
+    return exitCodeForError(error.code);
+  }
+  deps.stderr.write(`dogdriver: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+  return EXIT.failure;
+};

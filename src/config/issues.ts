@@ -1,0 +1,87 @@
+import type { z } from "zod";
+
+// Turns zod issues into "path: message" lines, with a "did you mean" hint for unknown keys.
+
+/** "services[2].test.repo" from ["services", 2, "test", "repo"]. */
+export const formatPath = (path: readonly PropertyKey[]): string =>
+  path.reduce<string>((out, key) => {
+    if (typeof key === "number") return `${out}[${key}]`;
+    const text = String(key);
+    return out === "" ? text : `${out}.${text}`;
+  }, "");
+
+const editDistance = (a: string, b: string): number => {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j] ?? 0;
+      row[j] = Math.min(above + 1, (row[j - 1] ?? 0) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length] ?? 0;
+};
+
+/** The closest known key, when it is close enough to be a likely typo. */
+export const didYouMean = (key: string, known: readonly string[]): string | undefined => {
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of known) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
+};
+
+// The keys an object schema knows, found by walking the schema along the issue's path.
+const knownKeysAt = (schema: z.ZodType, path: readonly PropertyKey[]): string[] => {
+  let node: unknown = schema;
+  const unwrap = (n: unknown): unknown => {
+    let current = n as { def?: { type?: string; innerType?: unknown; options?: unknown[] } };
+    while (
+      current?.def &&
+      (current.def.type === "optional" || current.def.type === "default" || current.def.type === "pipe")
+    ) {
+      current = current.def.innerType as typeof current;
+    }
+    return current;
+  };
+  for (const key of path) {
+    const current = unwrap(node) as {
+      def?: { type?: string; shape?: Record<string, unknown>; element?: unknown; options?: unknown[] };
+    };
+    if (current?.def?.type === "array" && typeof key === "number") node = current.def.element;
+    else if (current?.def?.type === "object") node = current.def.shape?.[String(key)];
+    else if (current?.def?.type === "union")
+      node = current.def.options?.find(
+        (o) => (unwrap(o) as { def?: { type?: string } }).def?.type === "object",
+      );
+    else return [];
+  }
+  let target = unwrap(node) as {
+    def?: { type?: string; shape?: Record<string, unknown>; options?: unknown[] };
+  };
+  if (target?.def?.type === "union") {
+    target = unwrap(
+      target.def.options?.find((o) => (unwrap(o) as { def?: { type?: string } }).def?.type === "object"),
+    ) as typeof target;
+  }
+  return target?.def?.type === "object" ? Object.keys(target.def.shape ?? {}) : [];
+};
+
+/** One "path: message" line per problem, unknown keys one per key. */
+export const describeIssues = (schema: z.ZodType, issues: readonly z.core.$ZodIssue[]): string[] =>
+  issues.flatMap((issue) => {
+    if (issue.code === "unrecognized_keys") {
+      const known = knownKeysAt(schema, issue.path);
+      return issue.keys.map((key) => {
+        const where = formatPath([...issue.path, key]);
+        const hint = didYouMean(key, known);
+        return `${where}: unknown key${hint ? ` (did you mean "${hint}"?)` : known.length ? ` (expected one of ${known.join(", ")})` : ""}`;
+      });
+    }
+    const where = formatPath(issue.path) || "(top level)";
+    return [`${where}: ${issue.message}`];
+  });

@@ -1,0 +1,196 @@
+import { readFile } from "node:fs/promises";
+import { isAbsolute, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { DogdriverError } from "../errors.js";
+import { parseDurationMs } from "./duration.js";
+import { describeIssues } from "./issues.js";
+import { isValidName, NAME_RULE } from "./names.js";
+import { type ConfigFile, configFileSchema } from "./schema.js";
+import type { AlertsConfig, Config, ServiceConfig, VersionSource } from "./types.js";
+
+export const DEFAULT_CONFIG_NAMES = [
+  "dogdriver.config.json",
+  "dogdriver.config.yaml",
+  "dogdriver.config.yml",
+];
+
+export const DEFAULTS = {
+  store: "file://./.dogdriver",
+  settle: "10m",
+  schedule: { run: "*/30 * * * *", aggregate: "*/5 * * * *" },
+  testName: "dogdriver",
+  alerts: {
+    notify: [],
+    regressionMetric: "client.latency_ms.p95",
+    regressionPct: 10,
+    errorRatePct: 5,
+    staleHours: 6,
+  } satisfies AlertsConfig,
+} as const;
+
+/** What outranks the file: environment variables, then command-line flags. */
+export interface ConfigOverrides {
+  store?: string;
+  source?: string;
+  settle?: string;
+}
+
+export interface LoadConfigInput {
+  /** --config, when given: then the file must exist. */
+  file?: string;
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+  hostname: string;
+  flags?: ConfigOverrides;
+  /** Used instead of a file when none is given and none is found (the demo's embedded config). */
+  fallback?: ConfigFile;
+}
+
+const readIfExists = async (path: string): Promise<string | undefined> => {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new DogdriverError(
+      "invalid_config",
+      `${path}: cannot read the configuration (${(error as Error).message})`,
+    );
+  }
+};
+
+const parseText = (file: string, text: string): unknown => {
+  try {
+    return /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    const what = /\.ya?ml$/i.test(file) ? "YAML" : "JSON";
+    throw new DogdriverError(
+      "invalid_config",
+      `${file}: not valid ${what}: ${(error as Error).message.split("\n")[0]}`,
+    );
+  }
+};
+
+/** Finds, reads, validates and completes the configuration; every problem is reported at once (exit 3). */
+export const loadConfig = async (input: LoadConfigInput): Promise<Config> => {
+  let file = "defaults";
+  let raw: unknown = input.fallback ?? {};
+  if (input.file !== undefined) {
+    const path = isAbsolute(input.file) ? input.file : resolve(input.cwd, input.file);
+    const text = await readIfExists(path);
+    if (text === undefined)
+      throw new DogdriverError("invalid_config", `${input.file}: configuration file not found`);
+    file = input.file;
+    raw = parseText(file, text);
+  } else {
+    for (const candidate of DEFAULT_CONFIG_NAMES) {
+      const text = await readIfExists(resolve(input.cwd, candidate));
+      if (text !== undefined) {
+        file = candidate;
+        raw = parseText(file, text);
+        break;
+      }
+    }
+  }
+  return validateConfig(raw ?? {}, file, input);
+};
+
+/** Validates an already parsed configuration object (exported for tests and `check`). */
+export const validateConfig = (
+  raw: unknown,
+  file: string,
+  input: Pick<LoadConfigInput, "env" | "hostname" | "flags">,
+): Config => {
+  const problems: string[] = [];
+  const parsed = configFileSchema.safeParse(raw);
+  if (!parsed.success) problems.push(...describeIssues(configFileSchema, parsed.error.issues));
+
+  const overrides: [keyof ConfigOverrides, string | undefined, string][] = [
+    ["store", input.env.DOGDRIVER_STORE, "DOGDRIVER_STORE"],
+    ["source", input.env.DOGDRIVER_SOURCE, "DOGDRIVER_SOURCE"],
+    ["settle", input.env.DOGDRIVER_SETTLE, "DOGDRIVER_SETTLE"],
+    ["store", input.flags?.store, "--store"],
+    ["source", input.flags?.source, "--source"],
+    ["settle", input.flags?.settle, "--settle"],
+  ];
+  const merged: Record<string, unknown> = parsed.success ? { ...parsed.data } : {};
+  for (const [key, value, origin] of overrides) {
+    if (value === undefined || value === "") continue;
+    const check = configFileSchema.shape[key].safeParse(value);
+    if (check.success) merged[key] = value;
+    else problems.push(`${origin}: ${check.error.issues[0]?.message ?? "invalid"}`);
+  }
+
+  const data = merged as ConfigFile;
+  const services = (data.services ?? []).map((service, index) => toService(service, index));
+  const seen = new Map<string, number>();
+  services.forEach((service, index) => {
+    const key = `${service.name}/${service.env}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      problems.push(
+        `services[${index}]: duplicates services[${first}] (service "${service.name}", env "${service.env}")`,
+      );
+    } else seen.set(key, index);
+  });
+
+  const hostSource = input.hostname
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]/g, "-")
+    .replace(/^[^a-z0-9]+/, "")
+    .slice(0, 100);
+  const source = data.source ?? (isValidName(hostSource) ? hostSource : "default");
+
+  if (problems.length > 0) {
+    throw new DogdriverError(
+      "invalid_config",
+      `${file}: invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"})`,
+      { details: problems },
+    );
+  }
+
+  const alerts = data.alerts ?? {};
+  return {
+    file,
+    store: data.store ?? DEFAULTS.store,
+    source,
+    settleMs: parseDurationMs(data.settle ?? DEFAULTS.settle) ?? 600_000,
+    schedule: { ...DEFAULTS.schedule, ...data.schedule },
+    services,
+    alerts: {
+      notify: alerts.notify ?? [...DEFAULTS.alerts.notify],
+      regressionMetric: alerts.regression_metric ?? DEFAULTS.alerts.regressionMetric,
+      regressionPct: alerts.regression_pct ?? DEFAULTS.alerts.regressionPct,
+      errorRatePct: alerts.error_rate_pct ?? DEFAULTS.alerts.errorRatePct,
+      staleHours: alerts.stale_hours ?? DEFAULTS.alerts.staleHours,
+    },
+    datadogSite: data.datadog?.site,
+  };
+};
+
+const toService = (service: NonNullable<ConfigFile["services"]>[number], _index: number): ServiceConfig => {
+  const endpoint = service.endpoint.replace(/\/+$/, "");
+  let version: VersionSource;
+  if (typeof service.version === "string") version = { fixed: service.version };
+  else
+    version = {
+      url: service.version?.url ?? `${endpoint}/__version__`,
+      field: service.version?.field ?? "version",
+    };
+  const timeoutMs = service.test.timeout === undefined ? undefined : parseDurationMs(service.test.timeout);
+  return {
+    name: service.name,
+    env: service.env,
+    endpoint,
+    version,
+    test: {
+      repo: service.test.repo,
+      name: service.test.name ?? DEFAULTS.testName,
+      ...(service.test.ref === undefined ? {} : { ref: service.test.ref }),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    },
+    queries: { ...service.queries },
+    ...(service.topology_query === undefined ? {} : { topologyQuery: service.topology_query }),
+  };
+};
+
+export { NAME_RULE };

@@ -1,0 +1,55 @@
+// The validated, defaults-applied configuration every command receives. Durations are milliseconds.
+
+export interface VersionSource {
+  /** Fetch `url` and read `field` (a dotted path) from its JSON answer... */
+  url?: string;
+  field?: string;
+  /** ...or use this fixed version string. */
+  fixed?: string;
+}
+
+export interface TestSource {
+  /** A git URL or a local directory holding molotov.json. */
+  repo: string;
+  /** The key under `molotov.tests` in molotov.json. */
+  name: string;
+  ref?: string;
+  /** Hard limit for one Molotov run, from start to the last worker's exit. */
+  timeoutMs?: number;
+}
+
+export interface ServiceConfig {
+  name: string;
+  env: string;
+  endpoint: string;
+  version: VersionSource;
+  test: TestSource;
+  /** Named Datadog metric queries with {service}, {env}, {version} placeholders. */
+  queries: Record<string, string>;
+  topologyQuery?: string;
+}
+
+export interface AlertsConfig {
+  /** Who monitors notify: "@slack-perf", "@pagerduty-web", "@someone@example.com". */
+  notify: string[];
+  /** A release whose change on this metric exceeds `regressionPct` with a regression verdict alerts. */
+  regressionMetric: string;
+  regressionPct: number;
+  /** Load-test error rate (percent of requests) that alerts. */
+  errorRatePct: number;
+  /** Alert when a service has recorded no run for this many hours. */
+  staleHours: number;
+}
+
+export interface Config {
+  /** Where the config came from, for messages ("defaults" when no file was found). */
+  file: string;
+  store: string;
+  source: string;
+  settleMs: number;
+  schedule: { run: string; aggregate: string };
+  services: ServiceConfig[];
+  alerts: AlertsConfig;
+  /** Datadog site from the config (DD_SITE wins). */
+  datadogSite?: string;
+}

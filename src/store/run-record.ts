@@ -1,0 +1,67 @@
+import { z } from "zod";
+
+// The `dogdriver.run.v1` record (CONTRACT.md). The stored JSON is the domain object: fields keep the contract's
+// snake_case names and units in their names. Fields beyond the contract are optional and documented in
+// docs/run-record.md; unknown fields are kept as they are (a newer producer may add some).
+
+export const RUN_SCHEMA = "dogdriver.run.v1";
+
+export const RUN_FLAGS = ["topology_changed", "version_changed"] as const;
+
+const isoTime = z.iso.datetime({
+  offset: true,
+  error: "expected an ISO 8601 time such as 2026-11-24T10:00:00.000Z",
+});
+const count = z.number().int().nonnegative();
+const latencyValue = z.number().nonnegative().nullable();
+
+export const latencySummarySchema = z.looseObject({
+  p50: latencyValue,
+  p75: latencyValue,
+  p90: latencyValue,
+  p95: latencyValue,
+  p99: latencyValue,
+  max: latencyValue,
+  mean: latencyValue,
+});
+
+export const runRecordSchema = z
+  .looseObject({
+    schema: z.literal(RUN_SCHEMA, { error: `expected "${RUN_SCHEMA}"` }),
+    id: z
+      .string()
+      .regex(/^[0-9A-Za-z_-]{1,64}$/, { error: "expected an id of letters, digits, '_' or '-' (a ULID)" }),
+    service: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, { error: "expected a lowercase service name" }),
+    env: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, { error: "expected a lowercase env name" }),
+    version: z.string().min(1).max(200),
+    source: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, { error: "expected a lowercase source name" }),
+    test: z.string().min(1).max(200),
+    started_at: isoTime,
+    ended_at: isoTime,
+    state: z.enum(["pending", "aggregated", "failed"]),
+    client: z.looseObject({
+      requests: count,
+      errors: count,
+      rps: z.number().nonnegative(),
+      latency_ms: latencySummarySchema,
+      /** errors / requests (0 when there were no requests); added by dogdriver 0.1. */
+      error_rate: z.number().min(0).max(1).optional(),
+    }),
+    server: z.record(z.string(), z.number().nullable()).optional(),
+    /** Why a `server` value is null ("no data in the window"). */
+    server_notes: z.record(z.string(), z.string()).optional(),
+    flags: z.array(z.string()).optional(),
+    /** Why a run failed (state "failed"). */
+    reason: z.string().optional(),
+    /** The version read before the load when it differs from `version` (flag version_changed). */
+    version_before: z.string().optional(),
+    aggregated_at: isoTime.optional(),
+  })
+  .refine((r) => Date.parse(r.ended_at) >= Date.parse(r.started_at), {
+    error: "ended_at is before started_at",
+    path: ["ended_at"],
+  });
+
+export type RunRecord = z.infer<typeof runRecordSchema>;
+export type LatencySummary = z.infer<typeof latencySummarySchema>;
+export type RunState = RunRecord["state"];
