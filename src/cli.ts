@@ -11,6 +11,9 @@ const { version } = JSON.parse(readFileSync(new URL("../package.json", import.me
   version: string;
 };
 
+// The AWS SDK warns on every run under Node < 22 (S3-NOTES.md); it reads this switch from the process env only.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 const stopper = new AbortController();
 let signals = 0;
 for (const name of ["SIGINT", "SIGTERM"] as const) {

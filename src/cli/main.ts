@@ -5,7 +5,7 @@ import { EXIT, type ExitCode, exitCodeForError, exitCodeForOutcome, type Outcome
 import type { GlobalOptions } from "./global-options.js";
 
 // The CLI layer is a thin shell: each command's handler only turns argv into options and calls the command's
-// function (imported lazily, so `dogdriver --help` loads no SDK). test/cli-argv.test.ts pins argv -> options.
+// function (imported lazily, so `dogdriver --help` loads no SDK). test/cli/argv.test.ts pins argv -> options.
 
 export interface CommandCall {
   command: string;
@@ -147,7 +147,13 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
           type: "boolean",
           describe: "Import the valid lines even when some are invalid",
         }),
-      (a) => call("import", { ...globals(a), file: String(a.file), ...pick(a, ["skipInvalid"]) }),
+      // yargs re-parses positionals as "--file -", which turns a lone "-" (standard input) into "".
+      (a) =>
+        call("import", {
+          ...globals(a),
+          file: a.file === "" && argv.includes("-") ? "-" : String(a.file),
+          ...pick(a, ["skipInvalid"]),
+        }),
     )
     .command(
       "export",

@@ -2,6 +2,12 @@ import type { z } from "zod";
 
 // Turns zod issues into "path: message" lines, with a "did you mean" hint for unknown keys.
 
+/** A value as messages quote it: strings in quotes, anything else as JSON, cut after 60 characters. */
+export const got = (value: unknown): string => {
+  const text = typeof value === "string" ? `"${value}"` : JSON.stringify(value);
+  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+};
+
 /** "services[2].test.repo" from ["services", 2, "test", "repo"]. */
 export const formatPath = (path: readonly PropertyKey[]): string =>
   path.reduce<string>((out, key) => {
@@ -83,5 +89,18 @@ export const describeIssues = (schema: z.ZodType, issues: readonly z.core.$ZodIs
       });
     }
     const where = formatPath(issue.path) || "(top level)";
+    // A record key's own message ("expected a query name ...") is nested; zod's outer one says "Invalid key".
+    if (issue.code === "invalid_key") return issue.issues.map((inner) => `${where}: ${inner.message}`);
+    // zod's default wording ("Invalid input: expected array, received string") in the style of the rest.
+    if (issue.code === "invalid_type" && issue.message.startsWith("Invalid input") && "input" in issue)
+      return [`${where}: expected ${TYPE_NAMES[issue.expected] ?? issue.expected}, got ${got(issue.input)}`];
     return [`${where}: ${issue.message}`];
   });
+
+const TYPE_NAMES: Record<string, string> = {
+  array: "a list",
+  object: "an object",
+  string: "a string",
+  number: "a number",
+  boolean: "true or false",
+};

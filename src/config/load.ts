@@ -101,7 +101,8 @@ export const validateConfig = (
   input: Pick<LoadConfigInput, "env" | "hostname" | "flags">,
 ): Config => {
   const problems: string[] = [];
-  const parsed = configFileSchema.safeParse(raw);
+  // reportInput: messages quote what was given ("expected a list, got \"kinto\"").
+  const parsed = configFileSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) problems.push(...describeIssues(configFileSchema, parsed.error.issues));
 
   const overrides: [keyof ConfigOverrides, string | undefined, string][] = [
@@ -122,16 +123,21 @@ export const validateConfig = (
 
   const data = merged as ConfigFile;
   const services = (data.services ?? []).map((service, index) => toService(service, index));
+  // Checked on the raw entries, so a duplicate is reported together with any other mistake in the file.
+  const rawServices = (raw as { services?: unknown } | null)?.services;
   const seen = new Map<string, number>();
-  services.forEach((service, index) => {
-    const key = `${service.name}/${service.env}`;
-    const first = seen.get(key);
-    if (first !== undefined) {
-      problems.push(
-        `services[${index}]: duplicates services[${first}] (service "${service.name}", env "${service.env}")`,
-      );
-    } else seen.set(key, index);
-  });
+  (Array.isArray(rawServices) ? rawServices : []).forEach(
+    (service: { name?: unknown; env?: unknown }, index) => {
+      if (typeof service?.name !== "string" || typeof service?.env !== "string") return;
+      const key = `${service.name}/${service.env}`;
+      const first = seen.get(key);
+      if (first !== undefined) {
+        problems.push(
+          `services[${index}]: duplicates services[${first}] (service "${service.name}", env "${service.env}")`,
+        );
+      } else seen.set(key, index);
+    },
+  );
 
   const hostSource = input.hostname
     .toLowerCase()

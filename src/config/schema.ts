@@ -1,38 +1,42 @@
 import { z } from "zod";
 import { parseDurationMs } from "./duration.js";
-import { isValidName, NAME_RULE } from "./names.js";
+import { got } from "./issues.js";
+import { isValidName, NAME_PATTERN, NAME_RULE } from "./names.js";
 
 // The configuration file as users write it (snake_case, as in CONTRACT.md). src/config/load.ts turns it into
-// the camelCase `Config` of ./types.ts. schema/dogdriver.config.schema.json is generated from this.
-
-const got = (value: unknown): string => {
-  const text = typeof value === "string" ? `"${value}"` : JSON.stringify(value);
-  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
-};
+// the camelCase `Config` of ./types.ts. schema/dogdriver.config.schema.json is generated from this
+// (src/config/json-schema.ts): `.meta()` carries the descriptions and the patterns editors check, which zod's
+// refinements cannot express in JSON Schema.
 
 const name = (what: string) =>
-  z.string({ error: (i) => `expected ${what} (${NAME_RULE}), got ${got(i.input)}` }).refine(isValidName, {
-    error: (i) => `expected ${what} (${NAME_RULE}), got ${got(i.input)}`,
-  });
+  z
+    .string({ error: (i) => `expected ${what} (${NAME_RULE}), got ${got(i.input)}` })
+    .refine(isValidName, {
+      error: (i) => `expected ${what} (${NAME_RULE}), got ${got(i.input)}`,
+    })
+    .meta({ pattern: `^(?!.*\\.\\.)${NAME_PATTERN.source.slice(1)}` });
 
 const duration = z
   .string({ error: (i) => `expected a duration such as "10m", "30s" or "1h", got ${got(i.input)}` })
   .refine((text) => parseDurationMs(text) !== undefined, {
     error: (i) => `expected a duration such as "10m", "30s" or "1h", got ${got(i.input)}`,
-  });
+  })
+  .meta({ pattern: "^(\\d+(\\.\\d+)?(ms|s|m|h|d))+$" });
 
 const httpUrl = z
   .string({ error: (i) => `expected an http(s) URL, got ${got(i.input)}` })
   .refine((text) => /^https?:\/\/[^\s/]+/.test(text) && URL.canParse(text), {
     error: (i) => `expected an http(s) URL, got ${got(i.input)}`,
-  });
+  })
+  .meta({ format: "uri", pattern: "^https?://[^\\s/]+" });
 
 // A five- or six-field cron expression as node-schedule takes it; node-schedule itself checks it further.
 const cron = z
   .string({ error: (i) => `expected a cron expression such as "*/30 * * * *", got ${got(i.input)}` })
   .refine((text) => /^\s*\S+(\s+\S+){4,5}\s*$/.test(text), {
     error: (i) => `expected a cron expression such as "*/30 * * * *", got ${got(i.input)}`,
-  });
+  })
+  .meta({ pattern: "^\\s*\\S+(\\s+\\S+){4,5}\\s*$" });
 
 const storeUrl = z
   .string({ error: (i) => `expected a file:// or s3:// URL, got ${got(i.input)}` })
@@ -41,7 +45,8 @@ const storeUrl = z
     {
       error: (i) => `expected file://DIR or s3://bucket/prefix, got ${got(i.input)}`,
     },
-  );
+  )
+  .meta({ pattern: "^(file://.+|s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?)$" });
 
 // A git URL (https, ssh, git, file, scp-like user@host:path) or a local directory. Never starting with "-":
 // git would read it as an option.
@@ -49,45 +54,61 @@ const repo = z
   .string({ error: (i) => `expected a git URL or a directory, got ${got(i.input)}` })
   .refine((text) => text.length > 0 && !text.startsWith("-") && !/[\0\n\r]/.test(text), {
     error: (i) => `expected a git URL or a directory (not starting with "-"), got ${got(i.input)}`,
-  });
+  })
+  .meta({ minLength: 1, pattern: "^[^-]" });
 
 const queryText = z.string({ error: (i) => `expected a Datadog metric query, got ${got(i.input)}` }).min(1, {
   error: "expected a Datadog metric query, got an empty string",
 });
 
-export const versionSchema = z.union(
-  [
-    z.string().min(1),
-    z.strictObject({
-      url: httpUrl.optional(),
-      field: z
-        .string({ error: (i) => `expected a JSON field name, got ${got(i.input)}` })
-        .min(1)
-        .optional(),
-    }),
-  ],
-  { error: (i) => `expected a fixed version string or { "url", "field" }, got ${got(i.input)}` },
-);
+const describe = (description: string) => ({ description });
+
+export const versionSchema = z
+  .union(
+    [
+      z.string().min(1).meta(describe("A fixed version string")),
+      z.strictObject({
+        url: httpUrl
+          .meta(describe("URL answering JSON with the version (default: <endpoint>/__version__)"))
+          .optional(),
+        field: z
+          .string({ error: (i) => `expected a JSON field name, got ${got(i.input)}` })
+          .min(1)
+          .meta(describe('Dotted path of the version in that JSON (default "version")'))
+          .optional(),
+      }),
+    ],
+    { error: (i) => `expected a fixed version string or { "url", "field" }, got ${got(i.input)}` },
+  )
+  .meta(
+    describe(
+      "Where the deployed version is read: { url, field } (Dockerflow /__version__) or a fixed string",
+    ),
+  );
 
 export const serviceSchema = z.strictObject({
-  name: name("a service name"),
-  env: name("an environment name"),
-  endpoint: httpUrl,
+  name: name("a service name").meta(describe("Service name (the Datadog `service` tag)")),
+  env: name("an environment name").meta(describe("Environment (the Datadog `env` tag)")),
+  endpoint: httpUrl.meta(describe("Base URL the load test targets (DOGDRIVER_ENDPOINT)")),
   version: versionSchema.optional(),
-  test: z.strictObject({
-    repo,
-    name: z
-      .string({ error: (i) => `expected a test name, got ${got(i.input)}` })
-      .min(1)
-      .optional(),
-    ref: z
-      .string({ error: (i) => `expected a git ref, got ${got(i.input)}` })
-      .regex(/^[^-\s][^\s]*$/, {
-        error: (i) => `expected a git ref (not starting with "-"), got ${got(i.input)}`,
-      })
-      .optional(),
-    timeout: duration.optional(),
-  }),
+  test: z
+    .strictObject({
+      repo: repo.meta(describe("Git URL or local directory holding molotov.json and the scenario")),
+      name: z
+        .string({ error: (i) => `expected a test name, got ${got(i.input)}` })
+        .min(1)
+        .meta(describe('Key under molotov.tests in molotov.json (default "dogdriver")'))
+        .optional(),
+      ref: z
+        .string({ error: (i) => `expected a git ref, got ${got(i.input)}` })
+        .regex(/^[^-\s][^\s]*$/, {
+          error: (i) => `expected a git ref (not starting with "-"), got ${got(i.input)}`,
+        })
+        .meta(describe("Git branch, tag or commit to check out"))
+        .optional(),
+      timeout: duration.meta(describe('Hard limit for one Molotov run, e.g. "5m"')).optional(),
+    })
+    .meta(describe("The Molotov load test")),
   queries: z
     .record(
       z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, {
@@ -95,8 +116,11 @@ export const serviceSchema = z.strictObject({
       }),
       queryText,
     )
+    .meta(describe("Named Datadog metric queries; {service}, {env} and {version} are filled in"))
     .optional(),
-  topology_query: queryText.optional(),
+  topology_query: queryText
+    .meta(describe("Datadog query whose value changing during a run flags it topology_changed"))
+    .optional(),
 });
 
 export const alertsSchema = z.strictObject({
@@ -106,26 +130,57 @@ export const alertsSchema = z.strictObject({
         .string()
         .regex(/^@\S+$/, { error: (i) => `expected a handle such as "@slack-perf", got ${got(i.input)}` }),
     )
+    .meta(describe('Who monitors notify: "@slack-perf", "@pagerduty-web", "@someone@example.com"'))
     .optional(),
-  regression_metric: z.string().min(1).optional(),
-  regression_pct: z.number().positive().optional(),
-  error_rate_pct: z.number().positive().max(100).optional(),
-  stale_hours: z.number().positive().max(168).optional(),
+  regression_metric: z
+    .string()
+    .min(1)
+    .meta(describe('Run-record metric the regression monitor watches (default "client.latency_ms.p95")'))
+    .optional(),
+  regression_pct: z
+    .number()
+    .positive()
+    .meta(describe("Change in percent beyond which a regression alerts (default 10)"))
+    .optional(),
+  error_rate_pct: z
+    .number()
+    .positive()
+    .max(100)
+    .meta(describe("Load-test error rate in percent that alerts (default 5)"))
+    .optional(),
+  stale_hours: z
+    .number()
+    .positive()
+    .max(168)
+    .meta(describe("Alert when a service has no run for this many hours (default 6)"))
+    .optional(),
 });
 
 export const configFileSchema = z.strictObject({
-  $schema: z.string().optional(),
-  store: storeUrl.optional(),
-  source: name("a source name").optional(),
-  settle: duration.optional(),
-  schedule: z.strictObject({ run: cron.optional(), aggregate: cron.optional() }).optional(),
-  services: z.array(serviceSchema).optional(),
-  alerts: alertsSchema.optional(),
+  $schema: z.string().meta(describe("JSON Schema of this file, for editors")).optional(),
+  store: storeUrl
+    .meta(describe('Run store: file://DIR or s3://bucket/prefix (default "file://./.dogdriver")'))
+    .optional(),
+  source: name("a source name")
+    .meta(describe("Where the runner runs; runs are compared only within a source (default: the host name)"))
+    .optional(),
+  settle: duration.meta(describe('How old a run must be before it is aggregated (default "10m")')).optional(),
+  schedule: z
+    .strictObject({
+      run: cron.meta(describe('Cron expression for `run --all` (default "*/30 * * * *")')).optional(),
+      aggregate: cron.meta(describe('Cron expression for `aggregate` (default "*/5 * * * *")')).optional(),
+    })
+    .optional(),
+  services: z.array(serviceSchema).meta(describe("The deployed services to load-test")).optional(),
+  alerts: alertsSchema.meta(describe("Release-regression and health monitors")).optional(),
   datadog: z
     .strictObject({
       site: z
         .string()
-        .regex(/^[a-z0-9.-]+$/)
+        .regex(/^[a-z0-9.-]+$/, {
+          error: (i) => `expected a Datadog site such as "datadoghq.eu", got ${got(i.input)}`,
+        })
+        .meta(describe('Datadog site, e.g. "datadoghq.eu" (DD_SITE wins)'))
         .optional(),
     })
     .optional(),

@@ -27,8 +27,11 @@ export interface RunStore {
   getRun(key: string): Promise<RunRecord | undefined>;
   /** Keys of stored records, optionally for one service/env, in key order. Scales to 100,000+ records. */
   listRunKeys(filter?: RunFilter): AsyncIterable<string>;
-  /** Every stored record, optionally for one service/env (reads in parallel; order by key). */
-  listRuns(filter?: RunFilter): AsyncIterable<RunRecord>;
+  /**
+   * Every stored record, optionally for one service/env (reads in parallel; order by key). A stored object
+   * that is not a valid record is skipped: reported to `onInvalid` when given, else logged as a warning.
+   */
+  listRuns(filter?: RunFilter, options?: ListRunsOptions): AsyncIterable<RunRecord>;
 
   /** dogdriver's own files, by path relative to <root>/_dogdriver/. */
   readBlob(path: string): Promise<Blob | undefined>;
@@ -36,6 +39,35 @@ export interface RunStore {
   writeBlob(path: string, body: string, condition?: WriteCondition): Promise<string>;
   deleteBlob(path: string): Promise<void>;
   listBlobs(prefix: string): AsyncIterable<string>;
+
+  /** Releases connections (S3); the store is unusable afterwards. */
+  close?(): void;
+}
+
+export interface ListRunsOptions {
+  onInvalid?: (key: string, problem: string) => void;
+}
+
+/**
+ * The few object operations both backends provide; store.ts builds the RunStore on top of them. Keys are
+ * relative to the store root and already validated (keys.ts).
+ */
+export interface ObjectBackend {
+  /** file:///abs/dir or s3://bucket/prefix, for messages. */
+  readonly url: string;
+  /** How many reads listRuns keeps in flight. */
+  readonly readConcurrency: number;
+  /** Where an object lives, for messages: "/abs/dir/runs/..." or "s3://bucket/prefix/runs/...". */
+  describe(key: string): string;
+  get(key: string): Promise<Blob | undefined>;
+  /** Atomic; throws StoreConflictError(key) when `condition` does not hold. Returns the new etag. */
+  put(key: string, body: string, condition?: WriteCondition): Promise<string>;
+  delete(key: string): Promise<void>;
+  /** Every key starting with `prefix`, at any depth, in byte order. */
+  list(prefix: string): AsyncIterable<string>;
+  /** The names one level below `prefix` (which ends with "/") that hold objects, in byte order of "name/". */
+  children(prefix: string): AsyncIterable<string>;
+  close(): void;
 }
 
 /** A conditional write lost: somebody else created or changed the object first. */

@@ -1,0 +1,152 @@
+import { createHash, randomBytes } from "node:crypto";
+import { link, mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { DogdriverError } from "../errors.js";
+import { withFileLock } from "./file-lock.js";
+import { type Blob, type ObjectBackend, StoreConflictError, type WriteCondition } from "./types.js";
+
+// The file:// backend: one file per object under the root directory. A write goes to a temp file that is
+// synced and renamed over the target, so readers see the old or the new document, never half of one.
+// Conditional writes hold a per-object lock (file-lock.ts) around the compare and the rename; unconditional
+// writes and deletes take it too, or they could slip between another writer's compare and its rename.
+// Temp files and locks start with "." next to their object; listings skip every name starting with ".".
+
+// Enough parallel reads to hide disk latency without running into the open-files limit.
+const READ_CONCURRENCY = 32;
+
+const code = (error: unknown) => (error as NodeJS.ErrnoException).code;
+
+/** The sha-256 of a body: a content tag, as S3's ETag for simple uploads is the body's MD5. */
+const etagOf = (body: string) => createHash("sha256").update(body).digest("hex").slice(0, 32);
+
+/** The directory of a file:// store URL: `file://./.dogdriver` and `file://data` are relative to `cwd`. */
+export const fileStoreRoot = (url: string, cwd: string): string => {
+  const path = url.replace(/^file:\/\//, "");
+  if (!url.startsWith("file://") || path === "" || path.includes("\0"))
+    throw new DogdriverError("invalid_config", `store "${url}": expected file://DIR`);
+  try {
+    return resolve(cwd, decodeURIComponent(path));
+  } catch {
+    throw new DogdriverError("invalid_config", `store "${url}": expected file://DIR with valid %-escapes`);
+  }
+};
+
+export const createFileBackend = (root: string): ObjectBackend => {
+  const pathOf = (key: string) => join(root, ...key.split("/"));
+  const describe = (key: string) => pathOf(key);
+  const fail = (key: string, doing: string, error: unknown): never => {
+    if (error instanceof DogdriverError || error instanceof StoreConflictError) throw error;
+    throw new DogdriverError("store", `${describe(key)}: cannot ${doing} (${(error as Error).message})`);
+  };
+
+  const get = async (key: string): Promise<Blob | undefined> => {
+    try {
+      const body = await readFile(pathOf(key), "utf8");
+      return { body, etag: etagOf(body) };
+    } catch (error) {
+      if (code(error) === "ENOENT" || code(error) === "ENOTDIR") return undefined;
+      return fail(key, "read", error);
+    }
+  };
+
+  const writeTemp = async (target: string, body: string): Promise<string> => {
+    await mkdir(dirname(target), { recursive: true });
+    const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString("hex")}.tmp`);
+    const handle = await open(temp, "wx");
+    try {
+      await handle.writeFile(body, "utf8");
+      await handle.sync(); // the rename must not land before the data after a power cut
+    } finally {
+      await handle.close();
+    }
+    return temp;
+  };
+
+  const put = async (key: string, body: string, condition?: WriteCondition): Promise<string> => {
+    const target = pathOf(key);
+    let temp: string | undefined;
+    try {
+      temp = await writeTemp(target, body);
+      const source = temp;
+      await withFileLock(`${dirname(target)}/.${basename(target)}.lock`, describe(key), async () => {
+        if (condition && "ifMatch" in condition && (await get(key))?.etag !== condition.ifMatch)
+          throw new StoreConflictError(key);
+        // link() refuses an existing target: create-only holds even against a writer that skips the lock.
+        if (condition && "ifNoneMatch" in condition) {
+          try {
+            await link(source, target);
+          } catch (error) {
+            if (code(error) === "EEXIST") throw new StoreConflictError(key);
+            throw error;
+          }
+        } else await rename(source, target);
+      });
+      return etagOf(body);
+    } catch (error) {
+      return fail(key, "write", error);
+    } finally {
+      if (temp) await unlink(temp).catch(() => {}); // gone already after a rename
+    }
+  };
+
+  const del = async (key: string): Promise<void> => {
+    const target = pathOf(key);
+    try {
+      await withFileLock(`${dirname(target)}/.${basename(target)}.lock`, describe(key), async () => {
+        await unlink(target).catch((error) => {
+          if (code(error) !== "ENOENT") throw error;
+        });
+      });
+    } catch (error) {
+      if (code(error) === "ENOENT") return; // the parent directory does not exist: nothing to delete
+      fail(key, "delete", error);
+    }
+  };
+
+  // Entries of one directory, sorted as their keys sort (a directory "a" as "a/": "a-b/" < "a/" as on S3).
+  const entries = async (dir: string, key: string) => {
+    try {
+      const found = await readdir(dir, { withFileTypes: true });
+      return found
+        .filter((e) => !e.name.startsWith(".") && (e.isFile() || e.isDirectory()))
+        .map((e) => ({
+          name: e.name,
+          isDir: e.isDirectory(),
+          sortKey: e.isDirectory() ? `${e.name}/` : e.name,
+        }))
+        .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
+    } catch (error) {
+      if (code(error) === "ENOENT" || code(error) === "ENOTDIR") return [];
+      return fail(key, "list", error);
+    }
+  };
+
+  // Every key under the directory `dirKey` that starts with `prefix`, skipping directories that cannot.
+  async function* walk(dirKey: string, prefix: string): AsyncGenerator<string> {
+    for (const entry of await entries(dirKey === "" ? root : pathOf(dirKey), dirKey)) {
+      const key = `${dirKey}${entry.name}`;
+      if (!entry.isDir) {
+        if (key.startsWith(prefix)) yield key;
+      } else if (`${key}/`.startsWith(prefix) || prefix.startsWith(`${key}/`)) yield* walk(`${key}/`, prefix);
+    }
+  }
+
+  const list = (prefix: string) => walk(prefix.slice(0, prefix.lastIndexOf("/") + 1), prefix);
+
+  async function* children(prefix: string): AsyncGenerator<string> {
+    for (const entry of await entries(pathOf(prefix), prefix)) if (entry.isDir) yield entry.name;
+  }
+
+  return {
+    url: pathToFileURL(root).href,
+    readConcurrency: READ_CONCURRENCY,
+    describe,
+    get,
+    put,
+    delete: del,
+    list,
+    children,
+    close: () => {},
+  };
+};

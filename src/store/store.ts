@@ -1,0 +1,145 @@
+import type { Logger } from "../cli/deps.js";
+import { isValidName } from "../config/names.js";
+import { DogdriverError } from "../errors.js";
+import {
+  BLOBS_DIR,
+  checkBlobPath,
+  checkBlobPrefix,
+  checkName,
+  checkRunKey,
+  keyTime,
+  parseRunKey,
+  RUNS_DIR,
+  runKey,
+  runPrefix,
+} from "./keys.js";
+import { mapOrdered } from "./map-ordered.js";
+import { checkRecord, decodeRecord, encodeRecord, sameRecord } from "./record-codec.js";
+import type { RunRecord } from "./run-record.js";
+import {
+  type Blob,
+  type ListRunsOptions,
+  type ObjectBackend,
+  type PutResult,
+  type RunFilter,
+  type RunStore,
+  StoreConflictError,
+  type WriteCondition,
+} from "./types.js";
+
+// A record is rewritten under a compare-and-swap; this many lost races in a row means something is looping.
+const MAX_PUT_ATTEMPTS = 5;
+
+/** The RunStore both backends share: key layout, validation, idempotent writes and parallel reads. */
+export const createRunStore = (backend: ObjectBackend, log: Pick<Logger, "warn">): RunStore => {
+  const blobKey = (path: string) => `${BLOBS_DIR}/${checkBlobPath(path)}`;
+
+  // Two different runs must never share a key. Keys are case-sensitive, but a file store on a case-insensitive
+  // file system (macOS) maps ids "abc" and "ABC" to one file: refuse instead of overwriting.
+  const checkSameRun = (existing: RunRecord, record: RunRecord, key: string) => {
+    if (
+      existing.id !== record.id ||
+      existing.service !== record.service ||
+      existing.env !== record.env ||
+      keyTime(existing.started_at) !== keyTime(record.started_at)
+    ) {
+      throw new DogdriverError(
+        "store",
+        `${backend.describe(key)}: already holds run ${existing.id} (${existing.service}/${existing.env}), not ${record.id}`,
+      );
+    }
+  };
+
+  const putRun = async (input: RunRecord): Promise<PutResult> => {
+    const record = checkRecord(input, `run ${String((input as { id?: unknown })?.id)}`);
+    const key = runKey(record);
+    const body = encodeRecord(record);
+    for (let attempt = 1; ; attempt++) {
+      const current = await backend.get(key);
+      let existing: RunRecord | undefined;
+      if (current) {
+        try {
+          existing = decodeRecord(current.body, backend.describe(key));
+        } catch {
+          existing = undefined; // an unreadable object at a valid key: the new record repairs it
+        }
+        if (existing && sameRecord(existing, record)) return "unchanged";
+        if (existing) checkSameRun(existing, record, key);
+      }
+      try {
+        await backend.put(key, body, current ? { ifMatch: current.etag } : { ifNoneMatch: "*" });
+        return current ? "updated" : "created";
+      } catch (error) {
+        if (!(error instanceof StoreConflictError) || attempt >= MAX_PUT_ATTEMPTS) throw error;
+      }
+    }
+  };
+
+  const getRun = async (key: string): Promise<RunRecord | undefined> => {
+    checkRunKey(key);
+    const blob = await backend.get(key);
+    return blob && decodeRecord(blob.body, backend.describe(key));
+  };
+
+  async function* keysUnder(prefix: string): AsyncGenerator<string> {
+    for await (const key of backend.list(prefix)) if (parseRunKey(key)) yield key;
+  }
+
+  async function* listRunKeys(filter: RunFilter = {}): AsyncGenerator<string> {
+    if (filter.env !== undefined && filter.service === undefined) {
+      const env = checkName("env", filter.env);
+      for await (const service of backend.children(`${RUNS_DIR}/`)) {
+        if (isValidName(service)) yield* keysUnder(`${RUNS_DIR}/${service}/${env}/`);
+      }
+      return;
+    }
+    yield* keysUnder(runPrefix(filter));
+  }
+
+  async function* listRuns(filter: RunFilter = {}, options: ListRunsOptions = {}): AsyncGenerator<RunRecord> {
+    const onInvalid =
+      options.onInvalid ?? ((key: string, problem: string) => log.warn(`skipped ${key}: ${problem}`));
+    const read = async (key: string): Promise<RunRecord | undefined> => {
+      const blob = await backend.get(key);
+      if (!blob) return undefined; // deleted since it was listed
+      try {
+        return decodeRecord(blob.body, backend.describe(key));
+      } catch (error) {
+        onInvalid(key, (error as Error).message);
+        return undefined;
+      }
+    };
+    for await (const record of mapOrdered(listRunKeys(filter), backend.readConcurrency, read)) {
+      if (record) yield record;
+    }
+  }
+
+  // async, so a bad path rejects the promise like every other store failure instead of throwing at the call
+  const readBlob = async (path: string): Promise<Blob | undefined> => backend.get(blobKey(path));
+
+  const writeBlob = async (path: string, body: string, condition?: WriteCondition): Promise<string> => {
+    try {
+      return await backend.put(blobKey(path), body, condition);
+    } catch (error) {
+      throw error instanceof StoreConflictError ? new StoreConflictError(path) : error;
+    }
+  };
+
+  async function* listBlobs(prefix: string): AsyncGenerator<string> {
+    const start = BLOBS_DIR.length + 1;
+    for await (const key of backend.list(`${BLOBS_DIR}/${checkBlobPrefix(prefix)}`)) yield key.slice(start);
+  }
+
+  return {
+    url: backend.url,
+    putRun,
+    getRun,
+    listRunKeys,
+    listRuns,
+    readBlob,
+    writeBlob,
+    deleteBlob: async (path) => backend.delete(blobKey(path)),
+    listBlobs,
+    close: () => backend.close(),
+  };
+};

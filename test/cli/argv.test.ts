@@ -1,0 +1,140 @@
+import { describe, expect, it } from "vitest";
+import type { CommandCall } from "../../src/cli/main.js";
+import { main } from "../../src/cli/main.js";
+import { testDeps } from "../support/deps.js";
+
+// argv -> { command, options } for every command, through main() with a capturing invoke: the yargs layer
+// only turns argv into options, and this table pins what each command receives.
+
+const parse = async (argv: string[]) => {
+  const calls: CommandCall[] = [];
+  const deps = testDeps({ cwd: "/nonexistent" });
+  const code = await main(argv, deps, "1.2.3", async (call) => {
+    calls.push(call);
+    return "ok";
+  });
+  return { code, calls, stdout: deps.stdout.text(), stderr: deps.stderr.text() };
+};
+
+const G = { verbose: false };
+
+const TABLE: [string, string[], CommandCall][] = [
+  [
+    "run by name",
+    ["run", "kinto", "web/prod"],
+    { command: "run", options: { ...G, services: ["kinto", "web/prod"] } },
+  ],
+  [
+    "run --all --json",
+    ["run", "--all", "--json"],
+    { command: "run", options: { ...G, services: [], all: true, json: true } },
+  ],
+  [
+    "run with globals",
+    ["--config", "c.yaml", "--store", "s3://b/p", "--verbose", "run", "kinto"],
+    { command: "run", options: { config: "c.yaml", store: "s3://b/p", verbose: true, services: ["kinto"] } },
+  ],
+  ["aggregate", ["aggregate"], { command: "aggregate", options: { ...G } }],
+  [
+    "aggregate with options",
+    ["aggregate", "--settle", "5m", "--dry-run", "--json"],
+    { command: "aggregate", options: { ...G, settle: "5m", dryRun: true, json: true } },
+  ],
+  ["report", ["report"], { command: "report", options: { ...G, services: [] } }],
+  [
+    "report --json --fail-on",
+    ["report", "kinto", "--json", "--fail-on", "regression"],
+    { command: "report", options: { ...G, services: ["kinto"], json: true, failOn: "regression" } },
+  ],
+  [
+    "report --markdown --html",
+    ["report", "--markdown", "--html", "out.html"],
+    { command: "report", options: { ...G, services: [], markdown: true, html: "out.html" } },
+  ],
+  ["provision", ["provision"], { command: "provision", options: { ...G } }],
+  [
+    "provision with options",
+    ["provision", "--dry-run", "--prune", "--service", "kinto"],
+    { command: "provision", options: { ...G, dryRun: true, prune: true, service: "kinto" } },
+  ],
+  [
+    "schedule",
+    ["schedule", "--store", "file://x"],
+    { command: "schedule", options: { ...G, store: "file://x" } },
+  ],
+  ["import FILE", ["import", "runs.jsonl"], { command: "import", options: { ...G, file: "runs.jsonl" } }],
+  [
+    "import - --skip-invalid",
+    ["import", "-", "--skip-invalid", "--store", "s3://bucket/x"],
+    { command: "import", options: { ...G, store: "s3://bucket/x", file: "-", skipInvalid: true } },
+  ],
+  ["export", ["export"], { command: "export", options: { ...G } }],
+  [
+    "export --service --env",
+    ["export", "--service", "kinto", "--env", "stage"],
+    { command: "export", options: { ...G, service: "kinto", env: "stage" } },
+  ],
+  ["check", ["check", "--config", "x.json"], { command: "check", options: { ...G, config: "x.json" } }],
+  ["demo", ["demo"], { command: "demo", options: { ...G } }],
+  ["demo --quick", ["demo", "--quick"], { command: "demo", options: { ...G, quick: true } }],
+];
+
+describe("argv -> command options", () => {
+  it.each(TABLE)("%s", async (_name, argv, expected) => {
+    const { code, calls, stderr } = await parse(argv);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(calls).toEqual([expected]);
+  });
+
+  it("covers every command the help lists", async () => {
+    const { stdout } = await parse(["--help"]);
+    const listed = [...stdout.matchAll(/^ {2}dogdriver (\w+)/gm)].map((m) => m[1]);
+    expect(listed.sort()).toEqual(
+      ["aggregate", "check", "demo", "export", "import", "provision", "report", "run", "schedule"].sort(),
+    );
+    expect(new Set(TABLE.map(([, , call]) => call.command))).toEqual(new Set(listed));
+  });
+});
+
+describe("the command line itself", () => {
+  it("--help lists every command with exit 0 and calls nothing", async () => {
+    const { code, calls, stdout } = await parse(["--help"]);
+    expect(code).toBe(0);
+    expect(calls).toEqual([]);
+    for (const command of [
+      "run",
+      "aggregate",
+      "report",
+      "provision",
+      "schedule",
+      "import",
+      "export",
+      "check",
+      "demo",
+    ])
+      expect(stdout).toMatch(new RegExp(`dogdriver ${command}\\b`));
+    expect(stdout).toMatch(/--config/);
+    expect(stdout).toMatch(/--store/);
+  });
+
+  it("--version prints the version", async () => {
+    const { code, calls, stdout } = await parse(["--version"]);
+    expect([code, calls, stdout.trim()]).toEqual([0, [], "1.2.3"]);
+  });
+
+  it.each([
+    ["an unknown command", ["frobnicate"], /Unknown argument: frobnicate/],
+    ["no command", [], /Name a command/],
+    ["an unknown option", ["export", "--servic", "x"], /Unknown arguments?: servic/],
+    ["import without a file", ["import"], /Missing required argument: file|Not enough non-option arguments/],
+    ["an invalid choice", ["report", "--fail-on", "always"], /Invalid values?:/],
+    ["conflicting options", ["report", "--json", "--markdown"], /mutually exclusive/],
+  ])("refuses %s with exit 2 and a hint", async (_name, argv, message) => {
+    const { code, calls, stderr } = await parse(argv);
+    expect(code).toBe(2);
+    expect(calls).toEqual([]);
+    expect(stderr).toMatch(message);
+    expect(stderr).toMatch(/Run "dogdriver --help" for usage/);
+  });
+});
