@@ -1,9 +1,54 @@
 import type { Deps } from "../cli/deps.js";
 import type { Outcome } from "../cli/exit-codes.js";
-import type { GlobalOptions } from "../cli/global-options.js";
-import { notImplemented } from "../cli/not-implemented.js";
+import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
+import { createDatadog, datadogSettingsFromEnv } from "../datadog/client.js";
+import { DogdriverError } from "../errors.js";
+import { openStore } from "../store/open-store.js";
+import { provision } from "./provision.js";
 
-export interface ProvisionOptions extends GlobalOptions {}
+export interface ProvisionOptions extends GlobalOptions {
+  dryRun?: boolean;
+  prune?: boolean;
+  /** A dashboard for this one service (the fleet-wide monitors are left alone). */
+  service?: string;
+}
 
-export const provisionCommand = async (_options: ProvisionOptions, _deps: Deps): Promise<Outcome> =>
-  notImplemented("provision");
+export const provisionCommand = async (options: ProvisionOptions, deps: Deps): Promise<Outcome> => {
+  const config = await loadCommandConfig(options, deps);
+  if (options.service !== undefined) {
+    if (!config.services.some((s) => s.name === options.service)) {
+      const known = config.services.map((s) => s.name).join(", ") || "none";
+      throw new DogdriverError(
+        "usage",
+        `--service ${options.service}: not a configured service (configured: ${known})`,
+      );
+    }
+    if (options.prune)
+      throw new DogdriverError(
+        "usage",
+        "--prune deletes monitors, which --service (a per-service dashboard) leaves alone",
+      );
+  }
+  const settings = datadogSettingsFromEnv(deps.env, config);
+  const hasKeys = Boolean(settings.apiKey && settings.appKey);
+  const result = await provision(
+    {
+      config,
+      ...(options.service === undefined ? {} : { service: options.service }),
+      dryRun: Boolean(options.dryRun),
+      prune: Boolean(options.prune),
+    },
+    {
+      api: hasKeys ? createDatadog(settings, deps) : undefined,
+      site: settings.site,
+      store: openStore(config.store, deps),
+      log: deps.log,
+      write: (text) => deps.stdout.write(text),
+    },
+  );
+  if (!options.dryRun)
+    deps.log.info(
+      result.changes === 0 ? "provision: no changes" : `provision: ${result.changes} change(s) made`,
+    );
+  return "ok";
+};

@@ -1,0 +1,24 @@
+// The dogdriver.* metric and tag names of CONTRACT.md ("Datadog metrics and events") that the dashboard and
+// the monitors read. The aggregator writes them; a name changed here without the contract breaks both.
+
+export const RUN_LATENCY_PERCENTILES = ["p50", "p75", "p90", "p95", "p99", "max", "mean"] as const;
+export type LatencyStat = (typeof RUN_LATENCY_PERCENTILES)[number];
+
+export const runLatencyMetric = (stat: LatencyStat): string => `dogdriver.run.latency.${stat}`;
+export const RUN_REQUESTS = "dogdriver.run.requests";
+/** errors / requests as a fraction (0..1), like the run record's client.error_rate. */
+export const RUN_ERROR_RATE = "dogdriver.run.error_rate";
+export const RUN_RPS = "dogdriver.run.rps";
+export const runServerMetric = (queryName: string): string => `dogdriver.run.server.${queryName}`;
+
+export const RELEASE_CHANGE_PCT = "dogdriver.release.change_pct";
+/** 1 regression, -1 improvement, 0 no change. */
+export const RELEASE_VERDICT = "dogdriver.release.verdict";
+
+/** The release metrics' extra tag: the compared field's dotted path (client.latency_ms.p95). */
+export const METRIC_TAG = "metric";
+/** The tag on every dogdriver event (release and verdict events also carry service, env, version). */
+export const EVENT_TAG = "dogdriver";
+
+/** The monitor tag that marks what `dogdriver provision` owns (and may update or prune). */
+export const MANAGED_BY_TAG = "managed_by:dogdriver";

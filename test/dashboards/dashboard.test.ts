@@ -1,0 +1,133 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { DEFAULTS } from "../../src/config/load.js";
+import { buildDashboard, dashboardMarker } from "../../src/dashboards/dashboard.js";
+import { DASHBOARD_FILE, dashboardFileText } from "../../src/dashboards/dashboard-file.js";
+import { EXAMPLE_SERVER_QUERIES, exampleDashboardInput } from "../../src/dashboards/dashboard-input.js";
+import { roundTrip, unmodelled } from "./model-round-trip.js";
+import { checkDashboard, dashboardQueries } from "./query-terms.js";
+
+const checkedIn = async () => readFile(resolve(import.meta.dirname, "../..", DASHBOARD_FILE), "utf8");
+
+describe("dashboards/dogdriver.json", () => {
+  it("is what src/dashboards generates (run `npm run gen:dashboard` after changing it)", async () => {
+    expect(await checkedIn()).toBe(dashboardFileText());
+  });
+
+  it("goes through the official Dashboard model without loss and with every field understood", async () => {
+    const json = JSON.parse(await checkedIn());
+    const { model, back } = roundTrip(json, "Dashboard");
+    expect(unmodelled(model)).toEqual([]);
+    expect(back).toEqual(json);
+  });
+
+  it("names only dogdriver.* metrics and contract tags in every query", async () => {
+    const json = JSON.parse(await checkedIn());
+    const kinds = dashboardQueries(json).map((q) => q.kind);
+    expect(kinds.filter((k) => k === "metric").length).toBeGreaterThan(10);
+    expect(kinds).toContain("event");
+    expect(kinds).toContain("monitor_search");
+    expect(checkDashboard(json, EXAMPLE_SERVER_QUERIES)).toEqual([]);
+  });
+
+  it("has the template variables, the overlays, the markers and the monitor list", async () => {
+    const text = await checkedIn();
+    const json = JSON.parse(text);
+    expect(json.template_variables.map((t: { name: string }) => t.name)).toEqual([
+      "service",
+      "env",
+      "source",
+      "version",
+    ]);
+    expect(text).toContain('"q": "tags:dogdriver service:$service.value env:$env.value"');
+    expect(text).toContain(`"value": "y = ${DEFAULTS.alerts.errorRatePct}"`);
+    expect(text).toContain(`"value": "y = ${DEFAULTS.alerts.regressionPct}"`);
+    expect(text).toContain('"type": "manage_status"');
+    expect(text).toContain("dogdriver.run.server.latency_ms");
+    expect(text).toContain(".rollup(avg, 1800)");
+    expect(json.description).toContain(dashboardMarker());
+  });
+});
+
+describe("the model check", () => {
+  it.each([
+    [
+      "an unknown enum value",
+      '"display_type": "bars"',
+      '"display_type": "dots"',
+      "not understood by the model",
+    ],
+    [
+      "an unknown key",
+      '"show_legend": true',
+      '"show_legend": true, "legend_colour": "red"',
+      "unknown keys legend_colour",
+    ],
+  ])("catches what a plain round trip lets through: %s", (_what, from, to, problem) => {
+    const text = dashboardFileText().replace(from, to);
+    const { model, back } = roundTrip(JSON.parse(text), "Dashboard");
+    expect(back).toEqual(JSON.parse(text));
+    expect(unmodelled(model).join("\n")).toContain(problem);
+  });
+});
+
+describe("the contract check", () => {
+  const base = () => JSON.parse(dashboardFileText());
+
+  it("fails on a made-up metric", () => {
+    const text = dashboardFileText().replace("dogdriver.run.rps", "dogdriver.run.throughput");
+    expect(checkDashboard(JSON.parse(text), EXAMPLE_SERVER_QUERIES)).toContain(
+      "metric dogdriver.run.throughput is not in the contract",
+    );
+  });
+
+  it("fails on a server metric that is not a configured query", () => {
+    expect(checkDashboard(base(), ["latency_ms"]).join("\n")).toContain("dogdriver.run.server.cpu_pct");
+  });
+
+  it("fails on a made-up tag, a made-up group and a made-up event tag", () => {
+    const text = dashboardFileText()
+      .replace("{$service,$env,$source,$version}", "{$service,$env,$source,$version,region:eu}")
+      .replace("by {service,env,source}", "by {service,env,host}")
+      .replace("tags:dogdriver service:", "tags:dogdriver team:perf service:");
+    const problems = checkDashboard(JSON.parse(text), EXAMPLE_SERVER_QUERIES);
+    expect(problems.some((p) => p.startsWith("tag region"))).toBe(true);
+    expect(problems.some((p) => p.startsWith("tag host"))).toBe(true);
+    expect(problems).toContain("event term team:perf is not in the contract");
+  });
+
+  it("fails on a metric: tag outside the release metrics and on an unknown function", () => {
+    const text = dashboardFileText().replace(
+      "avg:dogdriver.run.rps{$service",
+      "anomalies(avg:dogdriver.run.rps{metric:x,$service",
+    );
+    const problems = checkDashboard(JSON.parse(text), EXAMPLE_SERVER_QUERIES);
+    expect(problems.some((p) => p.startsWith("tag metric on dogdriver.run.rps"))).toBe(true);
+    expect(problems.some((p) => p.startsWith('unexpected "anomalies"'))).toBe(true);
+  });
+});
+
+describe("the per-service variant", () => {
+  it("defaults the service variable, carries its own marker and stays a valid Dashboard", () => {
+    const input = { ...exampleDashboardInput(), service: "kinto" };
+    const json = buildDashboard(input);
+    expect(json.title).toContain("kinto");
+    expect(json.description).toContain(dashboardMarker("kinto"));
+    expect(json.template_variables).toContainEqual(
+      expect.objectContaining({ name: "service", defaults: ["kinto"] }),
+    );
+    const { model, back } = roundTrip(json, "Dashboard");
+    expect(unmodelled(model)).toEqual([]);
+    expect(back).toEqual(json);
+  });
+
+  it("draws one server chart per configured query and a note when there are none", () => {
+    const three = buildDashboard({ ...exampleDashboardInput(), serverQueries: ["a", "b_c", "d"] });
+    const titles = JSON.stringify(three).match(/Server: [a-z_]+ per run/g);
+    expect(titles).toEqual(["Server: a per run", "Server: b_c per run", "Server: d per run"]);
+    const none = JSON.stringify(buildDashboard({ ...exampleDashboardInput(), serverQueries: [] }));
+    expect(none).not.toContain("dogdriver.run.server.");
+    expect(none).toContain("No server queries are configured");
+  });
+});

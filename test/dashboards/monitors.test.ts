@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULTS } from "../../src/config/load.js";
+import type { AlertsConfig } from "../../src/config/types.js";
+import { buildMonitors, identityTag, type MonitorInput } from "../../src/dashboards/monitors.js";
+import { roundTrip, unmodelled } from "./model-round-trip.js";
+import { checkMetricQuery } from "./query-terms.js";
+
+const alerts: AlertsConfig = {
+  notify: ["@slack-perf", "@pagerduty-web"],
+  regressionMetric: "client.latency_ms.p99",
+  regressionPct: 12.5,
+  errorRatePct: 2,
+  staleHours: 3,
+};
+const input: MonitorInput = {
+  alerts,
+  runIntervalSeconds: 1800,
+  settleMs: 600_000,
+  dashboardUrl: "https://app.datadoghq.eu/dashboard/abc-def-ghi",
+};
+const all = (): MonitorJson[] => buildMonitors(input).map((m) => m.body as unknown as MonitorJson);
+const body = (key: string): MonitorJson => {
+  const found = buildMonitors(input).find((m) => m.key === key);
+  if (found === undefined) throw new Error(`no monitor ${key}`);
+  return found.body as unknown as MonitorJson;
+};
+
+interface MonitorJson {
+  query: string;
+  message: string;
+  options: { thresholds: { critical: number }; notify_no_data: boolean; no_data_timeframe?: number };
+}
+
+const queryThreshold = (query: string) => Number(/(-?\d+(?:\.\d+)?)\s*$/.exec(query)?.[1]);
+
+describe("the dogdriver monitors", () => {
+  it("are three, each tagged managed_by:dogdriver and with its own identity tag", () => {
+    const monitors = buildMonitors(input);
+    expect(monitors.map((m) => m.key)).toEqual(["release_regression", "error_rate", "no_runs"]);
+    for (const m of monitors) {
+      expect(m.body.tags).toEqual(["managed_by:dogdriver", identityTag(m.key)]);
+    }
+  });
+
+  it("go through the official Monitor model without loss", () => {
+    for (const { body } of buildMonitors(input)) {
+      const { model, back } = roundTrip(body, "Monitor");
+      expect(unmodelled(model)).toEqual([]);
+      expect(back).toEqual(body);
+    }
+  });
+
+  it("use the query's threshold as options.thresholds.critical, taken from config.alerts", () => {
+    expect(queryThreshold(body("release_regression").query)).toBe(12.5);
+    expect(queryThreshold(body("error_rate").query)).toBe(2);
+    for (const monitor of all()) {
+      expect(monitor.options.thresholds.critical).toBe(queryThreshold(monitor.query));
+    }
+  });
+
+  it("alert per service, env and source, on the configured regression metric", () => {
+    expect(body("release_regression").query).toContain(
+      "{metric:client.latency_ms.p99} by {env,service,source,version}",
+    );
+    expect(body("release_regression").query).toContain("dogdriver.release.change_pct");
+    expect(body("release_regression").query).toContain("dogdriver.release.verdict");
+    expect(body("error_rate").query).toContain("by {env,service,source}");
+    expect(body("no_runs").query).toContain("by {env,service,source}");
+  });
+
+  it("name only contract metrics and tags", () => {
+    for (const { body } of buildMonitors(input)) {
+      const metricPart = String(body.query).replace(/^[a-z]+\(last_\d+[mh]\):/, "");
+      expect(checkMetricQuery(metricPart, [])).toEqual([]);
+    }
+  });
+
+  it("say which service, versions and change, link the dashboard filtered to the group and notify", () => {
+    const message = body("release_regression").message as string;
+    for (const piece of [
+      "{{service.name}}",
+      "{{env.name}}",
+      "{{source.name}}",
+      "{{version.name}}",
+      "{{value}}%",
+    ]) {
+      expect(message).toContain(piece);
+    }
+    expect(message).toContain(
+      "https://app.datadoghq.eu/dashboard/abc-def-ghi?tpl_var_service={{service.name}}&tpl_var_env={{env.name}}",
+    );
+    for (const monitor of all()) expect(monitor.message).toContain("@slack-perf @pagerduty-web");
+  });
+
+  it("alert on missing runs after staleHours through no-data", () => {
+    const { options, query } = body("no_runs");
+    expect(options.notify_no_data).toBe(true);
+    expect(options.no_data_timeframe).toBe(180);
+    // Datadog asks for a no-data timeframe of at least twice the window.
+    expect(query).toMatch(/^max\(last_90m\):/);
+  });
+
+  it("follow the defaults when the config says nothing", () => {
+    const m = buildMonitors({
+      alerts: { ...DEFAULTS.alerts, notify: [] },
+      runIntervalSeconds: 1800,
+      settleMs: 600_000,
+    });
+    expect(m[0]?.body.query).toMatch(/\{metric:client\.latency_ms\.p95\}.* > 10$/);
+    expect(m[0]?.body.message).toContain("(the dogdriver dashboard)");
+    expect(m[0]?.body.message).not.toContain("@");
+  });
+});
