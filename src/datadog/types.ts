@@ -15,6 +15,10 @@ export interface DatadogSettings {
   timeoutMs: number;
   /** Retries of 429 and 5xx (never 400/401/403/413). */
   maxRetries: number;
+  /** First wait before a retry when Datadog sent no X-RateLimit-Reset; doubles per attempt (default 1000). */
+  retryBaseMs?: number;
+  /** Longest wait before a retry (default 60000); a rate limit resetting later fails at once. */
+  maxRetryWaitMs?: number;
 }
 
 export interface MetricSeries {
@@ -107,6 +111,9 @@ export interface DatadogApi {
   createMonitor(monitor: v1.Monitor): Promise<v1.Monitor>;
   updateMonitor(id: number, monitor: v1.MonitorUpdateRequest): Promise<v1.Monitor>;
   deleteMonitor(id: number): Promise<void>;
+
+  /** Checks the API key (GET /api/v1/validate) and, when set, the application key; throws a DatadogError naming the rejected key. */
+  validateKeys(): Promise<void>;
 
   /** What the last rate-limited call said about the remaining budget, by limit name. */
   rateLimits(): Record<string, RateLimitState>;

@@ -1,0 +1,199 @@
+import { deflateSync, gzipSync } from "node:zlib";
+import { client } from "@datadog/datadog-api-client";
+import type { Clock, Logger } from "../cli/deps.js";
+import { DogdriverError } from "../errors.js";
+import { isIdempotent, needsAppKey, operationName } from "./operation-names.js";
+import {
+  networkError,
+  type RequestSite,
+  rateLimitTooLongError,
+  statusError,
+  timeoutError,
+} from "./status-errors.js";
+import type { RateLimitState } from "./types.js";
+
+// The HTTP layer under the official client (its `httpApi`). The client's own IsomorphicFetchHttpLibrary has no
+// timeout, retries without a cap on the wait, sleeps on real timers and hides response headers (DATADOG-NOTES §1),
+// so this one replaces it: a timeout per attempt (which also covers reading the body), retries of 429 and 5xx that
+// wait X-RateLimit-Reset (capped), retries of dropped connections for idempotent requests only, X-RateLimit-*
+// headers recorded per limit name, and one DatadogError per failure. Time goes through the injected clock.
+
+export interface TransportOptions extends RequestSite {
+  timeoutMs: number;
+  maxRetries: number;
+  /** First backoff when no X-RateLimit-Reset came (doubles per attempt). */
+  retryBaseMs: number;
+  /** Longest wait before a retry; a rate limit that resets later fails at once. */
+  maxRetryWaitMs: number;
+  clock: Clock;
+  log: Logger;
+  /** Aborted when the user stops dogdriver. */
+  signal: AbortSignal;
+  /** Bodies compressed in advance (series payloads were gzipped to measure them): reused, not compressed again. */
+  precompressed: Map<string, Buffer>;
+  fetch?: typeof fetch;
+}
+
+class Timeout extends Error {}
+
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export class Transport implements client.HttpLibrary {
+  private readonly limits = new Map<string, RateLimitState>();
+
+  constructor(private readonly o: TransportOptions) {}
+
+  rateLimits(): Record<string, RateLimitState> {
+    return Object.fromEntries([...this.limits].map(([k, v]) => [k, { ...v }]));
+  }
+
+  async send(request: client.RequestContext): Promise<client.ResponseContext> {
+    const method = request.getHttpMethod().toString();
+    const url = new URL(request.getUrl());
+    const path = url.pathname.replace(/^.*(?=\/api\/v\d\/)/, "");
+    const operation = operationName(method, path);
+    const headers = { ...request.getHeaders() };
+    const body = this.encode(request.getBody(), headers["Content-Encoding"]);
+    const idempotent = isIdempotent(method, path);
+    for (let attempt = 1; ; attempt += 1) {
+      if (this.o.signal.aborted) throw new DogdriverError("interrupted", `interrupted while ${operation}`);
+      const retriesLeft = attempt <= this.o.maxRetries;
+      let answer: Answer;
+      try {
+        answer = await this.once(url, method, headers, body);
+      } catch (error) {
+        if (error instanceof Timeout)
+          throw timeoutError(this.o, operation, `${method} ${path}`, this.o.timeoutMs);
+        if (this.o.signal.aborted) throw new DogdriverError("interrupted", `interrupted while ${operation}`);
+        if (!idempotent || !retriesLeft) throw networkError(this.o, operation, error, attempt);
+        await this.wait(this.backoff(attempt), `${operation}: connection failed`, attempt);
+        continue;
+      }
+      const limit = this.record(answer.headers, `${method} ${path}`);
+      if (answer.status < 400) {
+        return new client.ResponseContext(answer.status, answer.headers, {
+          text: async () => answer.body.toString("utf8"),
+          binary: async () => answer.body,
+        });
+      }
+      const retryable = answer.status === 429 || answer.status >= 500;
+      if (!retryable || !retriesLeft) {
+        throw statusError(
+          this.o,
+          operation,
+          answer.status,
+          answer.body.toString("utf8"),
+          attempt,
+          needsAppKey(method, path),
+        );
+      }
+      const resetMs =
+        limit?.resetSeconds !== undefined && limit.resetSeconds > 0 ? limit.resetSeconds * 1000 : undefined;
+      // A used-up rate limit that resets late fails now (the caller keeps the work for later); a 5xx only waits less.
+      if (answer.status === 429 && resetMs !== undefined && resetMs > this.o.maxRetryWaitMs) {
+        throw rateLimitTooLongError(
+          this.o,
+          operation,
+          limit?.name ?? path,
+          limit?.resetSeconds ?? 0,
+          this.o.maxRetryWaitMs,
+        );
+      }
+      const waitMs = Math.min(resetMs ?? this.backoff(attempt), this.o.maxRetryWaitMs);
+      await this.wait(waitMs, `${operation}: Datadog answered ${answer.status}`, attempt);
+    }
+  }
+
+  private encode(body: client.RequestBody, encoding: string | undefined): string | Buffer | undefined {
+    if (typeof body !== "string") return body as Buffer | undefined;
+    if (encoding === "gzip") {
+      const ready = this.o.precompressed.get(body);
+      if (ready) this.o.precompressed.delete(body);
+      else this.o.log.debug(`compressing a ${body.length}-character body that was not measured in advance`);
+      return ready ?? gzipSync(body);
+    }
+    if (encoding === "deflate") return deflateSync(body);
+    return body;
+  }
+
+  private backoff(attempt: number): number {
+    return Math.min(this.o.retryBaseMs * 2 ** (attempt - 1), this.o.maxRetryWaitMs);
+  }
+
+  private async wait(ms: number, why: string, attempt: number): Promise<void> {
+    const line = `${why}; retrying in ${(ms / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${this.o.maxRetries + 1})`;
+    // Long waits are worth telling a person about; short ones only clutter the output.
+    if (ms >= 5000) this.o.log.warn(this.o.redact(line));
+    else this.o.log.debug(this.o.redact(line));
+    try {
+      await this.o.clock.sleep(ms, this.o.signal);
+    } catch {
+      throw new DogdriverError("interrupted", `interrupted while waiting to retry (${why})`);
+    }
+  }
+
+  private async once(
+    url: URL,
+    method: string,
+    headers: Record<string, string>,
+    body: string | Buffer | undefined,
+  ) {
+    const abort = new AbortController();
+    const stopTimer = new AbortController();
+    let timedOut = false;
+    this.o.clock.sleep(this.o.timeoutMs, stopTimer.signal).then(
+      () => {
+        timedOut = true;
+        abort.abort();
+      },
+      () => {},
+    );
+    const onStop = () => abort.abort();
+    this.o.signal.addEventListener("abort", onStop);
+    try {
+      const response = await (this.o.fetch ?? fetch)(url, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: typeof body === "string" ? body : new Uint8Array(body) }),
+        signal: abort.signal,
+      });
+      const bytes = Buffer.from(await response.arrayBuffer());
+      const responseHeaders: Record<string, string> = {};
+      response.headers.forEach((value, name) => {
+        responseHeaders[name] = value;
+      });
+      return { status: response.status, headers: responseHeaders, body: bytes };
+    } catch (error) {
+      throw timedOut ? new Timeout() : error;
+    } finally {
+      stopTimer.abort();
+      this.o.signal.removeEventListener("abort", onStop);
+    }
+  }
+
+  /** Keeps the X-RateLimit-* headers under their limit name; returns what this answer said. */
+  private record(headers: Record<string, string>, fallbackName: string): RateLimitState | undefined {
+    const number = (name: string) => {
+      const value = headers[`x-ratelimit-${name}`];
+      return value === undefined || !/^\d+$/.test(value.trim()) ? undefined : Number(value);
+    };
+    const state: RateLimitState = {
+      name: headers["x-ratelimit-name"] ?? fallbackName,
+      limit: number("limit"),
+      remaining: number("remaining"),
+      resetSeconds: number("reset"),
+      periodSeconds: number("period"),
+    };
+    if (state.limit === undefined && state.remaining === undefined && state.resetSeconds === undefined)
+      return undefined;
+    const clean = Object.fromEntries(
+      Object.entries(state).filter(([, v]) => v !== undefined),
+    ) as RateLimitState;
+    this.limits.set(clean.name ?? fallbackName, clean);
+    return clean;
+  }
+}
