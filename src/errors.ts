@@ -6,6 +6,7 @@ export type ErrorCode =
   | "load_test_failed" // Molotov could not run or finished unusable
   | "store" // the run store could not be read or written
   | "datadog" // Datadog refused or could not be reached
+  | "check_failed" // `dogdriver check` found a problem
   | "not_implemented"
   | "interrupted" // SIGINT/SIGTERM
   | "internal";

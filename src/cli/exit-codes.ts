@@ -29,6 +29,7 @@ const errorExit: Record<ErrorCode, ExitCode> = {
   load_test_failed: EXIT.loadTestFailed,
   store: EXIT.failure,
   datadog: EXIT.failure,
+  check_failed: EXIT.failure,
   not_implemented: EXIT.failure,
   interrupted: EXIT.failure,
   internal: EXIT.failure,
