@@ -1,9 +1,36 @@
 import type { Deps } from "../cli/deps.js";
 import type { Outcome } from "../cli/exit-codes.js";
-import type { GlobalOptions } from "../cli/global-options.js";
-import { notImplemented } from "../cli/not-implemented.js";
+import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
+import type { DatadogApi } from "../datadog/types.js";
+import { openStore } from "../store/open-store.js";
+import { aggregate } from "./aggregate.js";
+import { dryRunText, reportJson, summaryLines } from "./render.js";
 
-export interface AggregateOptions extends GlobalOptions {}
+export interface AggregateOptions extends GlobalOptions {
+  settle?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
 
-export const aggregateCommand = async (_options: AggregateOptions, _deps: Deps): Promise<Outcome> =>
-  notImplemented("aggregate");
+/** `dogdriver aggregate`: exit 1 when a run could not be completed; deferred runs (Datadog down) are not failures. */
+export const aggregateCommand = async (options: AggregateOptions, deps: Deps): Promise<Outcome> => {
+  const config = await loadCommandConfig(options, deps);
+  let api: DatadogApi | undefined;
+  // Loading Datadog's client takes seconds on a slow disk: offline (the demo, no keys) it is not loaded at all.
+  if (deps.env.DD_API_KEY?.trim() || deps.env.DD_APP_KEY?.trim()) {
+    const { createDatadog, datadogSettingsFromEnv } = await import("../datadog/client.js");
+    api = createDatadog(datadogSettingsFromEnv(deps.env, config), deps);
+  }
+  const store = openStore(config.store, deps);
+  try {
+    const report = await aggregate({ config, store, api, deps, dryRun: options.dryRun ?? false });
+    if (options.json) deps.stdout.write(reportJson(report));
+    else if (report.dry_run) deps.stdout.write(dryRunText(report));
+    const { info, warnings } = summaryLines(report);
+    for (const line of info) deps.log.info(line);
+    for (const line of warnings) deps.log.warn(line);
+    return report.runs.failed.length > 0 ? "failure" : "ok";
+  } finally {
+    store.close?.();
+  }
+};

@@ -1,0 +1,93 @@
+import type { MetricSeries } from "../datadog/types.js";
+import type { RunRecord } from "../store/run-record.js";
+import { type RunStore, StoreConflictError } from "../store/types.js";
+import { compareReleases } from "../verdicts/compare-releases.js";
+import { isDecided, releaseSeries, verdictEvent, verdictIdentity } from "../verdicts/release-series.js";
+import { eventId } from "./event-ledger.js";
+import { readEntry, releaseEntryPath, writeEntry } from "./outbox.js";
+import type { OutboxEvent } from "./types.js";
+
+// After runs of a service/env were completed, its release verdicts are recomputed from all its finished runs and
+// queued: the dogdriver.release.* values (replacing any older unsent ones) and a verdict event for each
+// comparison whose decided verdict differs from the last one queued (_dogdriver/verdicts/<identity>.json).
+
+/** _dogdriver/dirty/<service>/<env>.json: runs were completed here and its verdicts are not queued yet. */
+export const dirtyPath = (service: string, env: string): string => `dirty/${service}/${env}.json`;
+
+interface VerdictState {
+  verdict: string;
+  /** How many verdict changes were queued for this identity: part of each event's id. */
+  seq: number;
+}
+
+interface StateWrite {
+  path: string;
+  etag?: string;
+  state: VerdictState;
+}
+
+export interface ReleaseUpdate {
+  series: MetricSeries[];
+  events: OutboxEvent[];
+  states: StateWrite[];
+}
+
+/** Computes what to queue for one service/env from its finished runs (reads verdict states only). */
+export const computeReleaseUpdate = async (
+  store: RunStore,
+  runs: readonly RunRecord[],
+): Promise<ReleaseUpdate> => {
+  const comparisons = compareReleases(runs);
+  const update: ReleaseUpdate = { series: releaseSeries(comparisons), events: [], states: [] };
+  for (const comparison of comparisons.filter(isDecided)) {
+    const identity = verdictIdentity(comparison);
+    const path = `verdicts/${eventId("verdict-state", identity)}.json`;
+    const blob = await store.readBlob(path);
+    const last = blob === undefined ? undefined : (JSON.parse(blob.body) as VerdictState);
+    if (last?.verdict === comparison.verdict) continue;
+    const state = { verdict: comparison.verdict, seq: (last?.seq ?? 0) + 1 };
+    update.events.push({
+      id: eventId("verdict", identity, String(state.seq)),
+      event: verdictEvent(comparison),
+    });
+    update.states.push({ path, ...(blob ? { etag: blob.etag } : {}), state });
+  }
+  return update;
+};
+
+/**
+ * Queues an update: the outbox entry first (merging events still waiting there), then the verdict states. A
+ * crash in between recomputes the same event ids next time, and the ledger keeps each posted once.
+ */
+export const queueReleaseUpdate = async (
+  store: RunStore,
+  service: string,
+  env: string,
+  update: ReleaseUpdate,
+  nowMs: number,
+): Promise<void> => {
+  const path = releaseEntryPath(service, env);
+  const previous = await readEntry(store, path);
+  const events = [...(previous?.entry.events ?? [])];
+  for (const e of update.events) if (!events.some((p) => p.id === e.id)) events.push(e);
+  await writeEntry(store, path, {
+    schema: "dogdriver.outbox.v1",
+    kind: "release",
+    createdAtMs: nowMs,
+    series: update.series,
+    seriesSent: false,
+    events,
+  });
+  for (const { path: statePath, etag, state } of update.states) {
+    try {
+      await store.writeBlob(
+        statePath,
+        JSON.stringify(state),
+        etag ? { ifMatch: etag } : { ifNoneMatch: "*" },
+      );
+    } catch (error) {
+      // Another aggregator queued the same change at the same time: its event id is the same one.
+      if (!(error instanceof StoreConflictError)) throw error;
+    }
+  }
+};

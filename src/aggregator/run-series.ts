@@ -1,0 +1,40 @@
+import type { MetricSeries } from "../datadog/types.js";
+import type { RunRecord } from "../store/run-record.js";
+
+// A completed run as Datadog gauges (CONTRACT.md "Datadog metrics and events"): one point per metric at the
+// run's start time, tagged service, env, version, source and test. Never a run id: each tag combination is a
+// billed custom metric. Null values (no data) are left out rather than sent as 0.
+
+const LATENCIES = ["p50", "p75", "p90", "p95", "p99", "max", "mean"] as const;
+
+/** The five Unified Service Tagging style tags every dogdriver series carries. */
+export const runTags = (
+  record: Pick<RunRecord, "service" | "env" | "version" | "source" | "test">,
+): string[] => [
+  `service:${record.service}`,
+  `env:${record.env}`,
+  `version:${record.version}`,
+  `source:${record.source}`,
+  `test:${record.test}`,
+];
+
+export const errorRate = (record: RunRecord): number | undefined =>
+  record.client.error_rate ??
+  (record.client.requests > 0 ? record.client.errors / record.client.requests : undefined);
+
+export const runSeries = (record: RunRecord): MetricSeries[] => {
+  const timestampMs = Date.parse(record.started_at);
+  const tags = runTags(record);
+  const series: MetricSeries[] = [];
+  const add = (metric: string, value: number | null | undefined, unit?: string) => {
+    if (value === null || value === undefined || !Number.isFinite(value)) return;
+    series.push({ metric, type: "gauge", ...(unit ? { unit } : {}), tags, points: [{ timestampMs, value }] });
+  };
+  for (const p of LATENCIES) add(`dogdriver.run.latency.${p}`, record.client.latency_ms[p], "millisecond");
+  add("dogdriver.run.requests", record.client.requests, "request");
+  add("dogdriver.run.errors", record.client.errors, "error");
+  add("dogdriver.run.error_rate", errorRate(record), "fraction");
+  add("dogdriver.run.rps", record.client.rps);
+  for (const [name, value] of Object.entries(record.server ?? {})) add(`dogdriver.run.server.${name}`, value);
+  return series;
+};

@@ -1,0 +1,39 @@
+import type { MetricSeries } from "../datadog/types.js";
+
+// Datadog ingests metric points up to one hour old and answers 202 while it silently drops older ones
+// (DATADOG-NOTES.md §2); events may be up to 18 hours old. The aggregator never sends what would be dropped:
+// a run's gauges whose start time is past the limit are kept in the store instead (_dogdriver/too-old/) and
+// reported loudly, and they are never moved to a later time, which would draw the run where it did not happen
+// (docs/aggregator.md, "Points older than Datadog accepts"). The margins cover clock skew between this machine
+// and Datadog and the time a submission spends in flight.
+
+export const MAX_POINT_AGE_MS = 55 * 60_000;
+export const MAX_EVENT_AGE_MS = 17 * 3_600_000;
+
+export interface AgeSplit {
+  fresh: MetricSeries[];
+  tooOld: MetricSeries[];
+}
+
+/** Splits series into the points Datadog will ingest now and those it would drop. */
+export const splitByAge = (series: readonly MetricSeries[], nowMs: number): AgeSplit => {
+  const oldestMs = nowMs - MAX_POINT_AGE_MS;
+  const fresh: MetricSeries[] = [];
+  const tooOld: MetricSeries[] = [];
+  for (const s of series) {
+    const young = s.points.filter((p) => p.timestampMs >= oldestMs);
+    const old = s.points.filter((p) => p.timestampMs < oldestMs);
+    if (young.length > 0) fresh.push({ ...s, points: young });
+    if (old.length > 0) tooOld.push({ ...s, points: old });
+  }
+  return { fresh, tooOld };
+};
+
+/** Release values describe the verdict as of now: they are stamped when they are sent. */
+export const stampAt = (series: readonly MetricSeries[], nowMs: number): MetricSeries[] => {
+  const timestampMs = Math.floor(nowMs / 1000) * 1000;
+  return series.map((s) => ({ ...s, points: s.points.map((p) => ({ ...p, timestampMs })) }));
+};
+
+export const countPoints = (series: readonly MetricSeries[]): number =>
+  series.reduce((n, s) => n + s.points.length, 0);
