@@ -37,10 +37,13 @@ export const datadogSettingsFromEnv = (
     );
   }
   const baseUrl = nonEmpty(env.DOGDRIVER_DD_URL);
-  if (baseUrl !== undefined && !/^https?:\/\/[^/\s]+(\/\S*)?$/.test(baseUrl)) {
+  // A proxy URL may carry a password (user:secret@host): it is shown masked, and refused because fetch cannot
+  // send it (it would only end up in every error message, which names the URL).
+  const shown = baseUrl?.replace(/^(https?:\/\/)[^/@\s]*@/, "$1***@");
+  if (baseUrl !== undefined && !/^https?:\/\/[^/\s@]+(\/\S*)?$/.test(baseUrl)) {
     throw new DogdriverError(
       "invalid_config",
-      `DOGDRIVER_DD_URL: expected an http(s) base URL such as http://127.0.0.1:8126, got "${baseUrl}"`,
+      `DOGDRIVER_DD_URL: expected an http(s) base URL without credentials, such as http://127.0.0.1:8126, got "${shown}"`,
     );
   }
   const apiKey = nonEmpty(env.DD_API_KEY);

@@ -80,7 +80,9 @@ export class Transport implements client.HttpLibrary {
           binary: async () => answer.body,
         });
       }
-      const retryable = answer.status === 429 || answer.status >= 500;
+      // A 429 or 503 means the request was not processed. Another 5xx from a gateway may come after the work was
+      // done, so a create (event, dashboard, monitor) is not sent twice on it: the caller keeps it for later.
+      const retryable = answer.status === 429 || answer.status === 503 || (answer.status >= 500 && idempotent);
       if (!retryable || !retriesLeft) {
         throw statusError(
           this.o,
@@ -91,8 +93,14 @@ export class Transport implements client.HttpLibrary {
           needsAppKey(method, path),
         );
       }
+      // X-RateLimit-Reset says when the budget refills, which matters only once it is used up (a 429, or any answer
+      // with remaining 0). A 5xx of a limited endpoint carries the headers too; its retry must not wait for the
+      // end of the rate-limit period (up to an hour) while budget is left.
+      const budgetUsedUp = answer.status === 429 || limit?.remaining === 0;
       const resetMs =
-        limit?.resetSeconds !== undefined && limit.resetSeconds > 0 ? limit.resetSeconds * 1000 : undefined;
+        budgetUsedUp && limit?.resetSeconds !== undefined && limit.resetSeconds > 0
+          ? limit.resetSeconds * 1000
+          : undefined;
       // A used-up rate limit that resets late fails now (the caller keeps the work for later); a 5xx only waits less.
       if (answer.status === 429 && resetMs !== undefined && resetMs > this.o.maxRetryWaitMs) {
         throw rateLimitTooLongError(

@@ -82,7 +82,7 @@ export const importCommand = async (options: ImportOptions, deps: Deps): Promise
   for (const problem of shown(parsed.problems)) deps.log.warn(`${name}: skipped ${problem}`);
 
   const store = openStore(config.store, deps);
-  const counts: Record<PutResult, number> = { created: 0, unchanged: 0, updated: 0 };
+  const counts: Record<PutResult, number> = { created: 0, unchanged: 0, updated: 0, kept: 0 };
   try {
     const put = async (record: RunRecord) => {
       if (deps.signal.aborted) throw new DogdriverError("interrupted", "import interrupted");
@@ -93,6 +93,9 @@ export const importCommand = async (options: ImportOptions, deps: Deps): Promise
     store.close?.();
   }
   const extras = [
+    counts.kept > 0
+      ? `${counts.kept} pending runs not imported (the store has them aggregated or failed already)`
+      : "",
     badLines > 0 ? `${badLines} invalid lines skipped` : "",
     parsed.duplicates > 0 ? `${parsed.duplicates} repeated runs (the last line of each kept)` : "",
   ].filter(Boolean);

@@ -65,6 +65,9 @@ export const createRunStore = (backend: ObjectBackend, log: Pick<Logger, "warn">
         }
         if (existing && sameRecord(existing, record)) return "unchanged";
         if (existing) checkSameRun(existing, record, key);
+        // A run never goes back to pending once aggregated or failed (the aggregator's done index relies on it): a
+        // pending copy (an old export imported again, a spooled record delivered twice) leaves the finished one be.
+        if (existing && existing.state !== "pending" && record.state === "pending") return "kept";
       }
       try {
         await backend.put(key, body, current ? { ifMatch: current.etag } : { ifNoneMatch: "*" });

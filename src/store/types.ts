@@ -17,7 +17,8 @@ export interface Blob {
 /** Write only if the object does not exist yet, or only if it is still at this version. */
 export type WriteCondition = { ifNoneMatch: "*" } | { ifMatch: string };
 
-export type PutResult = "created" | "updated" | "unchanged";
+/** "kept": the store already holds the run aggregated or failed and the record is pending, so nothing was written. */
+export type PutResult = "created" | "updated" | "unchanged" | "kept";
 
 export interface RunStore {
   /** The store URL for messages (never holds credentials). */

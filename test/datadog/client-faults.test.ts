@@ -90,6 +90,54 @@ describe("5xx", () => {
     );
     expect(f.dd.requests()).toHaveLength(4);
   });
+
+  it("a 5xx with rate-limit budget left waits the backoff, not the limit's reset", async () => {
+    // Datadog sends X-RateLimit-* on every answer of a limited endpoint, a 500 included.
+    let answers = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      answers += 1;
+      const limit = {
+        "x-ratelimit-limit": "100",
+        "x-ratelimit-period": "3600",
+        "x-ratelimit-remaining": String(100 - answers),
+        "x-ratelimit-reset": "3000",
+        "x-ratelimit-name": "metrics_query",
+        "content-type": "application/json",
+      };
+      if (answers === 1) res.writeHead(500, limit).end('{"errors":["Internal Server Error"]}');
+      else res.writeHead(200, limit).end('{"data":{"type":"scalar_response","attributes":{"columns":[]}}}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const deps = testDeps({ cwd: process.cwd() });
+      const waits: number[] = [];
+      const timeoutMs = 3000;
+      // Retry waits are recorded and skipped; the per-request timeout timer keeps its real behaviour.
+      deps.clock.sleep = (ms, signal) => {
+        if (ms !== timeoutMs) {
+          waits.push(ms);
+          return Promise.resolve();
+        }
+        return new Promise((resolve, reject) => {
+          const timer = setTimeout(resolve, ms);
+          signal?.addEventListener("abort", () => {
+            clearTimeout(timer);
+            reject(signal.reason);
+          });
+        });
+      };
+      const { port } = server.address() as AddressInfo;
+      const datadog = f.client({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs, retryBaseMs: 20 }, deps);
+      await expect(scalar(datadog)).resolves.toEqual({ values: { rps: null } });
+      expect(answers).toBe(2);
+      expect(waits).toEqual([20]);
+      expect(datadog.rateLimits().metrics_query?.remaining).toBe(98);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });
 
 describe("never retried", () => {
@@ -165,6 +213,18 @@ describe("timeouts and connections", () => {
       /^Could not reach Datadog for site datadoghq.eu .* while posting an event \(.+, 1 attempt\(s\)\)$/,
     );
     expect(f.dd.events()).toEqual([]);
+  });
+
+  it("a 502 on an event is not retried (the gateway may have passed it on), a 503 is", async () => {
+    f.dd.inject({ status: 502, path: "/api/v1/events" });
+    const error = await failure(f.datadog.postEvent({ title: "t", text: "x", tags: [] }));
+    expect(error.status).toBe(502);
+    expect(f.dd.requests().map((r) => r.status)).toEqual([502]);
+    f.dd.reset();
+    f.dd.inject({ status: 503, path: "/api/v1/events" });
+    await f.datadog.postEvent({ title: "t", text: "x", tags: [] });
+    expect(f.dd.requests().map((r) => r.status)).toEqual([503, 202]);
+    expect(f.dd.events()).toHaveLength(1);
   });
 
   it("nothing listening is a clear failure after the retries", async () => {

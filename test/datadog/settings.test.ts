@@ -65,7 +65,13 @@ describe("datadogSettingsFromEnv", () => {
       'DD_SITE: expected a Datadog site such as datadoghq.com or datadoghq.eu (no scheme or path), got "https://app.datadoghq.eu"',
     );
     expect(() => datadogSettingsFromEnv({ DOGDRIVER_DD_URL: "127.0.0.1:8126" })).toThrow(
-      'DOGDRIVER_DD_URL: expected an http(s) base URL such as http://127.0.0.1:8126, got "127.0.0.1:8126"',
+      'DOGDRIVER_DD_URL: expected an http(s) base URL without credentials, such as http://127.0.0.1:8126, got "127.0.0.1:8126"',
+    );
+    // A proxy password never reaches a message.
+    const withPassword = () =>
+      datadogSettingsFromEnv({ DOGDRIVER_DD_URL: "https://dd:s3cr3t-proxy-pass@proxy.example.com:3128" });
+    expect(withPassword).toThrow(
+      'DOGDRIVER_DD_URL: expected an http(s) base URL without credentials, such as http://127.0.0.1:8126, got "https://***@proxy.example.com:3128"',
     );
   });
 });

@@ -102,6 +102,20 @@ describe("dogdriver import", () => {
     expect((await store.getRun(runKey(sampleRun())))?.version).toBe("9.9.9");
   });
 
+  it("leaves runs the store has already aggregated alone when an older export has them pending", async () => {
+    const pending = manyRuns(3);
+    await cli(["import", "-", "--store", "file://reimport"], lines(pending));
+    const aggregated = { ...pending[1], state: "aggregated", server: { latency_ms: 30.1 } } as RunRecord;
+    await cli(["import", "-", "--store", "file://reimport"], lines([aggregated]));
+    const again = await cli(["import", "-", "--store", "file://reimport"], lines(pending));
+    expect(again.code).toBe(0);
+    expect(again.deps.stderr.text()).toMatch(
+      /0 created, 2 unchanged, 0 updated; 1 pending runs not imported \(the store has them aggregated or failed already\)/,
+    );
+    const store = openStore("file://reimport", testDeps({ cwd: dir }));
+    expect(await store.getRun(runKey(aggregated))).toEqual(aggregated);
+  });
+
   it("says which file it cannot read", async () => {
     const { code, deps } = await cli(["import", "missing.jsonl", "--store", "file://x"]);
     expect(code).toBe(3);

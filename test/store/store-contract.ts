@@ -47,6 +47,18 @@ export const storeContract = (name: string, setup: () => Promise<StoreHarness>) 
       ]);
     });
 
+    it("never takes a finished run back to pending", async () => {
+      const run = sampleRun();
+      const aggregated = { ...run, state: "aggregated" as const, server: { latency_ms: 30.1 } };
+      expect(await store.putRun(aggregated)).toBe("created");
+      expect(await store.putRun(run)).toBe("kept");
+      expect(await store.getRun(runKey(run))).toEqual(aggregated);
+      const failed = sampleRun({ id: "01JD0000000000000000000002", state: "failed", reason: "no answer" });
+      await store.putRun(failed);
+      expect(await store.putRun({ ...failed, state: "pending" })).toBe("kept");
+      expect((await store.getRun(runKey(failed)))?.state).toBe("failed");
+    });
+
     it("keys a record by its UTC start time whatever offset it was written with", async () => {
       const run = sampleRun({
         started_at: "2026-11-24T11:00:00+01:00",

@@ -10,7 +10,8 @@ import { listObjectsV2 } from "./s3-list.js";
 
 // A real S3-compatible server for tests: s3rver on 127.0.0.1 behind a small HTTP layer that enforces
 // If-None-Match: * and If-Match on PutObject as AWS does (412 PreconditionFailed), because s3rver ignores both
-// (S3-NOTES.md). Writes to one key are serialized in that layer, so a check and its PUT are atomic, as on S3.
+// (S3-NOTES.md). Writes to one key are serialized in that layer, so a check and its PUT are atomic, as on S3,
+// and reads of that key wait for them (s3rver's own writes are not atomic).
 // ListObjectsV2 is answered by the layer too (s3-list.ts): s3rver's own listing is unordered and cannot page.
 
 const CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
@@ -139,6 +140,11 @@ export const startS3Server = async (bucket = "dogdriver-test"): Promise<S3TestSe
       }));
       return listObjectsV2(res, bucketName, url.searchParams, listed);
     }
+    // s3rver writes an object's body in place, then its metadata (the ETag) in a second file: a read in between
+    // sees a torn body or a body with another version's ETag, which S3 never shows. Reads of a key therefore
+    // wait for the write in progress, as S3's atomic PUT makes them.
+    const isObjectRead = (req.method === "GET" || req.method === "HEAD") && key !== "";
+    if (isObjectRead) return serialized(`${bucketName}/${key}`, () => forward(req, res));
     if (!isObjectWrite) return forward(req, res);
     return serialized(`${bucketName}/${key}`, async () => {
       const ifNoneMatch = req.headers["if-none-match"];
