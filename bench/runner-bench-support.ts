@@ -1,0 +1,71 @@
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { execa, type ResultPromise } from "execa";
+
+// Shared by the runner benchmarks: the built CLI and sample service (npm run build), a scratch workspace.
+
+export const ROOT = resolve(import.meta.dirname, "../../..");
+export const CLI = join(ROOT, "dist/cli.js");
+export const PYTHON = "/usr/bin/python3";
+
+export interface Service {
+  url: string;
+  process: ResultPromise;
+}
+
+/** Starts dist/runner/sample-service-main.js in its own process (optionally pinned to one CPU). */
+export const startService = async (delayMs: number, cpu?: number): Promise<Service> => {
+  const command = [
+    process.execPath,
+    join(ROOT, "dist/runner/sample-service-main.js"),
+    "--delay",
+    String(delayMs),
+  ];
+  const child =
+    cpu === undefined
+      ? execa(command[0] as string, command.slice(1))
+      : execa("taskset", ["-c", String(cpu), ...command]);
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    child.stdout?.once("data", (chunk: Buffer) => resolveUrl(chunk.toString().trim()));
+    child.catch(reject);
+  });
+  return { url, process: child };
+};
+
+export const stopService = async (service: Service) => {
+  service.process.kill("SIGTERM");
+  await service.process.catch(() => undefined);
+};
+
+/** A workspace with a one-service config and a molotov test `dogdriver` GETting / with `workers` for `duration`. */
+export const benchWorkspace = async (endpoint: string, test: Record<string, unknown>) => {
+  const dir = await mkdtemp(join(tmpdir(), "dogdriver-bench-"));
+  await mkdir(join(dir, "test"));
+  await writeFile(
+    join(dir, "test", "molotov.json"),
+    JSON.stringify({ molotov: { tests: { dogdriver: test } } }),
+  );
+  await writeFile(
+    join(dir, "test", "loadtest.py"),
+    `import os\nimport molotov\nURL = os.environ.get("DOGDRIVER_ENDPOINT", ${JSON.stringify(endpoint)}) + "/"\n\n@molotov.scenario(weight=100)\nasync def get_it(session):\n    async with session.get(URL) as resp:\n        assert resp.status == 200\n`,
+  );
+  await writeFile(
+    join(dir, "dogdriver.config.json"),
+    JSON.stringify({
+      store: "file://./store",
+      services: [{ name: "bench", env: "local", endpoint, version: "1.0.0", test: { repo: "./test" } }],
+    }),
+  );
+  return dir;
+};
+
+export const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+export const fmt = (value: number, digits = 2) => value.toFixed(digits);

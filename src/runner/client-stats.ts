@@ -1,0 +1,94 @@
+import { DDSketch } from "@datadog/sketches-js";
+import type { LatencySummary, RunRecord } from "../store/run-record.js";
+import type { RequestSample } from "./types.js";
+
+// Summarises request samples as they stream in, in constant memory.
+// Percentiles come from a DDSketch (Masson, Rim & Lee, "DDSketch: a fast and fully-mergeable quantile sketch
+// with relative-error guarantees", VLDB 2019) with 0.1% relative accuracy: a reported p95 of 80 ms is within
+// 0.08 ms of the true p95 of the samples, in about 10,000 buckets for 1 µs to 5 minutes. max and mean are exact. Latency is summarised over requests that got a
+// non-error answer: a refused connection takes ~1 ms and would drag the percentiles down.
+// A request is an error when no response arrived or the status is 5xx; requests molotov cancelled at shutdown
+// are neither counted nor summarised (they were cut by the runner, not answered by the service).
+
+export const RELATIVE_ACCURACY = 0.001;
+const MAX_ERROR_KINDS = 20;
+
+export type ClientBlock = RunRecord["client"];
+
+const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** What the errors were, for a failed run's reason: "HTTP 500" or the exception, with counts. */
+const errorKind = (sample: RequestSample) =>
+  sample.status === undefined ? (sample.error ?? "no response") : `HTTP ${sample.status}`;
+
+export class ClientStats {
+  requests = 0;
+  errors = 0;
+  cancelled = 0;
+  private readonly sketch = new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY });
+  private readonly statuses = new Map<string, number>();
+  private readonly errorKinds = new Map<string, number>();
+  private firstStartMs = Number.POSITIVE_INFINITY;
+  private lastEndMs = Number.NEGATIVE_INFINITY;
+
+  add(sample: RequestSample): void {
+    if (sample.error === "cancelled") {
+      this.cancelled += 1;
+      return;
+    }
+    this.requests += 1;
+    this.firstStartMs = Math.min(this.firstStartMs, sample.startedAtMs);
+    this.lastEndMs = Math.max(this.lastEndMs, sample.startedAtMs + sample.latencyMs);
+    const status = sample.status === undefined ? "error" : String(sample.status);
+    this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
+    if (sample.status === undefined || sample.status >= 500) {
+      this.errors += 1;
+      const kind = errorKind(sample);
+      if (this.errorKinds.has(kind) || this.errorKinds.size < MAX_ERROR_KINDS)
+        this.errorKinds.set(kind, (this.errorKinds.get(kind) ?? 0) + 1);
+    } else {
+      // DDSketch maps values <= 0 to a zero bucket; a sub-microsecond latency is below the log's resolution.
+      this.sketch.accept(Math.max(sample.latencyMs, 0.001));
+    }
+  }
+
+  /** A latency quantile so far (ms), or null before the first good answer. */
+  quantile(q: number): number | null {
+    if (this.sketch.count === 0) return null;
+    // A bucket's representative value can sit just outside the samples seen: keep it within [min, max].
+    const value = Math.min(this.sketch.max, Math.max(this.sketch.min, this.sketch.getValueAtQuantile(q)));
+    return round(value);
+  }
+
+  /** The most frequent error kinds, most frequent first: "412× HTTP 500; 3× ClientConnectorError: ...". */
+  topErrors(limit = 3): string {
+    return [...this.errorKinds.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, limit)
+      .map(([kind, n]) => `${n}× ${kind}`)
+      .join("; ");
+  }
+
+  /** The record's `client` block. rps is over the span from the first request's start to the last one's end. */
+  summary(): ClientBlock {
+    const spanS = (this.lastEndMs - this.firstStartMs) / 1000;
+    const good = this.sketch.count;
+    const latency: LatencySummary = {
+      p50: this.quantile(0.5),
+      p75: this.quantile(0.75),
+      p90: this.quantile(0.9),
+      p95: this.quantile(0.95),
+      p99: this.quantile(0.99),
+      max: good === 0 ? null : round(this.sketch.max),
+      mean: good === 0 ? null : round(this.sketch.sum / good),
+    };
+    return {
+      requests: this.requests,
+      errors: this.errors,
+      error_rate: this.requests === 0 ? 0 : round(this.errors / this.requests, 6),
+      rps: this.requests > 1 && spanS > 0 ? round(this.requests / spanS, 2) : 0,
+      latency_ms: latency,
+      statuses: Object.fromEntries([...this.statuses.entries()].sort()),
+    };
+  }
+}

@@ -1,0 +1,149 @@
+import { execa } from "execa";
+import type { Clock } from "../cli/deps.js";
+import type { MolotovCounters } from "./types.js";
+
+// Runs molotov as `python -c BOOTSTRAP ARGS` (MOLOTOV-NOTES.md §0: /usr/bin/molotov's shebang may not be the
+// python on PATH, `python -m molotov` does not exist, and main()'s result only reaches us this way), detached in
+// its own process group: molotov's -p children survive a killed parent, so stopping means signalling the group.
+
+// main() returns the counters dict (or exits on its own errors); writing it to a file keeps it apart from
+// molotov's console and from anything the scenario prints.
+const BOOTSTRAP = [
+  "import json, os, sys",
+  'sys.argv[0] = "molotov"',
+  "from molotov.run import main",
+  "result = main()",
+  'with open(os.environ["DOGDRIVER_RESULT_FILE"], "w") as out:',
+  "    json.dump(result, out)",
+].join("\n");
+
+const TAIL_BYTES = 64 * 1024;
+
+/** Why molotov was stopped before it finished on its own. */
+export type StopReason = { kind: "timeout"; afterMs: number } | { kind: "interrupted"; message: string };
+
+export interface MolotovExit {
+  exitCode?: number;
+  signal?: string;
+  stopped?: StopReason;
+  /** Set when the interpreter could not be started at all (ENOENT...). */
+  spawnError?: string;
+  /** The last 64 KiB of molotov's stdout and stderr (molotov prints its errors on stdout). */
+  stdout: string;
+  stderr: string;
+}
+
+export interface MolotovProcessInput {
+  python: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  killGraceMs: number;
+  signal: AbortSignal;
+  clock: Clock;
+}
+
+const tailKeeper = () => {
+  let text = "";
+  return {
+    add: (chunk: unknown) => {
+      text += String(chunk);
+      if (text.length > TAIL_BYTES * 2) text = text.slice(-TAIL_BYTES);
+    },
+    text: () => text.slice(-TAIL_BYTES),
+  };
+};
+
+/** The whole group: molotov and every process it forked. ESRCH means nobody is left, which is the goal. */
+export const killGroup = (pid: number, signal: NodeJS.Signals): boolean => {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ESRCH") return false;
+    throw error;
+  }
+};
+
+/** The molotov bootstrap's arguments: `python -c BOOTSTRAP <args>`. */
+export const bootstrapArgs = (args: string[]): string[] => ["-c", BOOTSTRAP, ...args];
+
+/** Runs molotov to its end, its timeout or the user's interrupt, and leaves no process of its group behind. */
+export const runMolotovProcess = async (input: MolotovProcessInput): Promise<MolotovExit> => {
+  const child = execa(input.python, bootstrapArgs(input.args), {
+    cwd: input.cwd,
+    env: input.env,
+    extendEnv: false,
+    detached: true,
+    reject: false,
+    buffer: false,
+    stdin: "ignore",
+    stripFinalNewline: false,
+  });
+  const stdout = tailKeeper();
+  const stderr = tailKeeper();
+  child.stdout?.on("data", stdout.add);
+  child.stderr?.on("data", stderr.add);
+  const pid = child.pid;
+
+  const stopTimer = new AbortController();
+  const exited = child.then((result) => result);
+  const finished = exited.then(() => "exited" as const);
+  const timedOut = input.clock.sleep(input.timeoutMs, stopTimer.signal).then(
+    () => "timeout" as const,
+    () => "exited" as const,
+  );
+  // Removed after the run: `schedule` runs many tests on one long-lived signal.
+  let onAbort = () => {};
+  const interrupted = new Promise<"interrupted">((resolve) => {
+    onAbort = () => resolve("interrupted");
+    if (input.signal.aborted) resolve("interrupted");
+    input.signal.addEventListener("abort", onAbort, { once: true });
+  });
+
+  let stopped: StopReason | undefined;
+  const first = await Promise.race([finished, timedOut, interrupted]);
+  if (first !== "exited" && pid !== undefined) {
+    stopped =
+      first === "timeout"
+        ? { kind: "timeout", afterMs: input.timeoutMs }
+        : { kind: "interrupted", message: String((input.signal.reason as Error)?.message ?? "interrupted") };
+    // SIGTERM first: molotov then stops its workers and writes its summary. Its -p children only notice at
+    // their next I/O event (MOLOTOV-NOTES.md §5), so after the grace period the whole group gets SIGKILL.
+    killGroup(pid, "SIGTERM");
+    const grace = new AbortController();
+    const graceOver = input.clock.sleep(input.killGraceMs, grace.signal).then(
+      () => "grace" as const,
+      () => "exited" as const,
+    );
+    if ((await Promise.race([finished, graceOver])) === "grace") killGroup(pid, "SIGKILL");
+    grace.abort();
+  }
+  stopTimer.abort();
+  input.signal.removeEventListener("abort", onAbort);
+  const result = await exited;
+  // A child that outlived molotov's main process (a scenario's own subprocess, a worker molotov lost) goes too.
+  if (pid !== undefined) killGroup(pid, "SIGKILL");
+  return {
+    ...(result.exitCode === undefined ? {} : { exitCode: result.exitCode }),
+    ...(result.signal === undefined ? {} : { signal: result.signal }),
+    ...(stopped === undefined ? {} : { stopped }),
+    ...(pid === undefined ? { spawnError: String(result.originalMessage || result.message) } : {}),
+    stdout: stdout.text(),
+    stderr: stderr.text(),
+  };
+};
+
+/** Parses the counters the bootstrap wrote, or undefined when molotov did not get that far. */
+export const parseCounters = (text: string | undefined): MolotovCounters | undefined => {
+  if (!text) return undefined;
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (value === null || typeof value !== "object" || typeof (value as MolotovCounters).OK !== "number")
+      return undefined;
+    return value as MolotovCounters;
+  } catch {
+    return undefined;
+  }
+};

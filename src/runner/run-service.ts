@@ -1,0 +1,219 @@
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ulid } from "ulid";
+import type { Deps } from "../cli/deps.js";
+import type { Config, ServiceConfig } from "../config/types.js";
+import type { DatadogApi } from "../datadog/types.js";
+import { DogdriverError } from "../errors.js";
+import { RUN_SCHEMA, type RunRecord } from "../store/run-record.js";
+import type { RunStore } from "../store/types.js";
+import { captureReader } from "./capture-reader.js";
+import { ClientStats } from "./client-stats.js";
+import { readDeployedVersion } from "./deployed-version.js";
+import { readTestPlan } from "./molotov-config.js";
+import { failureReason } from "./molotov-failure.js";
+import { parseCounters, runMolotovProcess } from "./molotov-process.js";
+import { startProgress } from "./progress.js";
+import { postRunEvent } from "./run-events.js";
+import { spoolRecord } from "./spool.js";
+import { checkoutTest } from "./test-checkout.js";
+import type { RunnerParts, ServiceResult, TestPlan } from "./types.js";
+import { ensureVirtualenv } from "./virtualenv.js";
+
+const POLL_MS = 1000;
+// Beyond the test's own duration: molotov lets in-flight requests finish (aiohttp waits up to 5 min by default).
+const TIMEOUT_MARGIN_MS = 2 * 60_000;
+const TIMEOUT_UNKNOWN_DURATION_MS = 30 * 60_000;
+// The scenario is code from a repository: dogdriver's own credentials are not its business.
+const SECRET_ENV =
+  /^(DD_API_KEY|DD_APP_KEY|DD_APPLICATION_KEY|DATADOG_API_KEY|DATADOG_APP_KEY|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|AWS_ACCESS_KEY_ID)$/;
+
+export interface ServiceContext {
+  config: Config;
+  deps: Deps;
+  parts: RunnerParts;
+  store: RunStore;
+  datadog: DatadogApi | undefined;
+}
+
+const scenarioMissing = async (plan: TestPlan) =>
+  plan.scenario.endsWith(".py") &&
+  !(await stat(join(plan.dir, plan.scenario)).then(
+    (s) => s.isFile(),
+    () => false,
+  ));
+
+const molotovEnv = (
+  deps: Deps,
+  plan: TestPlan,
+  service: ServiceConfig,
+  version: string,
+  captureDir: string,
+) => {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(deps.env))
+    if (value !== undefined && !SECRET_ENV.test(key)) env[key] = value;
+  return {
+    ...env,
+    ...plan.env,
+    DOGDRIVER_ENDPOINT: service.endpoint,
+    DOGDRIVER_SERVICE: service.name,
+    DOGDRIVER_ENV: service.env,
+    DOGDRIVER_VERSION: version,
+    DOGDRIVER_CAPTURE_DIR: captureDir,
+    DOGDRIVER_RESULT_FILE: join(captureDir, "result.json"),
+    // Keep the user's test directory free of __pycache__.
+    PYTHONDONTWRITEBYTECODE: "1",
+  };
+};
+
+/** Prepares the test: checkout, molotov.json, requirements. Fails before any load is sent. */
+const prepare = async (service: ServiceConfig, { deps, parts }: ServiceContext) => {
+  const dir = await checkoutTest({
+    test: service.test,
+    cwd: deps.cwd,
+    cacheDir: parts.cacheDir,
+    env: deps.env,
+    signal: deps.signal,
+  });
+  const plan = await readTestPlan(dir, service.test.name);
+  if (await scenarioMissing(plan)) {
+    throw new DogdriverError(
+      "load_test_failed",
+      `scenario file not found: ${join(plan.dir, plan.scenario)} (${plan.origin})`,
+    );
+  }
+  const python =
+    plan.requirements === undefined
+      ? parts.python
+      : await ensureVirtualenv({
+          python: parts.python,
+          requirements: plan.requirements,
+          cacheDir: parts.cacheDir,
+          env: deps.env,
+          signal: deps.signal,
+        });
+  return { plan, python };
+};
+
+interface LoadInput {
+  label: string;
+  plan: TestPlan;
+  python: string;
+  env: Record<string, string>;
+  captureDir: string;
+  timeoutMs: number;
+}
+
+/** Runs molotov with the capture extension, showing progress, and summarises what it captured. */
+const load = async (
+  { label, plan, python, env, captureDir, timeoutMs }: LoadInput,
+  { deps, parts }: ServiceContext,
+) => {
+  const stats = new ClientStats();
+  const reader = captureReader(captureDir, (sample) => stats.add(sample));
+  // Reading the capture must never end the loop while molotov runs: that would leave it running unwatched.
+  const drain = () =>
+    reader.drain().catch((error: Error) => deps.log.warn(`${label}: capture not read: ${error.message}`));
+  const progress = startProgress(label, plan.expectedMs, deps);
+  const startedAt = deps.clock.now();
+  const running = runMolotovProcess({
+    python,
+    // `--` ends --use-extension's nargs="+", which would otherwise swallow the scenario (MOLOTOV-NOTES.md §2).
+    args: [...plan.flags, "--use-extension", parts.extensionPath, ...plan.extensions, "--", plan.scenario],
+    cwd: plan.dir,
+    env,
+    timeoutMs,
+    killGraceMs: parts.killGraceMs,
+    signal: deps.signal,
+    clock: deps.clock,
+  });
+  const polling = new AbortController();
+  const finished = running.finally(() => polling.abort());
+  while (!polling.signal.aborted) {
+    await deps.clock.sleep(POLL_MS, polling.signal).catch(() => undefined);
+    await drain();
+    progress.update(stats);
+  }
+  const exit = await finished;
+  const endedAt = deps.clock.now();
+  progress.done();
+  await drain();
+  if (reader.malformed() > 0)
+    deps.log.warn(`${label}: ${reader.malformed()} unreadable capture lines skipped`);
+  const counters = parseCounters(
+    await readFile(join(captureDir, "result.json"), "utf8").catch(() => undefined),
+  );
+  return { stats, exit, counters, startedAt, endedAt };
+};
+
+/** Runs one service's test and records it; every error before the load is returned, never thrown. */
+export const runService = async (service: ServiceConfig, ctx: ServiceContext): Promise<ServiceResult> => {
+  const { deps, config } = ctx;
+  const label = `${service.name}/${service.env}`;
+  let captureDir: string | undefined;
+  try {
+    const versionBefore = await readDeployedVersion(service.version, deps.signal);
+    const { plan, python } = await prepare(service, ctx);
+    captureDir = await mkdtemp(join(tmpdir(), "dogdriver-run-"));
+    deps.log.info(`${label}: running ${plan.origin} against ${service.endpoint} (version ${versionBefore})`);
+
+    const id = ulid(deps.clock.now());
+    const base = { service: service.name, env: service.env, source: config.source, test: service.test.name };
+    await postRunEvent(ctx, { ...base, id, version: versionBefore, phase: "start", atMs: deps.clock.now() });
+    const env = molotovEnv(deps, plan, service, versionBefore, captureDir);
+    const timeoutMs =
+      service.test.timeoutMs ??
+      (plan.expectedMs === undefined ? TIMEOUT_UNKNOWN_DURATION_MS : plan.expectedMs + TIMEOUT_MARGIN_MS);
+    const { stats, exit, counters, startedAt, endedAt } = await load(
+      { label, plan, python, env, captureDir, timeoutMs },
+      ctx,
+    );
+
+    let reason = failureReason({ exit, counters, stats, plan });
+    let version = versionBefore;
+    if (!deps.signal.aborted) {
+      try {
+        version = await readDeployedVersion(service.version, deps.signal);
+      } catch (error) {
+        reason ??= `after the load: ${(error as Error).message}`;
+      }
+    }
+    const record: RunRecord = {
+      schema: RUN_SCHEMA,
+      id,
+      ...base,
+      version,
+      started_at: new Date(startedAt).toISOString(),
+      ended_at: new Date(endedAt).toISOString(),
+      state: reason === undefined ? "pending" : "failed",
+      client: stats.summary(),
+      ...(version === versionBefore ? {} : { flags: ["version_changed"], version_before: versionBefore }),
+      ...(reason === undefined ? {} : { reason }),
+    };
+    await postRunEvent(ctx, { ...base, id, version, phase: "stop", atMs: endedAt, record });
+    return { service, record, stored: await storeRecord(record, ctx) };
+  } catch (error) {
+    return { service, error: error as Error };
+  } finally {
+    if (captureDir !== undefined) await rm(captureDir, { recursive: true, force: true });
+  }
+};
+
+/** Writes the record to the store, or to the local spool when the store refuses: a finished run is never lost. */
+const storeRecord = async (
+  record: RunRecord,
+  { store, parts, deps }: ServiceContext,
+): Promise<"store" | "spool"> => {
+  try {
+    await store.putRun(record);
+    return "store";
+  } catch (error) {
+    const path = await spoolRecord(parts.spoolDir, store.url, record);
+    deps.log.warn(
+      `store ${store.url} could not take run ${record.id} (${(error as Error).message}); kept in ${path} for the next run`,
+    );
+    return "spool";
+  }
+};

@@ -1,0 +1,63 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Deps } from "../cli/deps.js";
+import type { Config } from "../config/types.js";
+import type { DatadogApi } from "../datadog/types.js";
+import { openStore } from "../store/open-store.js";
+import type { RunnerParts } from "./types.js";
+
+// The runner's outside world, built in one place from the environment.
+// DOGDRIVER_PYTHON: the Python that has molotov (default: the interpreter of the `molotov` script on PATH, since
+// the python3 on PATH may be another one without molotov, MOLOTOV-NOTES.md §0). DOGDRIVER_CACHE_DIR: checkouts
+// and virtualenvs (default $XDG_CACHE_HOME/dogdriver or ~/.cache/dogdriver). DOGDRIVER_SPOOL_DIR: records
+// waiting for an unreachable store (default ./.dogdriver-spool).
+
+const KILL_GRACE_MS = 3000;
+
+/** molotov/dogdriver_ext.py, found from this file in src/runner or dist/runner. */
+export const EXTENSION_PATH = fileURLToPath(new URL("../../molotov/dogdriver_ext.py", import.meta.url));
+
+/** The Python named by the shebang of the first `molotov` script on PATH that has one, or python3. */
+export const findPython = (env: Deps["env"]): string => {
+  if (env.DOGDRIVER_PYTHON) return env.DOGDRIVER_PYTHON;
+  for (const dir of (env.PATH ?? "").split(":").filter(Boolean)) {
+    let first: string;
+    try {
+      first = readFileSync(join(dir, "molotov"), "utf8").split("\n", 1)[0] ?? "";
+    } catch {
+      continue; // not in this directory
+    }
+    // "#!/usr/bin/python3" or "#!/usr/bin/env python3"; a shell shim (pyenv) names no Python: look further.
+    const [interpreter, argument] = first.replace(/^#!\s*/, "").split(/\s+/);
+    const python = interpreter?.endsWith("/env") ? argument : interpreter;
+    if (first.startsWith("#!") && python && /(^|\/)python[\d.]*$/.test(python)) return python;
+  }
+  return "python3";
+};
+
+const loadDatadog = async (config: Config, deps: Deps): Promise<DatadogApi | undefined> => {
+  if (!deps.env.DD_API_KEY) return undefined;
+  // Loaded only with keys set, so a run without Datadog never loads its SDK.
+  const { createDatadog, datadogSettingsFromEnv } = await import("../datadog/client.js");
+  // Like the store, events outlive an interrupt: the stop event of a stopped run still goes out.
+  return createDatadog(datadogSettingsFromEnv(deps.env, config), {
+    ...deps,
+    signal: new AbortController().signal,
+  });
+};
+
+export const defaultRunnerParts = (config: Config, deps: Deps): RunnerParts => {
+  const home = deps.env.HOME ?? deps.cwd;
+  return {
+    // The store outlives an interrupt: a stopped run still records why it failed.
+    openStore: (url) => openStore(url, { ...deps, signal: new AbortController().signal }),
+    datadog: () => loadDatadog(config, deps),
+    python: findPython(deps.env),
+    cacheDir:
+      deps.env.DOGDRIVER_CACHE_DIR ?? join(deps.env.XDG_CACHE_HOME ?? join(home, ".cache"), "dogdriver"),
+    spoolDir: deps.env.DOGDRIVER_SPOOL_DIR ?? join(deps.cwd, ".dogdriver-spool"),
+    extensionPath: EXTENSION_PATH,
+    killGraceMs: KILL_GRACE_MS,
+  };
+};

@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openStore } from "../../src/store/open-store.js";
+import type { RunRecord } from "../../src/store/run-record.js";
+import { type Emulator, startDatadogEmulator } from "../support/datadog-emulator/index.js";
+import { type HttpService, startHttpService } from "../support/http-service.js";
+import { service, smokeTest, type Workspace, workspace } from "./runner-fixtures.js";
+
+// Real molotov against two real local services with known delays.
+
+describe("dogdriver run --all", () => {
+  let ws: Workspace;
+  let fast: HttpService;
+  let slow: HttpService;
+  let datadog: Emulator;
+  beforeAll(async () => {
+    ws = await workspace();
+    datadog = await startDatadogEmulator();
+    // Datadog is reached for real here (the emulator), not through the workspace's "no keys" stand-in.
+    delete ws.parts.datadog;
+    fast = await startHttpService({ delayMs: 10, version: "1.0.0" });
+    slow = await startHttpService({ delayMs: 60, version: "2.0.0", errorRate: 0.1 });
+  });
+  afterAll(async () => {
+    await Promise.all([fast.close(), slow.close(), datadog.close(), ws.cleanup()]);
+  });
+
+  it("writes one pending record per service whose latency matches the service's delay", async () => {
+    await ws.testDir("fast-test", smokeTest({ processes: 2 }));
+    await ws.testDir("slow-test", smokeTest());
+    await ws.config({
+      store: "file://./store",
+      source: "ci",
+      services: [service("fast", fast.url, "./fast-test"), service("slow", slow.url, "./slow-test")],
+    });
+    // The slow service is redeployed while its test runs (once its load has started).
+    const redeploy = setInterval(() => {
+      if (slow.requests() > 0) slow.setVersion("2.0.1");
+    }, 50);
+    const deps = ws.deps();
+    deps.env = { ...deps.env, DD_API_KEY: datadog.apiKey, DOGDRIVER_DD_URL: datadog.url };
+    const { exit } = await ws.run({ all: true, json: true }, deps);
+    clearInterval(redeploy);
+    expect(deps.stderr.text()).not.toContain("FAILED");
+    expect(exit).toBe(0);
+
+    const printed = deps.stdout
+      .text()
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as RunRecord);
+    const stored: RunRecord[] = [];
+    for await (const record of openStore("file://./store", { ...deps }).listRuns()) stored.push(record);
+    expect(stored.map((r) => r.service).sort()).toEqual(["fast", "slow"]);
+    expect(printed.map((r) => r.id).sort()).toEqual(stored.map((r) => r.id).sort());
+
+    const byName = Object.fromEntries(stored.map((r) => [r.service, r]));
+    const f = byName.fast as RunRecord;
+    const s = byName.slow as RunRecord;
+    expect(f).toMatchObject({
+      state: "pending",
+      version: "1.0.0",
+      env: "test",
+      source: "ci",
+      test: "dogdriver",
+    });
+    expect(f.flags).toBeUndefined();
+    // Both molotov processes (-p 2) were captured: what the service answered is what was recorded.
+    expect(f.client.requests).toBe(fast.requests());
+    expect(f.client.errors).toBe(0);
+    // Latency is the service's delay plus a local round trip: at least the delay, never several times it.
+    expect(f.client.latency_ms.p50).toBeGreaterThanOrEqual(10);
+    expect(f.client.latency_ms.p50).toBeLessThan(30);
+    expect(s.client.latency_ms.p50).toBeGreaterThanOrEqual(60);
+    expect(s.client.latency_ms.p50).toBeLessThan(85);
+    for (const r of [f, s]) {
+      const l = r.client.latency_ms;
+      expect([l.p50, l.p75, l.p90, l.p95, l.p99, l.max]).toEqual(
+        [l.p50, l.p75, l.p90, l.p95, l.p99, l.max].map(Number).sort((a, b) => a - b),
+      );
+      expect(r.client.rps).toBeGreaterThan(0);
+      expect(Date.parse(r.ended_at) - Date.parse(r.started_at)).toBeGreaterThanOrEqual(1000);
+    }
+    // Every 10th answer of the slow service is a 500: counted as errors, the run is still usable.
+    expect(s.client.requests).toBe(slow.requests());
+    expect(s.client.errors).toBe(Math.floor(slow.requests() / 10));
+    expect(s.client.error_rate).toBeCloseTo(s.client.errors / s.client.requests, 5);
+    // The version read after the load is the one recorded; the change is flagged.
+    expect(s).toMatchObject({ version: "2.0.1", version_before: "2.0.0", flags: ["version_changed"] });
+
+    // A start and a stop event per run, tagged for the service, grouped by run.
+    const events = datadog.events();
+    expect(events.map((e) => e.title)).toEqual([
+      "dogdriver load test started: fast/test 1.0.0",
+      "dogdriver load test finished: fast/test 1.0.0",
+      "dogdriver load test started: slow/test 2.0.0",
+      "dogdriver load test finished: slow/test 2.0.1",
+    ]);
+    expect(events[1]).toMatchObject({
+      aggregation_key: `dogdriver-run-${f.id}`,
+      alert_type: "success",
+      tags: expect.arrayContaining(["dogdriver", "service:fast", "env:test", "version:1.0.0", "source:ci"]),
+    });
+    expect(events[1]?.text).toContain(`${f.client.requests} requests, 0 errors`);
+    expect(JSON.stringify(events)).not.toContain(datadog.apiKey);
+  });
+});
