@@ -82,7 +82,8 @@ export class Transport implements client.HttpLibrary {
       }
       // A 429 or 503 means the request was not processed. Another 5xx from a gateway may come after the work was
       // done, so a create (event, dashboard, monitor) is not sent twice on it: the caller keeps it for later.
-      const retryable = answer.status === 429 || answer.status === 503 || (answer.status >= 500 && idempotent);
+      const retryable =
+        answer.status === 429 || answer.status === 503 || (answer.status >= 500 && idempotent);
       if (!retryable || !retriesLeft) {
         throw statusError(
           this.o,
