@@ -1,9 +1,72 @@
+import { randomBytes } from "node:crypto";
+import { rename, rm, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import type { Deps } from "../cli/deps.js";
 import type { Outcome } from "../cli/exit-codes.js";
-import type { GlobalOptions } from "../cli/global-options.js";
-import { notImplemented } from "../cli/not-implemented.js";
+import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
+import { DogdriverError } from "../errors.js";
+import { openStore } from "../store/open-store.js";
+import { buildReport, reportJson } from "./build-report.js";
+import { readRuns, serviceFilters } from "./read-runs.js";
+import { renderHtml, trendsOf } from "./render-html.js";
+import { renderMarkdown } from "./render-markdown.js";
+import { renderTable } from "./render-table.js";
 
-export interface ReportOptions extends GlobalOptions {}
+export interface ReportOptions extends GlobalOptions {
+  /** "name" or "name/env"; none: every stored service. */
+  services?: string[];
+  json?: boolean;
+  markdown?: boolean;
+  /** Also write the HTML page with trend charts to this file. */
+  html?: string;
+  failOn?: "regression";
+}
 
-export const reportCommand = async (_options: ReportOptions, _deps: Deps): Promise<Outcome> =>
-  notImplemented("report");
+/** `dogdriver report`: release verdicts from the store alone (no Datadog). */
+export const reportCommand = async (options: ReportOptions, deps: Deps): Promise<Outcome> => {
+  const filters = serviceFilters(options.services ?? []);
+  const config = await loadCommandConfig(options, deps);
+  const store = openStore(config.store, deps);
+  const { runs, invalid } = await readRuns(store, filters, deps.log);
+  const report = buildReport(runs, invalid);
+
+  if (options.html !== undefined)
+    await writeAtomically(
+      resolve(deps.cwd, options.html),
+      renderHtml(report, trendsOf(runs), new Date(deps.clock.now()).toISOString()),
+    );
+  const colour = deps.stdout.isTTY && deps.env.NO_COLOR === undefined;
+  deps.stdout.write(
+    options.json
+      ? reportJson(report)
+      : options.markdown
+        ? renderMarkdown(report)
+        : renderTable(report, colour),
+  );
+
+  const regressions = report.comparisons.filter((c) => c.verdict === "regression");
+  if (options.failOn === "regression" && regressions.length > 0) {
+    deps.log.warn(
+      `${regressions.length} regression verdict${regressions.length === 1 ? "" : "s"}: ${regressions
+        .slice(0, 5)
+        .map((c) => `${c.service}/${c.env} ${c.source} ${c.metric} ${c.candidate.version}`)
+        .join("; ")}${regressions.length > 5 ? "; ..." : ""}`,
+    );
+    return "regression";
+  }
+  return "ok";
+};
+
+// A half-written page must never replace a good one: write beside it, then rename (atomic on one file system).
+const writeAtomically = async (path: string, body: string): Promise<void> => {
+  const temp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
+  try {
+    await writeFile(temp, body, "utf8");
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw new DogdriverError("invalid_input", `--html ${path}: cannot write (${(error as Error).message})`, {
+      cause: error,
+    });
+  }
+};

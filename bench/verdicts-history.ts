@@ -1,0 +1,152 @@
+import type { RunRecord } from "../src/store/run-record.js";
+
+// Synthetic run histories with a known injected effect, for bench/verdicts.ts. One history is one service/env:
+// older releases, a baseline and a candidate, runs from several sources with different base latencies and
+// unequal, per-release proportions, multiplicative log-normal noise, noisy-neighbour outlier runs 1.5-3x slower,
+// flagged runs (whose values are shifted: leaving them in would fake changes) and failed runs.
+
+export interface HistorySpec {
+  /** Run-to-run noise: SD of log(p95), ≈ the coefficient of variation. 0.03 = 3%. */
+  noise: number;
+  /** Candidate vs baseline, multiplicative: 0.1 = 10% slower. */
+  effect: number;
+  candidateRuns: number;
+  baselineRuns: number;
+  olderReleases: number;
+  runsPerOlderRelease: number;
+  /** Probability that a run is a noisy-neighbour outlier (value × U(1.5, 3)). */
+  outlierRate: number;
+  /** Probability that a run is flagged topology_changed / version_changed (value × U(0.7, 1.4)). */
+  flaggedRate: number;
+  failedRate: number;
+}
+
+export const DEFAULT_SPEC: Omit<HistorySpec, "noise" | "effect" | "candidateRuns"> = {
+  baselineRuns: 12,
+  olderReleases: 4,
+  runsPerOlderRelease: 12,
+  outlierRate: 0.05,
+  flaggedRate: 0.05,
+  failedRate: 0.02,
+};
+
+/** Base p95 (ms) per source: three runner locations far apart. */
+const SOURCES = [
+  { name: "eu-west-1", p95: 80 },
+  { name: "us-east-1", p95: 120 },
+  { name: "ap-south-1", p95: 210 },
+];
+
+/** mulberry32: a small seeded PRNG, so every benchmark run sees the same histories. */
+export const seededRandom = (seed: number): (() => number) => {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+};
+
+const gaussian = (rand: () => number): number => {
+  const u = 1 - rand();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+};
+
+// Per release, the sources get shuffled, unequal shares (e.g. 65% / 25% / 10%): the pooled median moves with
+// the mix alone, which is what a naive comparison mistakes for a change.
+const sourceMix = (rand: () => number): number[] => {
+  const shares = [0.65, 0.25, 0.1];
+  for (let i = shares.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [shares[i], shares[j]] = [shares[j] as number, shares[i] as number];
+  }
+  return shares;
+};
+
+const pickSource = (rand: () => number, shares: readonly number[]): (typeof SOURCES)[number] => {
+  let u = rand();
+  for (let i = 0; i < shares.length; i++) {
+    u -= shares[i] as number;
+    if (u <= 0) return SOURCES[i] as (typeof SOURCES)[number];
+  }
+  return SOURCES[SOURCES.length - 1] as (typeof SOURCES)[number];
+};
+
+const START_MS = Date.parse("2026-01-05T00:00:00.000Z");
+const RUN_EVERY_MS = 30 * 60_000;
+
+/** One service's runs: `olderReleases` + baseline + candidate, in time order (versions are hashes, not sortable). */
+export const syntheticHistory = (spec: HistorySpec, rand: () => number, service = "svc"): RunRecord[] => {
+  const sizes = [
+    ...Array.from({ length: spec.olderReleases }, () => spec.runsPerOlderRelease),
+    spec.baselineRuns,
+    spec.candidateRuns,
+  ];
+  const runs: RunRecord[] = [];
+  let t = START_MS;
+  sizes.forEach((size, release) => {
+    const isCandidate = release === sizes.length - 1;
+    const level = isCandidate ? 1 + spec.effect : 1;
+    // Hash-like versions in an order that version sorting gets wrong.
+    const version = `${(0xfff - release * 0x111).toString(16)}${release}`;
+    const shares = sourceMix(rand);
+    for (let i = 0; i < size; i++) {
+      const source = pickSource(rand, shares);
+      let p95 = source.p95 * level * Math.exp(spec.noise * gaussian(rand));
+      const flags: string[] = [];
+      let state: RunRecord["state"] = "aggregated";
+      const outlier = rand() < spec.outlierRate;
+      if (outlier) p95 *= 1.5 + 1.5 * rand();
+      if (rand() < spec.flaggedRate) {
+        flags.push(rand() < 0.5 ? "topology_changed" : "version_changed");
+        p95 *= 0.7 + 0.7 * rand();
+      }
+      if (rand() < spec.failedRate) state = "failed";
+      const record = runRecord(service, version, source.name, t, p95, state, flags, runs.length);
+      // The generator's truth, for the benchmark's tables only (records may carry extra fields).
+      runs.push(outlier ? { ...record, synthetic_outlier: true } : record);
+      t += RUN_EVERY_MS;
+    }
+  });
+  return runs;
+};
+
+export const runRecord = (
+  service: string,
+  version: string,
+  source: string,
+  startedMs: number,
+  p95: number,
+  state: RunRecord["state"],
+  flags: string[],
+  n: number,
+): RunRecord => ({
+  schema: "dogdriver.run.v1",
+  id: `run${n.toString().padStart(8, "0")}`,
+  service,
+  env: "stage",
+  version,
+  source,
+  test: "dogdriver",
+  started_at: new Date(startedMs).toISOString(),
+  ended_at: new Date(startedMs + 60_000).toISOString(),
+  state,
+  client: {
+    requests: 1200,
+    errors: 0,
+    rps: 20,
+    latency_ms: {
+      p50: p95 / 2,
+      p75: p95 * 0.7,
+      p90: p95 * 0.9,
+      p95,
+      p99: p95 * 1.5,
+      max: p95 * 3,
+      mean: p95 * 0.55,
+    },
+  },
+  ...(state === "aggregated" ? { server: { latency_ms: p95 * 0.4 } } : {}),
+  ...(flags.length > 0 ? { flags } : {}),
+});

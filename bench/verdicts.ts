@@ -1,0 +1,188 @@
+import { performance } from "node:perf_hooks";
+import type { RunRecord } from "../src/store/run-record.js";
+import { ALL_SOURCES, compareReleases } from "../src/verdicts/compare-releases.js";
+import { normalCdf, normalUpperQuantile } from "../src/verdicts/distributions.js";
+import { isUsable } from "../src/verdicts/release-history.js";
+import type { Comparison } from "../src/verdicts/types.js";
+import { DEFAULT_SPEC, type HistorySpec, seededRandom, syntheticHistory } from "./verdicts-history.js";
+import { mannWhitney, medianThreshold, type NaiveResult, welch } from "./verdicts-naive.js";
+
+// The verdict benchmark: synthetic histories with known effects (bench/verdicts-history.ts), judged by
+// compareReleases and by the naive methods on the same data. Prints Markdown tables for
+// docs/benchmarks-verdicts.md. Run: npx tsc -p bench/tsconfig.json && node .tmp/bench/bench/verdicts.js [--quick]
+
+const METRIC = "client.latency_ms.p95";
+const quick = process.argv.includes("--quick");
+const NULL_TRIALS = quick ? 300 : 2000;
+const EFFECT_TRIALS = quick ? 100 : 400;
+const NOISES = [0.03, 0.05, 0.1];
+const RUNS = [2, 3, 5, 10, 20];
+const EFFECTS = [0.05, 0.1, 0.2];
+const NAIVE = { "median ±5%": medianThreshold, "Welch t": welch, "Mann-Whitney": mannWhitney } as const;
+type NaiveName = keyof typeof NAIVE;
+const NAIVE_NAMES = Object.keys(NAIVE) as NaiveName[];
+
+interface Trial {
+  ours: Comparison;
+  /** Half or more of the baseline's or the candidate's usable runs are injected outliers: no method can tell. */
+  outlierMajority: boolean;
+  naive: Record<NaiveName, NaiveResult>;
+}
+
+const judge = (runs: RunRecord[]): Trial => {
+  const comparisons = compareReleases(runs, { metrics: [METRIC] });
+  const ours = comparisons.find((c) => c.source === ALL_SOURCES) ?? (comparisons[0] as Comparison);
+  // The naive methods get the same exclusions (flagged, failed) but pool the sources.
+  const versions = [...new Set(runs.map((r) => r.version))];
+  const values = (v: string | undefined) =>
+    runs.filter((r) => r.version === v && isUsable(r)).map((r) => r.client.latency_ms.p95 as number);
+  const b = values(versions[versions.length - 2]);
+  const c = values(versions[versions.length - 1]);
+  const naive = Object.fromEntries(
+    NAIVE_NAMES.map((name) => [
+      name,
+      b.length >= 2 && c.length >= 2 ? NAIVE[name](b, c) : { statistic: 0, decision: 0 },
+    ]),
+  ) as Record<NaiveName, NaiveResult>;
+  // The generator's truth (bench/verdicts-history.ts marks injected outliers): is either release mostly outliers?
+  const mostlyOutliers = (version: string | undefined) => {
+    const usable = runs.filter((r) => r.version === version && isUsable(r));
+    const outliers = usable.filter((r) => (r as { synthetic_outlier?: boolean }).synthetic_outlier).length;
+    return outliers > 0 && outliers * 2 >= usable.length;
+  };
+  return {
+    ours,
+    naive,
+    outlierMajority:
+      mostlyOutliers(versions[versions.length - 1]) || mostlyOutliers(versions[versions.length - 2]),
+  };
+};
+
+const decided = (c: Comparison): -1 | 0 | 1 =>
+  c.verdict === "regression" ? 1 : c.verdict === "improvement" ? -1 : 0;
+
+const pct = (k: number, n: number): string => `${((100 * k) / n).toFixed(1)}`;
+
+interface Cell {
+  noise: number;
+  runs: number;
+  nullTrials: Trial[];
+  effectTrials: Map<number, { sign: 1 | -1; trial: Trial }[]>;
+}
+
+const run = (spec: Omit<HistorySpec, "noise" | "effect" | "candidateRuns">, seed: number): Cell[] => {
+  const cells: Cell[] = [];
+  for (const noise of NOISES)
+    for (const runs of RUNS) {
+      const rand = seededRandom(seed + Math.round(noise * 1000) * 100 + runs);
+      const make = (effect: number) =>
+        syntheticHistory({ ...spec, noise, effect, candidateRuns: runs }, rand);
+      const nullTrials = Array.from({ length: NULL_TRIALS }, () => judge(make(0)));
+      const effectTrials = new Map<number, { sign: 1 | -1; trial: Trial }[]>();
+      for (const effect of EFFECTS) {
+        const list: { sign: 1 | -1; trial: Trial }[] = [];
+        for (let i = 0; i < EFFECT_TRIALS; i++) {
+          // A 10% regression is ×1.10; a 10% improvement ×1/1.10 (the same distance on the log scale).
+          const sign = i % 2 === 0 ? 1 : -1;
+          list.push({ sign, trial: judge(make(sign === 1 ? effect : 1 / (1 + effect) - 1)) });
+        }
+        effectTrials.set(effect, list);
+      }
+      cells.push({ noise, runs, nullTrials, effectTrials });
+    }
+  return cells;
+};
+
+// Higher p95 = worse, so the right verdict for sign +1 is regression (+1).
+// The best any test can do on a 10% change at 1% false alarms: σ known, no outlier, flagged or failed run,
+// one source: a two-sided z-test, power Φ(log 1.1 / (σ·√(1/n_b + 1/n_c)) - z_0.995).
+const bound = (noise: number, nb: number, nc: number): string =>
+  pct(normalCdf(Math.log(1.1) / (noise * Math.sqrt(1 / nb + 1 / nc)) - normalUpperQuantile(0.005)), 1);
+
+const oursTable = (cells: Cell[], baselineRuns: number): string => {
+  const head = `| noise | candidate runs | false alarms % | no_change % (no effect) | insufficient % (no effect) | ${EFFECTS.map((e) => `caught ${e * 100}% %`).join(" | ")} | wrong sign at ${EFFECTS.map((e) => `${e * 100}%`).join(" / ")} | median runs_needed | bound for 10% |`;
+  const rows = cells.map((cell) => {
+    const fa = cell.nullTrials.filter((t) => decided(t.ours) !== 0).length;
+    const nc = cell.nullTrials.filter((t) => t.ours.verdict === "no_change").length;
+    const ins = cell.nullTrials.filter((t) => t.ours.verdict === "insufficient_data").length;
+    const wrong = EFFECTS.map(() => 0);
+    let wrongByOutliers = 0;
+    const caught = EFFECTS.map((e, k) => {
+      const list = cell.effectTrials.get(e) ?? [];
+      for (const { sign, trial } of list)
+        if (decided(trial.ours) === -sign) {
+          wrong[k] = (wrong[k] as number) + 1;
+          if (trial.outlierMajority) wrongByOutliers++;
+        }
+      return pct(list.filter(({ sign, trial }) => decided(trial.ours) === sign).length, list.length);
+    });
+    const needed = cell.nullTrials
+      .map((t) => t.ours.runs_needed)
+      .filter((n): n is number => n !== null)
+      .sort((a, b) => a - b);
+    const medNeeded = needed.length > cell.nullTrials.length / 2 ? String(needed[needed.length >> 1]) : "-";
+    return `| ${cell.noise * 100}% | ${cell.runs} | ${pct(fa, cell.nullTrials.length)} | ${pct(nc, cell.nullTrials.length)} | ${pct(ins, cell.nullTrials.length)} | ${caught.join(" | ")} | ${wrong.join(" / ")}${wrongByOutliers > 0 ? ` (${wrongByOutliers} with ≥ half of a release's runs outliers)` : ""} | ${medNeeded} | ${bound(cell.noise, baselineRuns, cell.runs)} |`;
+  });
+  return [head, `|${"---|".repeat(head.split("|").length - 2)}`, ...rows].join("\n");
+};
+
+// Each naive method's own rule, then the same method with its threshold set so that it raises exactly 1% false
+// alarms on this cell's no-effect histories (an oracle calibration no team has: it favours the naive methods).
+const sideBySide = (cells: Cell[], effect: number): string => {
+  const head = `| noise | runs | dogdriver FA % / caught % | ${NAIVE_NAMES.map((n) => `${n} FA % / caught %`).join(" | ")} | ${NAIVE_NAMES.map((n) => `${n} caught % at 1% FA`).join(" | ")} |`;
+  const rows = cells.map((cell) => {
+    const list = cell.effectTrials.get(effect) ?? [];
+    const oursFa = pct(cell.nullTrials.filter((t) => decided(t.ours) !== 0).length, cell.nullTrials.length);
+    const oursHit = pct(list.filter(({ sign, trial }) => decided(trial.ours) === sign).length, list.length);
+    const own = NAIVE_NAMES.map((n) => {
+      const fa = cell.nullTrials.filter((t) => t.naive[n].decision !== 0).length;
+      const hit = list.filter(({ sign, trial }) => trial.naive[n].decision === sign).length;
+      return `${pct(fa, cell.nullTrials.length)} / ${pct(hit, list.length)}`;
+    });
+    const matched = NAIVE_NAMES.map((n) => {
+      const nulls = cell.nullTrials.map((t) => Math.abs(t.naive[n].statistic)).sort((a, b) => a - b);
+      const threshold = nulls[Math.ceil(0.99 * nulls.length) - 1] as number;
+      const hit = list.filter(
+        ({ sign, trial }) =>
+          Math.abs(trial.naive[n].statistic) > threshold && Math.sign(trial.naive[n].statistic) === sign,
+      ).length;
+      return pct(hit, list.length);
+    });
+    return `| ${cell.noise * 100}% | ${cell.runs} | ${oursFa} / ${oursHit} | ${own.join(" | ")} | ${matched.join(" | ")} |`;
+  });
+  return [head, `|${"---|".repeat(head.split("|").length - 2)}`, ...rows].join("\n");
+};
+
+const main = () => {
+  const started = performance.now();
+  const full = run(DEFAULT_SPEC, 1);
+  const short = run({ ...DEFAULT_SPEC, olderReleases: 0, baselineRuns: 5 }, 2);
+  const daily = run({ ...DEFAULT_SPEC, baselineRuns: 48, runsPerOlderRelease: 48 }, 3);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const out = [
+    `Trials per cell: ${NULL_TRIALS} without effect, ${EFFECT_TRIALS} per effect size (half regressions, half improvements). ${seconds}s.`,
+    "",
+    "### dogdriver, history of 4 older releases + baseline of 12 runs",
+    "",
+    oursTable(full, DEFAULT_SPEC.baselineRuns),
+    "",
+    "### dogdriver, releases that lived a day at a 30-minute cadence: 4 older releases + baseline of 48 runs",
+    "",
+    oursTable(daily, 48),
+    "",
+    "### dogdriver, short history: baseline of 5 runs, no older releases",
+    "",
+    oursTable(short, 5),
+    "",
+    "### Side by side at a 10% change (4 older releases + baseline of 12 runs)",
+    "",
+    sideBySide(full, 0.1),
+    "",
+    "### Side by side at a 20% change, short history",
+    "",
+    sideBySide(short, 0.2),
+  ];
+  process.stdout.write(`${out.join("\n")}\n`);
+};
+
+main();

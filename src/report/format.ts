@@ -1,0 +1,74 @@
+import type { Comparison, Verdict } from "../verdicts/types.js";
+
+// Wording and number formats shared by the table, Markdown and HTML renderers.
+
+/** The metric every summary leads with (the issue: "p95 change with interval"). */
+export const HEADLINE_METRIC = "client.latency_ms.p95";
+
+export const VERDICT_LABEL: Record<Verdict, string> = {
+  regression: "regression",
+  improvement: "improvement",
+  no_change: "no change",
+  insufficient_data: "insufficient data",
+};
+
+/** ▲ / ▼ for the direction the metric moved, = for no change, ? when undecided. */
+export const verdictArrow = (c: Comparison): string => {
+  if (c.verdict === "insufficient_data") return "?";
+  if (c.verdict === "no_change" || c.change_pct === null || c.change_pct === 0) return "=";
+  return c.change_pct > 0 ? "▲" : "▼";
+};
+
+const signed = (v: number, digits = 1): string =>
+  `${v > 0 ? "+" : v < 0 ? "−" : "±"}${Math.abs(v).toFixed(digits)}`;
+
+/** "+15.4% [+8.1, +23.0]" or "n/a". */
+export const changeWithInterval = (c: Comparison): string => {
+  if (c.change_pct === null) return "n/a";
+  const ci =
+    c.change_ci_pct === null ? "" : ` [${signed(c.change_ci_pct[0])}, ${signed(c.change_ci_pct[1])}]`;
+  return `${signed(c.change_pct)}%${ci}`;
+};
+
+/** "1.1.0 → 1.2.0" */
+export const releasePair = (c: Comparison): string => `${c.baseline.version} → ${c.candidate.version}`;
+
+/** "12 → 6" and, when some were left out, "(3 left out)". */
+export const runCounts = (c: Comparison): string => {
+  const left = [c.baseline, c.candidate].reduce((n, s) => n + s.flagged + s.failed + s.outliers, 0);
+  return `${c.baseline.runs} → ${c.candidate.runs}${left > 0 ? ` (${left} left out)` : ""}`;
+};
+
+/** What a comparison's runs left out, for footnotes: "2 flagged, 1 failed, 1 outlier". */
+export const leftOut = (c: Comparison): string => {
+  const count = (k: "flagged" | "failed" | "outliers") => c.baseline[k] + c.candidate[k];
+  return [
+    [count("flagged"), "flagged"],
+    [count("failed"), "failed"],
+    [count("outliers"), "outlier"],
+  ]
+    .filter(([n]) => (n as number) > 0)
+    .map(([n, what]) => `${n} ${what}${what === "outlier" && n !== 1 ? "s" : ""}`)
+    .join(", ");
+};
+
+/** Headline comparisons first (p95 rows), then other metrics whose verdict is decided either way. */
+export const headline = (comparisons: readonly Comparison[]): Comparison[] =>
+  comparisons.filter((c) => c.metric === HEADLINE_METRIC);
+
+export const notable = (comparisons: readonly Comparison[]): Comparison[] =>
+  comparisons.filter(
+    (c) => c.metric !== HEADLINE_METRIC && (c.verdict === "regression" || c.verdict === "improvement"),
+  );
+
+/** A short "needs N more runs" note for undecided comparisons. */
+export const neededNote = (c: Comparison): string =>
+  c.verdict !== "insufficient_data"
+    ? ""
+    : c.runs_needed === null
+      ? "more baseline runs needed"
+      : `~${c.runs_needed} more run${c.runs_needed === 1 ? "" : "s"} needed`;
+
+/** "p=0.003", "p<0.0001", "p=n/a". */
+export const pText = (p: number | null): string =>
+  p === null ? "p=n/a" : p < 0.0001 ? "p<0.0001" : `p=${p}`;

@@ -1,0 +1,84 @@
+import type { RunRecord } from "../store/run-record.js";
+import { metricValue } from "../verdicts/metric-values.js";
+import { isUsable, releaseHistories } from "../verdicts/release-history.js";
+import {
+  changeWithInterval,
+  HEADLINE_METRIC,
+  releasePair,
+  runCounts,
+  VERDICT_LABEL,
+  verdictArrow,
+} from "./format.js";
+import type { Report, ServiceTrend } from "./report-types.js";
+import { escapeXml, trendSvg } from "./trend-svg.js";
+
+// `report --html FILE`: a self-contained page (no script, no external asset) with, per service/env, the trend
+// chart and the verdict rows, so a docs page or a CI artifact shows what the dashboard shows.
+
+/** Releases drawn per chart: older ones make the labels unreadable and are not compared anyway. */
+const CHART_RELEASES = 10;
+
+const COLOUR = {
+  regression: "#c62828",
+  improvement: "#2e7d32",
+  no_change: "#666",
+  insufficient_data: "#b26a00",
+} as const;
+
+/** Per service/env: p95 of every run of the newest releases, and where each release started. */
+export const trendsOf = (runs: readonly RunRecord[]): ServiceTrend[] =>
+  releaseHistories(runs).map((h) => {
+    const releases = h.releases.slice(-CHART_RELEASES);
+    return {
+      service: h.service,
+      env: h.env,
+      releases: releases.map((r) => ({ version: r.version, firstSeenMs: r.firstSeenMs })),
+      points: releases.flatMap((r) =>
+        r.runs.flatMap((run) => {
+          const value = metricValue(run, HEADLINE_METRIC);
+          return value === undefined
+            ? []
+            : [
+                {
+                  startedMs: Date.parse(run.started_at),
+                  value,
+                  version: r.version,
+                  source: run.source,
+                  excluded: !isUsable(run),
+                },
+              ];
+        }),
+      ),
+    };
+  });
+
+export const renderHtml = (report: Report, trends: readonly ServiceTrend[], generatedAt: string): string => {
+  const sections = trends.map((t) => {
+    const rows = report.comparisons.filter(
+      (c) => c.service === t.service && c.env === t.env && c.metric === HEADLINE_METRIC,
+    );
+    const table =
+      rows.length === 0
+        ? "<p>Only one release so far: nothing to compare yet.</p>"
+        : `<table><thead><tr><th>source</th><th>baseline → candidate</th><th>runs</th><th>p95 change [95% CI]</th><th>verdict</th><th>why</th></tr></thead><tbody>${rows
+            .map(
+              (c) =>
+                `<tr><td>${escapeXml(c.source)}</td><td>${escapeXml(releasePair(c))}</td><td>${escapeXml(runCounts(c))}</td><td>${escapeXml(changeWithInterval(c))}</td><td style="color:${COLOUR[c.verdict]};font-weight:600">${verdictArrow(c)} ${VERDICT_LABEL[c.verdict]}</td><td>${escapeXml(c.reason)}</td></tr>`,
+            )
+            .join("")}</tbody></table>`;
+    return `<section><h2>${escapeXml(`${t.service} · ${t.env}`)}</h2>\n${trendSvg(t)}\n${table}</section>`;
+  });
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>dogdriver release verdicts</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:960px}
+table{border-collapse:collapse;margin:.5rem 0 2rem;font-size:.9rem}
+th,td{border-bottom:1px solid #ddd;padding:.3rem .6rem;text-align:left;vertical-align:top}
+svg{max-width:100%;height:auto}
+</style></head><body>
+<h1>dogdriver release verdicts</h1>
+<p>${report.runs} runs read, generated ${escapeXml(generatedAt)}. Hollow dots are runs left out of comparisons (flagged or failed); dashed lines mark where each version was first seen.</p>
+${sections.join("\n")}
+</body></html>
+`;
+};

@@ -1,0 +1,40 @@
+import type { Comparison } from "../verdicts/types.js";
+
+// What `dogdriver report` computes once and every renderer (table, Markdown, JSON, HTML) shows.
+
+/** A service/env that has runs but nothing to compare yet (a single release). */
+export interface Skipped {
+  service: string;
+  env: string;
+  test: string;
+  version: string;
+  runs: number;
+  reason: string;
+}
+
+/** One run's point on the HTML trend chart. */
+export interface TrendPoint {
+  startedMs: number;
+  value: number;
+  version: string;
+  source: string;
+  /** Left out of comparisons (flagged or failed): drawn hollow. */
+  excluded: boolean;
+}
+
+export interface ServiceTrend {
+  service: string;
+  env: string;
+  points: TrendPoint[];
+  /** Each release's first run, oldest first. */
+  releases: { version: string; firstSeenMs: number }[];
+}
+
+export interface Report {
+  comparisons: Comparison[];
+  skipped: Skipped[];
+  /** Runs read from the store (after the SERVICE filter). */
+  runs: number;
+  /** Records the store could not read. */
+  invalid: number;
+}

@@ -1,0 +1,306 @@
+import type { RunRecord } from "../store/run-record.js";
+import { normalUpperQuantile, studentTTwoSided, studentTUpperQuantile } from "./distributions.js";
+import { median } from "./median.js";
+import { directionOf, metricsOf, metricValue } from "./metric-values.js";
+import { releaseChangePoints } from "./release-change-points.js";
+import { type History, isFlagged, type Release, releaseHistories } from "./release-history.js";
+import { round, roundP } from "./rounding.js";
+import { noiseAndOutliers, type Sample } from "./run-samples.js";
+import { type Observation, releaseContrast } from "./two-way-fit.js";
+import type { CompareOptions, Comparison, ReleaseSide, Scale, Verdict } from "./types.js";
+
+// The release comparison; docs/verdicts.md explains the method, its assumptions and references. In short, on
+// log values: set aside noisy-neighbour runs (Hampel's rule on median-polish residuals), fit
+// value = source level + release level over the recent releases by least squares, and test the candidate's
+// level against the baseline's with a t statistic whose noise comes from every recent release's runs.
+
+/** The defaults of CompareOptions (the report's footnotes quote them). */
+export const VERDICT_DEFAULTS = {
+  alpha: 0.004,
+  thresholdPct: 3,
+  detectPct: 10,
+  minRuns: 3,
+  combineSources: true,
+  changePoints: true,
+};
+type Settings = typeof VERDICT_DEFAULTS & { metrics?: readonly string[] };
+
+/** The source name of the comparison over every source at once. */
+export const ALL_SOURCES = "all";
+
+/** Releases whose runs inform the fit (the newest ones: a service changes over months). */
+const MAX_RELEASES = 12;
+// Newest runs per release that enter the fit: the baseline and the candidate keep many (they decide the
+// verdict); older releases only teach the noise and the source levels, for which 40 runs each are plenty.
+// Keeps a 100,000-run store's report fast.
+const MAX_RUNS_COMPARED = 300;
+const MAX_RUNS_HISTORY = 40;
+const POWER = 0.8;
+// No single run may carry more than 1.2/minRuns of the estimate. A plain comparison of minRuns runs gives each
+// 1/minRuns; a fit that borrows source levels from other releases adds a little to that. Beyond, one
+// undetectable outlier (the only run linking two releases at a source) would decide the verdict.
+const MAX_INFLUENCE_RATIO = 1.2;
+// Below 0.1% a p95 difference is rounding in the load tester; the floor also keeps constant series finite.
+const LOG_SIGMA_FLOOR = 0.001;
+const LINEAR_SIGMA_FLOOR = 1e-9;
+// Error rates are often exactly 0, so a relative change means little: a change must also be this many absolute
+// units (0.1 percentage point) to count, and "no_change" tolerates ±0.5 point.
+const ABSOLUTE: Record<string, { threshold: number; margin: number }> = {
+  "client.error_rate": { threshold: 0.001, margin: 0.005 },
+};
+
+/** One comparison per service/env/test/source/metric, plus source "all" when there are several sources. */
+export const compareReleases = (runs: readonly RunRecord[], options: CompareOptions = {}): Comparison[] => {
+  const settings: Settings = { ...VERDICT_DEFAULTS, ...definedOnly(options) };
+  const out: Comparison[] = [];
+  for (const history of releaseHistories(runs)) {
+    if (history.releases.length < 2) continue;
+    const recent = history.releases.slice(-MAX_RELEASES);
+    const metrics = settings.metrics ?? metricsOf(recent.flatMap((r) => r.runs));
+    for (const metric of metrics) out.push(...compareMetric(history, recent, metric, settings));
+  }
+  return out;
+};
+
+const definedOnly = (o: CompareOptions): Partial<Settings> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<Settings>;
+
+interface MetricContext {
+  history: History;
+  metric: string;
+  scale: Scale;
+  settings: Settings;
+  /** Recent releases, oldest first; the last two are the baseline and the candidate. */
+  recent: readonly Release[];
+  /** Kept and outlier samples per recent release (same order). */
+  samples: readonly Sample[][];
+  /** Within-release robust noise, for the outlier rule and when no fit is possible. */
+  withinSigma: number;
+}
+
+const compareMetric = (
+  history: History,
+  recent: Release[],
+  metric: string,
+  settings: Settings,
+): Comparison[] => {
+  const raw = recent.map((release, i) =>
+    release.runs
+      .flatMap((run) => {
+        if (run.state === "failed" || isFlagged(run)) return [];
+        const value = metricValue(run, metric);
+        return value === undefined
+          ? []
+          : [{ raw: value, startedMs: Date.parse(run.started_at), source: run.source }];
+      })
+      .slice(i >= recent.length - 2 ? -MAX_RUNS_COMPARED : -MAX_RUNS_HISTORY),
+  );
+  const last = raw.length - 1;
+  if ((raw[last - 1] ?? []).length === 0 && (raw[last] ?? []).length === 0) return [];
+
+  const scale: Scale = raw.every((rs) => rs.every((r) => r.raw > 0)) ? "log" : "linear";
+  const samples: Sample[][] = raw.map((rs) =>
+    rs.map((r) => ({ ...r, x: scale === "log" ? Math.log(r.raw) : r.raw, outlier: false })),
+  );
+  const within = noiseAndOutliers(samples, scale);
+  const c: MetricContext = { history, metric, scale, settings, recent, samples, withinSigma: within };
+  const sources = [
+    ...new Set([...(samples[last - 1] ?? []), ...(samples[last] ?? [])].map((s) => s.source)),
+  ].sort();
+  const comparisons = sources.map((source) => compareSubset(c, source));
+  if (settings.combineSources && sources.length > 1) comparisons.push(compareSubset(c, ALL_SOURCES));
+  return comparisons;
+};
+
+const compareSubset = (c: MetricContext, source: string): Comparison => {
+  const s = c.settings;
+  const inSubset = (v: { source: string }) => source === ALL_SOURCES || v.source === source;
+  const b = c.samples.length - 2;
+  const a = c.samples.length - 1;
+  const kept = (i: number) => (c.samples[i] ?? []).filter((v) => inSubset(v) && !v.outlier);
+  const side = (i: number): ReleaseSide => {
+    const release = c.recent[i] as Release;
+    const runs = release.runs.filter(inSubset);
+    const values = kept(i);
+    return {
+      version: release.version,
+      runs: values.length,
+      median: values.length > 0 ? median(values.map((v) => v.raw)) : null,
+      first_seen: new Date(release.firstSeenMs).toISOString(),
+      flagged: runs.filter((r) => r.state !== "failed" && isFlagged(r)).length,
+      failed: runs.filter((r) => r.state === "failed").length,
+      outliers: (c.samples[i] ?? []).filter((v) => inSubset(v) && v.outlier).length,
+    };
+  };
+  const baseline = side(b);
+  const candidate = side(a);
+  const candidateTimes = kept(a).map((v) => v.startedMs);
+  const units = unitsOf(c, baseline.median);
+  const base = {
+    service: c.history.service,
+    env: c.history.env,
+    source,
+    test: c.history.test,
+    metric: c.metric,
+    direction: directionOf(c.metric),
+    scale: c.scale,
+    baseline,
+    candidate,
+    change_points: s.changePoints
+      ? releaseChangePoints(
+          [b, a].map((i) => ({
+            version: (c.recent[i] as Release).version,
+            samples: (c.samples[i] ?? []).filter(inSubset),
+          })),
+          units,
+        )
+      : [],
+    as_of_ms: candidateTimes.length > 0 ? Math.max(...candidateTimes) : (c.recent[a] as Release).firstSeenMs,
+  };
+  const nb = baseline.runs;
+  const nc = candidate.runs;
+  const undecided = {
+    change_pct: null,
+    change_ci_pct: null,
+    verdict: "insufficient_data" as const,
+    p_value: null,
+  };
+
+  if (nc < s.minRuns || nb < s.minRuns) {
+    const needMore = nc < s.minRuns;
+    const sigma = Math.max(c.withinSigma, c.scale === "log" ? LOG_SIGMA_FLOOR : LINEAR_SIGMA_FLOOR);
+    const needed = Number.isNaN(c.withinSigma)
+      ? null
+      : runsForDetection(c, units, sigma, 1 / Math.max(nb, 1), nc);
+    return {
+      ...base,
+      ...undecided,
+      noise: noiseOf(c, c.withinSigma),
+      runs_needed: needMore ? Math.max(s.minRuns - nc, needed ?? 0) : null,
+      reason: `${needMore ? `candidate has ${nc}` : `baseline has ${nb}`} comparable run${(needMore ? nc : nb) === 1 ? "" : "s"}; ${s.minRuns} needed`,
+    };
+  }
+  const observations: Observation[] = c.samples.flatMap((rs, release) =>
+    rs.filter((v) => inSubset(v) && !v.outlier).map((v) => ({ release, source: v.source, value: v.x })),
+  );
+  const fit = releaseContrast(observations, b, a);
+  if (fit === undefined) {
+    return {
+      ...base,
+      ...undecided,
+      noise: noiseOf(c, c.withinSigma),
+      runs_needed: null,
+      reason: "no source links the baseline's runs with the candidate's yet",
+    };
+  }
+  if (fit.maxInfluence > MAX_INFLUENCE_RATIO / s.minRuns) {
+    return {
+      ...base,
+      ...undecided,
+      noise: noiseOf(c, c.withinSigma),
+      runs_needed: null,
+      reason: `one run would carry ${Math.round(100 * fit.maxInfluence)}% of the estimate: the baseline and the candidate share too few runs at the same source`,
+    };
+  }
+  // The larger of the fit's residual SD and the within-release robust SD: with few runs either can come out
+  // low by chance, and a low σ is what turns noise into a false alarm.
+  const sigma = Math.max(
+    fit.sigma,
+    c.withinSigma || 0,
+    c.scale === "log" ? LOG_SIGMA_FLOOR : LINEAR_SIGMA_FLOOR,
+  );
+  const se = sigma * Math.sqrt(fit.varianceFactor);
+  const shift = fit.estimate;
+  const pValue = studentTTwoSided(shift / se, fit.df);
+  const half = studentTUpperQuantile(0.025, fit.df) * se;
+  const [ciLow, ciHigh] = [shift - half, shift + half];
+  const changePct = units.pct(shift);
+  const low = units.pct(ciLow);
+  const high = units.pct(ciHigh);
+  const worse = shift === 0 ? 0 : Math.sign(shift) * (base.direction === "higher_is_worse" ? 1 : -1);
+  const shown = describeChange(changePct, shift);
+
+  let verdict: Verdict;
+  let reason: string;
+  let needed: number | null = null;
+  if (pValue < s.alpha && Math.abs(shift) >= units.threshold && worse !== 0) {
+    verdict = worse > 0 ? "regression" : "improvement";
+    reason = `${shown}, p=${formatP(pValue)} < ${s.alpha}, beyond the ±${s.thresholdPct}% threshold`;
+  } else if (Math.abs(ciLow) <= units.margin && Math.abs(ciHigh) <= units.margin) {
+    verdict = "no_change";
+    reason =
+      pValue < s.alpha
+        ? `${shown} is significant (p=${formatP(pValue)}) but within the ±${s.thresholdPct}% threshold`
+        : `${shown} (p=${formatP(pValue)}); the 95% interval excludes a ${s.detectPct}% change`;
+  } else {
+    verdict = "insufficient_data";
+    // Undecided with enough runs for 80% power is the unlucky 20%: at least one more run.
+    const more = runsForDetection(c, units, sigma, fit.varianceFactor - 1 / nc, nc);
+    needed = more === null ? null : Math.max(1, more);
+    reason = `${shown} (p=${formatP(pValue)}); a ${s.detectPct}% change is not excluded yet; ${
+      needed === null
+        ? `the baseline's ${nb} runs are too few to tell at this noise`
+        : `~${needed} more candidate runs would tell`
+    }`;
+  }
+  return {
+    ...base,
+    change_pct: changePct === null ? null : round(changePct, 2),
+    change_ci_pct: low === null || high === null ? null : [round(low, 2), round(high, 2)],
+    verdict,
+    p_value: roundP(pValue),
+    noise: noiseOf(c, sigma),
+    runs_needed: needed,
+    reason,
+  };
+};
+
+const noiseOf = (c: MetricContext, sigma: number): number | null =>
+  Number.isNaN(sigma) ? null : c.scale === "log" ? round(100 * (Math.exp(sigma) - 1), 2) : sigma;
+
+interface Units {
+  /** Shift (log-ratio or difference) to percent of the baseline; null when the baseline is 0. */
+  pct: (shift: number) => number | null;
+  /** Smallest |shift| that counts as a change. */
+  threshold: number;
+  /** Largest |shift| that "no_change" allows (the detectPct change). */
+  margin: number;
+}
+
+const unitsOf = (c: MetricContext, baselineMedian: number | null): Units => {
+  const s = c.settings;
+  if (c.scale === "log")
+    return {
+      pct: (d) => 100 * (Math.exp(d) - 1),
+      threshold: Math.log(1 + s.thresholdPct / 100),
+      margin: Math.log(1 + s.detectPct / 100),
+    };
+  const level = Math.abs(baselineMedian ?? 0);
+  const absolute = ABSOLUTE[c.metric] ?? { threshold: 0, margin: 0 };
+  return {
+    pct: (d) => (level > 0 ? (100 * d) / level : null),
+    threshold: Math.max((s.thresholdPct / 100) * level, absolute.threshold, LINEAR_SIGMA_FLOOR),
+    margin: Math.max((s.detectPct / 100) * level, absolute.margin, 10 * LINEAR_SIGMA_FLOOR),
+  };
+};
+
+// Candidate runs n with 80% power against a detectPct change: margin / (σ·√(v_b + 1/n)) ≥ t_{α/2} + z_{0.8},
+// where v_b is the part of the contrast's variance factor that does not shrink with more candidate runs.
+// Null when no n is enough (the baseline's own uncertainty is already too large).
+const runsForDetection = (
+  c: MetricContext,
+  units: Units,
+  sigma: number,
+  vBaseline: number,
+  nc: number,
+): number | null => {
+  const k = studentTUpperQuantile(c.settings.alpha / 2, 30) + normalUpperQuantile(1 - POWER);
+  const room = (units.margin / (sigma * k)) ** 2 - Math.max(vBaseline, 0);
+  if (room <= 0) return null;
+  return Math.max(0, Math.ceil(1 / room) - nc);
+};
+
+const describeChange = (pct: number | null, shift: number): string =>
+  pct === null ? `${shift >= 0 ? "+" : ""}${round(shift, 6)}` : `${pct >= 0 ? "+" : ""}${round(pct, 1)}%`;
+
+const formatP = (p: number): string => (p < 0.0001 ? "<0.0001" : String(roundP(p)));

@@ -1,0 +1,45 @@
+import type { RunRecord } from "../store/run-record.js";
+import type { Direction } from "./types.js";
+
+// Which run-record fields are compared, how to read them, and which way is worse.
+
+export const CLIENT_METRICS = [
+  "client.latency_ms.p50",
+  "client.latency_ms.p95",
+  "client.latency_ms.p99",
+  "client.error_rate",
+  "client.rps",
+] as const;
+
+// The topology query's min/max describe the deployment (host count), not its speed: they flag runs instead.
+const NOT_COMPARED = new Set(["server.topology_min", "server.topology_max"]);
+
+/** client.* metrics plus every server.* value present in any run, in a stable order. */
+export const metricsOf = (runs: readonly RunRecord[]): string[] => {
+  const server = new Set<string>();
+  for (const run of runs) for (const name of Object.keys(run.server ?? {})) server.add(`server.${name}`);
+  return [...CLIENT_METRICS, ...[...server].filter((m) => !NOT_COMPARED.has(m)).sort()];
+};
+
+/** The value of a metric (dotted path) in a run, or undefined when absent, null or not finite. */
+export const metricValue = (run: RunRecord, metric: string): number | undefined => {
+  let value: unknown;
+  if (metric === "client.error_rate") {
+    value =
+      run.client.error_rate ??
+      (run.client.requests > 0 ? run.client.errors / run.client.requests : undefined);
+  } else if (metric.startsWith("server.")) {
+    value = run.server?.[metric.slice("server.".length)];
+  } else {
+    value = metric
+      .split(".")
+      .reduce<unknown>((obj, key) => (obj as Record<string, unknown> | undefined)?.[key], run);
+  }
+  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+};
+
+// Throughput-like names: more is better. Everything else (latency, errors, CPU, memory) up is worse.
+const HIGHER_IS_BETTER = /(^|[._])(rps|qps|throughput|requests_per_s\w*|hits)$/;
+
+export const directionOf = (metric: string): Direction =>
+  HIGHER_IS_BETTER.test(metric) ? "higher_is_better" : "higher_is_worse";

@@ -1,0 +1,60 @@
+import { RUN_FLAGS, type RunRecord } from "../store/run-record.js";
+
+// Runs grouped into releases of one service/env/test, ordered by when each version was first seen.
+// Versions may be git hashes or dates: their strings say nothing about order, the runs' times do.
+
+export interface Release {
+  version: string;
+  firstSeenMs: number;
+  /** Every run of this version, oldest first (flagged and failed ones too: they are counted). */
+  runs: RunRecord[];
+}
+
+export interface History {
+  service: string;
+  env: string;
+  test: string;
+  /** Oldest first; the last one is the candidate. */
+  releases: Release[];
+}
+
+const EXCLUDING_FLAGS: ReadonlySet<string> = new Set(RUN_FLAGS);
+
+/** A run that enters comparisons: not failed, and not flagged topology_changed or version_changed. */
+export const isUsable = (run: RunRecord): boolean => run.state !== "failed" && !isFlagged(run);
+
+export const isFlagged = (run: RunRecord): boolean => (run.flags ?? []).some((f) => EXCLUDING_FLAGS.has(f));
+
+/** Histories by service/env/test, in name order; releases by first seen (ties by version, for a stable order). */
+export const releaseHistories = (runs: readonly RunRecord[]): History[] => {
+  const byKey = new Map<
+    string,
+    { service: string; env: string; test: string; byVersion: Map<string, Release> }
+  >();
+  for (const run of runs) {
+    const key = `${run.service}\u0000${run.env}\u0000${run.test}`;
+    let h = byKey.get(key);
+    if (h === undefined) {
+      h = { service: run.service, env: run.env, test: run.test, byVersion: new Map() };
+      byKey.set(key, h);
+    }
+    const startedMs = Date.parse(run.started_at);
+    const release = h.byVersion.get(run.version);
+    if (release === undefined)
+      h.byVersion.set(run.version, { version: run.version, firstSeenMs: startedMs, runs: [run] });
+    else {
+      release.runs.push(run);
+      if (startedMs < release.firstSeenMs) release.firstSeenMs = startedMs;
+    }
+  }
+  const histories = [...byKey.values()].map(({ service, env, test, byVersion }) => {
+    const releases = [...byVersion.values()].sort(
+      (a, b) => a.firstSeenMs - b.firstSeenMs || (a.version < b.version ? -1 : a.version > b.version ? 1 : 0),
+    );
+    for (const r of releases) r.runs.sort((a, b) => Date.parse(a.started_at) - Date.parse(b.started_at));
+    return { service, env, test, releases };
+  });
+  return histories.sort((a, b) => cmp(a.service, b.service) || cmp(a.env, b.env) || cmp(a.test, b.test));
+};
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -1,0 +1,84 @@
+// Release verdicts: the shapes compareReleases returns. The fields named in CONTRACT.md's `report --json` keep
+// their contract names (snake_case); everything else is an addition that the contract allows.
+
+export type Verdict = "regression" | "improvement" | "no_change" | "insufficient_data";
+
+/** Which way is worse for a metric: latency and error rate up is worse, throughput up is better. */
+export type Direction = "higher_is_worse" | "higher_is_better";
+
+/** Relative metrics are compared as log-ratios; metrics that can be 0 (error rate) as differences. */
+export type Scale = "log" | "linear";
+
+export interface ReleaseSide {
+  version: string;
+  /** Runs that entered the comparison. */
+  runs: number;
+  /** Median of those runs' values (null without runs). */
+  median: number | null;
+  /** Earliest started_at of any run of this release: what orders releases. */
+  first_seen: string;
+  /** Runs left out because they carry topology_changed or version_changed. */
+  flagged: number;
+  /** Runs in state "failed". */
+  failed: number;
+  /** Runs set aside as noisy-neighbour outliers (more than 3.5 robust SDs from their source and release level). */
+  outliers: number;
+}
+
+/** A shift inside one release's series that no deploy explains (configuration, infrastructure). */
+export interface ChangePoint {
+  version: string;
+  /** started_at of the first run after the shift. */
+  at: string;
+  /** Runs before and after the shift within the release. */
+  runs_before: number;
+  runs_after: number;
+  change_pct: number | null;
+  p_value: number;
+}
+
+export interface Comparison {
+  service: string;
+  env: string;
+  /** A runner location, or "all": every source at once, each with its own level (the source + release fit). */
+  source: string;
+  test: string;
+  /** The field's dotted path in the run record: client.latency_ms.p95, client.error_rate, server.cpu_pct. */
+  metric: string;
+  direction: Direction;
+  scale: Scale;
+  baseline: ReleaseSide;
+  candidate: ReleaseSide;
+  /** Estimated change, candidate vs baseline, in percent of the baseline (null when the baseline is 0). */
+  change_pct: number | null;
+  /** 95% confidence interval of change_pct. */
+  change_ci_pct: [number, number] | null;
+  verdict: Verdict;
+  p_value: number | null;
+  /** Run-to-run noise (robust SD of one run, percent for log-scale metrics, metric units for linear ones). */
+  noise: number | null;
+  /** Further candidate runs that would detect a `detectPct` change at this noise (null: unknown or unreachable). */
+  runs_needed: number | null;
+  /** Why this verdict, in one human line. */
+  reason: string;
+  change_points: ChangePoint[];
+  /** started_at (ms) of the newest candidate run: the time the verdict is "as of". */
+  as_of_ms: number;
+}
+
+export interface CompareOptions {
+  /** Two-sided significance level for regression/improvement. Default 0.004. */
+  alpha?: number;
+  /** Practical significance: smaller changes are never a regression or improvement. Default 3 (%). */
+  thresholdPct?: number;
+  /** The change the method must detect: drives runs_needed and "no_change" (CI within ±detectPct). Default 10. */
+  detectPct?: number;
+  /** Fewer runs than this on either side: insufficient_data. Default 3. */
+  minRuns?: number;
+  /** Only these metrics (dotted paths); default: every comparable metric found. */
+  metrics?: readonly string[];
+  /** Also compare over all sources at once (source "all") when there are several. Default true. */
+  combineSources?: boolean;
+  /** Look for change points within the baseline and candidate series. Default true. */
+  changePoints?: boolean;
+}

@@ -1,0 +1,144 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+import type { RunRecord } from "../../src/store/run-record.js";
+import { captured, testDeps } from "../support/deps.js";
+import { release, run } from "../verdicts/frozen-runs.js";
+
+// `dogdriver report` end to end: records go in through `dogdriver import` into a real file store, and the
+// report reads them back through the RunStore, as a user would.
+
+let dir: string;
+let storeUrl: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "dogdriver-report-"));
+  storeUrl = `file://${join(dir, "store")}`;
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const history = (candidateLevel: number): RunRecord[] => [
+  ...release("3f9e2a1", 0, 10, 100),
+  ...release("0b7c4d2", 1000, 10, 100, {}, 3),
+  ...release("1.10.0", 2000, 10, 100, {}, 7),
+  ...release("1.9.0", 3000, 8, candidateLevel, {}, 2),
+  run(3300, { version: "1.9.0", p95: 900, flags: ["topology_changed"] }),
+  run(3330, { version: "1.9.0", p95: 100, state: "failed" }),
+];
+
+const cli = async (argv: string[], isTTY = false) => {
+  const deps = testDeps({ cwd: dir });
+  const stdout = captured(isTTY);
+  const all = { ...deps, stdout };
+  const code = await main(argv, all, "0.0.0-test");
+  return { code, stdout: stdout.text(), stderr: deps.stderr.text() };
+};
+
+const importRuns = async (runs: RunRecord[]) => {
+  const file = join(dir, "history.jsonl");
+  await writeFile(file, `${runs.map((r) => JSON.stringify(r)).join("\n")}\n`);
+  const { code, stderr } = await cli(["import", file, "--store", storeUrl]);
+  expect(stderr).not.toContain("error");
+  expect(code).toBe(0);
+};
+
+describe("dogdriver report", () => {
+  it("--json gives the contract's fields for an imported history", async () => {
+    await importRuns(history(125));
+    const { code, stdout } = await cli(["report", "--store", storeUrl, "--json"]);
+    expect(code).toBe(0);
+    const { comparisons } = JSON.parse(stdout) as { comparisons: Record<string, unknown>[] };
+    const p95 = comparisons.find((c) => c.metric === "client.latency_ms.p95");
+    expect(p95).toMatchObject({
+      service: "kinto",
+      env: "stage",
+      source: "eu-west-runner-1",
+      metric: "client.latency_ms.p95",
+      baseline: { version: "1.10.0", runs: 10, median: 100 },
+      candidate: { version: "1.9.0", runs: 8, flagged: 1, failed: 1 },
+      verdict: "regression",
+    });
+    expect(p95?.change_pct).toBeGreaterThan(20);
+    expect(p95?.p_value).toBeLessThan(0.005);
+    // 125 × the median of NOISE[2..9]
+    expect((p95?.candidate as { median?: number } | undefined)?.median).toBeCloseTo(124.375, 6);
+    for (const c of comparisons)
+      expect(["regression", "improvement", "no_change", "insufficient_data"]).toContain(c.verdict);
+    expect(comparisons.map((c) => c.metric)).toEqual(
+      expect.arrayContaining([
+        "client.latency_ms.p50",
+        "client.latency_ms.p99",
+        "client.error_rate",
+        "client.rps",
+      ]),
+    );
+  });
+
+  it("--fail-on regression exits 4 on a regression and 0 without one", async () => {
+    await importRuns(history(125));
+    const failed = await cli(["report", "--store", storeUrl, "--fail-on", "regression"]);
+    expect(failed.code).toBe(4);
+    expect(failed.stderr).toContain("regression");
+    expect(failed.stdout).toContain("kinto");
+
+    await rm(join(dir, "store"), { recursive: true });
+    await importRuns(history(100));
+    const calm = await cli(["report", "--store", storeUrl, "--fail-on", "regression"]);
+    expect(calm.code).toBe(0);
+    expect(calm.stdout).toContain("no change");
+  });
+
+  it("prints a table with colour only on a terminal", async () => {
+    await importRuns(history(125));
+    const plain = await cli(["report", "--store", storeUrl]);
+    expect(plain.stdout).toMatch(/SERVICE\s+ENV\s+SOURCE\s+BASELINE → CANDIDATE\s+RUNS\s+P95 CHANGE/);
+    expect(plain.stdout).toMatch(
+      /kinto\s+stage\s+eu-west-runner-1\s+1\.10\.0 → 1\.9\.0\s+10 → 8 \(2 left out\)\s+\+2\d\.\d% \[\+\d+\.\d, \+\d+\.\d\]\s+▲ regression/,
+    );
+    expect(plain.stdout).not.toContain("\u001b[");
+    const tty = await cli(["report", "--store", storeUrl], true);
+    expect(tty.stdout).toContain("\u001b[31m▲ regression");
+  });
+
+  it("--markdown prints a table for CI summaries", async () => {
+    await importRuns(history(125));
+    const { stdout, code } = await cli(["report", "--store", storeUrl, "--markdown"]);
+    expect(code).toBe(0);
+    expect(stdout).toContain(
+      "| service | env | source | baseline → candidate | runs | p95 change [95% CI] | verdict |",
+    );
+    expect(stdout).toMatch(
+      /\| kinto \| stage \| eu-west-runner-1 \| 1\.10\.0 → 1\.9\.0 \| .* \| 🔴 ▲ regression \|/,
+    );
+  });
+
+  it("--html writes a page with the trend chart, release markers and verdicts", async () => {
+    await importRuns(history(125));
+    const { code } = await cli(["report", "--store", storeUrl, "--html", "report.html"]);
+    expect(code).toBe(0);
+    const html = await readFile(join(dir, "report.html"), "utf8");
+    expect(html).toContain("<svg");
+    for (const version of ["3f9e2a1", "0b7c4d2", "1.10.0", "1.9.0"])
+      expect(html).toContain(`>${version}</text>`);
+    expect((html.match(/<circle /g) ?? []).length).toBeGreaterThanOrEqual(40);
+    expect(html).toContain("▲ regression");
+  });
+
+  it("filters by SERVICE and refuses a malformed one", async () => {
+    await importRuns([...history(125), ...release("x1", 0, 3, 50).map((r) => ({ ...r, service: "other" }))]);
+    const only = await cli(["report", "kinto/stage", "--store", storeUrl, "--json"]);
+    const services = new Set(
+      (JSON.parse(only.stdout).comparisons as { service: string }[]).map((c) => c.service),
+    );
+    expect([...services]).toEqual(["kinto"]);
+    const all = await cli(["report", "--store", storeUrl]);
+    expect(all.stdout).toContain("other/stage: one release so far (x1, 3 runs)");
+    const bad = await cli(["report", "Kinto", "--store", storeUrl]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('SERVICE "Kinto"');
+  });
+});

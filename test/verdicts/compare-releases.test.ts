@@ -1,0 +1,152 @@
+import { describe, expect, it } from "vitest";
+import type { RunRecord } from "../../src/store/run-record.js";
+import { ALL_SOURCES, compareReleases } from "../../src/verdicts/compare-releases.js";
+import type { Comparison } from "../../src/verdicts/types.js";
+import { release, run } from "./frozen-runs.js";
+
+const P95 = "client.latency_ms.p95";
+const find = (cs: Comparison[], metric = P95, source = "eu-west-runner-1"): Comparison => {
+  const c = cs.find((x) => x.metric === metric && x.source === source);
+  if (c === undefined) throw new Error(`no comparison for ${metric} at ${source}`);
+  return c;
+};
+
+// Three older releases of 10 runs, a baseline of 10, then the candidate: the usual shape of a history.
+const history = (candidate: RunRecord[], baselineLevel = 100): RunRecord[] => [
+  ...release("3f9e2a1", 0, 10, 100),
+  ...release("0b7c4d2", 1000, 10, 100, {}, 3),
+  ...release("9a1b2c3", 2000, 10, 100, {}, 5),
+  ...release("1.10.0", 3000, 10, baselineLevel, {}, 7),
+  ...candidate,
+];
+
+describe("compareReleases", () => {
+  it("finds a 20% p95 regression with the right sign, interval and p-value", () => {
+    const c = find(compareReleases(history(release("1.9.0", 4000, 8, 120))));
+    // The newest release by first seen is the candidate, although "1.9.0" sorts before "1.10.0".
+    expect(c.candidate.version).toBe("1.9.0");
+    expect(c.baseline.version).toBe("1.10.0");
+    expect(c.verdict).toBe("regression");
+    expect(c.change_pct).toBeGreaterThan(17);
+    expect(c.change_pct).toBeLessThan(23);
+    const [low, high] = c.change_ci_pct as [number, number];
+    expect(low).toBeLessThan(20);
+    expect(high).toBeGreaterThan(20);
+    expect(c.p_value).toBeLessThan(0.001);
+    expect(c.baseline).toMatchObject({ runs: 10, median: 100 });
+    expect(c.candidate.runs).toBe(8);
+  });
+
+  it("calls the same data an improvement when the metric is throughput (rps fell 17%: a regression)", () => {
+    const cs = compareReleases(history(release("1.9.0", 4000, 8, 120)));
+    // rps = 20 / noise and did not change with the level, so only latency moved.
+    expect(find(cs, "client.rps").verdict).toBe("no_change");
+    const faster = compareReleases(history(release("2.0.0", 4000, 8, 80)));
+    expect(find(faster).verdict).toBe("improvement");
+    expect(find(faster).change_pct).toBeLessThan(-17);
+    const slowerRps = compareReleases(history(release("2.0.0", 4000, 8, 100, { rps: 16 })));
+    expect(find(slowerRps, "client.rps")).toMatchObject({
+      verdict: "regression",
+      direction: "higher_is_better",
+    });
+  });
+
+  it("says no_change when nothing changed and the interval excludes 10%", () => {
+    const c = find(compareReleases(history(release("1.11.0", 4000, 8, 100, {}, 2))));
+    expect(c.verdict).toBe("no_change");
+    expect(Math.abs(c.change_pct as number)).toBeLessThan(3);
+    expect(c.change_ci_pct?.[0]).toBeGreaterThan(-10);
+    expect(c.change_ci_pct?.[1]).toBeLessThan(10);
+  });
+
+  it("says insufficient_data with two candidate runs, and how many more would do", () => {
+    const c = find(compareReleases(history(release("1.11.0", 4000, 2, 150))));
+    expect(c.verdict).toBe("insufficient_data");
+    expect(c.change_pct).toBeNull();
+    expect(c.runs_needed).toBeGreaterThanOrEqual(1);
+    expect(c.reason).toContain("candidate has 2");
+  });
+
+  it("leaves flagged and failed runs out, and counts them", () => {
+    const candidate = [
+      ...release("1.11.0", 4000, 8, 100, {}, 2),
+      run(4300, { version: "1.11.0", p95: 400, flags: ["topology_changed"] }),
+      run(4330, { version: "1.11.0", p95: 300, flags: ["version_changed"] }),
+      run(4360, { version: "1.11.0", p95: 500, state: "failed" }),
+    ];
+    const c = find(compareReleases(history(candidate)));
+    expect(c.verdict).toBe("no_change");
+    expect(c.candidate).toMatchObject({ runs: 8, flagged: 2, failed: 1 });
+  });
+
+  it("sets a 3x noisy-neighbour run aside instead of calling a regression", () => {
+    const candidate = [...release("1.11.0", 4000, 7, 100, {}, 2), run(4300, { version: "1.11.0", p95: 300 })];
+    const c = find(compareReleases(history(candidate)));
+    expect(c.verdict).toBe("no_change");
+    expect(c.candidate.outliers).toBe(1);
+    expect(c.candidate.runs).toBe(7);
+  });
+
+  it("does not mistake a different mix of sources for a change", () => {
+    // Source "far" is 2x slower. The baseline ran mostly near, the candidate mostly far; no release changed.
+    const at = (version: string, start: number, near: number, far: number, offset = 0) => [
+      ...release(version, start, near, 100, { source: "near" }, offset),
+      ...release(version, start + 7, far, 200, { source: "far" }, offset + 4),
+    ];
+    const runs = [
+      ...at("a1", 0, 6, 6),
+      ...at("b2", 1000, 6, 6, 1),
+      ...at("c3", 2000, 9, 3, 2),
+      ...at("d4", 3000, 3, 9, 3),
+    ];
+    const cs = compareReleases(runs);
+    const all = find(cs, P95, ALL_SOURCES);
+    expect(all.baseline.median).toBeLessThan(110);
+    expect(all.candidate.median).toBeGreaterThan(190);
+    expect(all.verdict).toBe("no_change");
+    expect(Math.abs(all.change_pct as number)).toBeLessThan(3);
+    expect(find(cs, P95, "near").source).toBe("near");
+  });
+
+  it("compares error rates on their own scale and catches a rise from zero", () => {
+    const base = history(release("1.11.0", 4000, 8, 100, { errors: 50 }));
+    const c = find(compareReleases(base), "client.error_rate");
+    expect(c.scale).toBe("linear");
+    expect(c.baseline.median).toBe(0);
+    expect(c.change_pct).toBeNull();
+    expect(c.verdict).toBe("regression");
+    const calm = find(compareReleases(history(release("1.11.0", 4000, 8, 100))), "client.error_rate");
+    expect(calm.verdict).toBe("no_change");
+  });
+
+  it("compares every server value except the topology counts", () => {
+    const server = (cpu: number) => ({ cpu_pct: cpu, topology_min: 4, topology_max: 4 });
+    const runs = [
+      ...release("a", 0, 10, 100, { server: server(40) }),
+      ...release("b", 1000, 10, 100, { server: server(40) }, 3).map((r, i) => ({
+        ...r,
+        server: server(40 * (1 + (i % 3) * 0.01)),
+      })),
+      ...release("c", 2000, 8, 100, { server: server(50) }, 2).map((r, i) => ({
+        ...r,
+        server: server(50 * (1 + (i % 3) * 0.01)),
+      })),
+    ];
+    const cs = compareReleases(runs);
+    expect(cs.map((c) => c.metric)).not.toContain("server.topology_min");
+    expect(find(cs, "server.cpu_pct").verdict).toBe("regression");
+  });
+
+  it("reports a shift inside the candidate's own series", () => {
+    const candidate = [...release("1.11.0", 4000, 8, 100, {}, 2), ...release("1.11.0", 4240, 8, 125, {}, 4)];
+    const c = find(compareReleases(history(candidate)));
+    expect(c.change_points).toHaveLength(1);
+    expect(c.change_points[0]).toMatchObject({ version: "1.11.0", runs_before: 8, runs_after: 8 });
+    expect(c.change_points[0]?.change_pct).toBeGreaterThan(20);
+    expect(c.change_points[0]?.at).toBe(candidate[8]?.started_at);
+  });
+
+  it("compares nothing for a service with one release", () => {
+    expect(compareReleases(release("only", 0, 5, 100))).toEqual([]);
+  });
+});

@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { compareReleases } from "../../src/verdicts/compare-releases.js";
+import {
+  isDecided,
+  releaseSeries,
+  verdictEvent,
+  verdictIdentity,
+} from "../../src/verdicts/release-series.js";
+import { release } from "./frozen-runs.js";
+
+const comparisons = (candidateLevel: number, candidateRuns = 8) =>
+  compareReleases(
+    [
+      ...release("a1", 0, 10, 100),
+      ...release("b2", 1000, 10, 100, {}, 3),
+      ...release("c3", 2000, candidateRuns, candidateLevel, {}, 2),
+    ],
+    { metrics: ["client.latency_ms.p95"] },
+  );
+
+describe("release series for Datadog", () => {
+  it("sends change_pct and verdict with the contract's tags, at the newest candidate run", () => {
+    const [c] = comparisons(120);
+    const series = releaseSeries(comparisons(120));
+    const tags = [
+      "service:kinto",
+      "env:stage",
+      "version:c3",
+      "source:eu-west-runner-1",
+      "test:dogdriver",
+      "metric:client.latency_ms.p95",
+    ];
+    expect(series).toEqual([
+      {
+        metric: "dogdriver.release.change_pct",
+        type: "gauge",
+        unit: "percent",
+        tags,
+        points: [{ timestampMs: c?.as_of_ms, value: c?.change_pct }],
+      },
+      {
+        metric: "dogdriver.release.verdict",
+        type: "gauge",
+        tags,
+        points: [{ timestampMs: c?.as_of_ms, value: 1 }],
+      },
+    ]);
+    expect(c?.as_of_ms).toBe(Date.parse("2026-11-01T00:00:00.000Z") + (2000 + 7 * 30) * 60_000);
+    expect(releaseSeries(comparisons(80), 42).map((s) => s.points[0])).toEqual([
+      { timestampMs: 42, value: comparisons(80)[0]?.change_pct },
+      { timestampMs: 42, value: -1 },
+    ]);
+    expect(
+      releaseSeries(comparisons(100)).find((s) => s.metric === "dogdriver.release.verdict")?.points[0]?.value,
+    ).toBe(0);
+  });
+
+  it("sends no verdict point while the data is insufficient", () => {
+    const series = releaseSeries(comparisons(150, 2));
+    expect(series).toEqual([]);
+    expect(isDecided(comparisons(150, 2)[0] as never)).toBe(false);
+  });
+
+  it("names a verdict by service/env/source/test/metric/candidate, whatever the verdict", () => {
+    const [slower] = comparisons(120);
+    const [same] = comparisons(100);
+    expect(verdictIdentity(slower as never)).toBe(
+      "kinto/stage/eu-west-runner-1/dogdriver/client.latency_ms.p95/c3",
+    );
+    expect(verdictIdentity(same as never)).toBe(verdictIdentity(slower as never));
+  });
+
+  it("builds the verdict event with the contract's tags", () => {
+    const [c] = comparisons(120);
+    const event = verdictEvent(c as never);
+    expect(event.tags).toEqual(
+      expect.arrayContaining(["dogdriver", "service:kinto", "env:stage", "version:c3"]),
+    );
+    expect(event.title).toMatch(/^kinto stage c3: client\.latency_ms\.p95 regression \+\d+(\.\d+)?%$/);
+    expect(event.alertType).toBe("error");
+    expect(event.aggregationKey?.length).toBeLessThanOrEqual(100);
+  });
+});
