@@ -50,8 +50,11 @@ export const scheduleCommand = async (
     const started = deps.clock.now();
     deps.log.info(`schedule: ${task} started`);
     try {
-      const outcome = task === "run" ? await run({ ...globals, all: true }, deps) : await aggregate(globals, deps);
-      deps.log.info(`schedule: ${task} finished (${outcome}) in ${Math.round((deps.clock.now() - started) / 1000)}s`);
+      const outcome =
+        task === "run" ? await run({ ...globals, all: true }, deps) : await aggregate(globals, deps);
+      deps.log.info(
+        `schedule: ${task} finished (${outcome}) in ${Math.round((deps.clock.now() - started) / 1000)}s`,
+      );
     } catch (error) {
       // One failed tick never stops the worker: the next tick tries again.
       const message = isDogdriverError(error) ? error.message : String((error as Error)?.message ?? error);
@@ -90,7 +93,9 @@ export const scheduleCommand = async (
 
   for (const { task, job } of jobs) {
     const next = job.nextMs();
-    deps.log.info(`schedule: ${task} on "${config.schedule[task]}"${next ? `, next at ${new Date(next).toISOString()}` : ""}`);
+    deps.log.info(
+      `schedule: ${task} on "${config.schedule[task]}"${next ? `, next at ${new Date(next).toISOString()}` : ""}`,
+    );
   }
   deps.log.info("schedule: running until stopped (Ctrl-C)");
 

@@ -13,7 +13,9 @@ const configDir = async (schedule: Record<string, string>) => {
     join(dir, "dogdriver.config.json"),
     JSON.stringify({
       schedule,
-      services: [{ name: "kinto", env: "stage", endpoint: "http://127.0.0.1:9", test: { repo: "./loadtests" } }],
+      services: [
+        { name: "kinto", env: "stage", endpoint: "http://127.0.0.1:9", test: { repo: "./loadtests" } },
+      ],
     }),
   );
   return dir;
