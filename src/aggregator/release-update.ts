@@ -2,14 +2,14 @@ import type { MetricSeries } from "../datadog/types.js";
 import type { RunRecord } from "../store/run-record.js";
 import { type RunStore, StoreConflictError } from "../store/types.js";
 import { compareReleases } from "../verdicts/compare-releases.js";
-import { isDecided, releaseSeries, verdictEvent, verdictIdentity } from "../verdicts/release-series.js";
+import { releaseSeries, releaseVerdicts, verdictEvent, verdictIdentity } from "../verdicts/release-series.js";
 import { eventId } from "./event-ledger.js";
 import { readEntry, releaseEntryPath, writeEntry } from "./outbox.js";
 import type { OutboxEvent } from "./types.js";
 
 // After runs of a service/env were completed, its release verdicts are recomputed from all its finished runs and
 // queued: the dogdriver.release.* values (replacing any older unsent ones) and a verdict event for each
-// comparison whose decided verdict differs from the last one queued (_dogdriver/verdicts/<identity>.json).
+// release whose overall verdict differs from the last one queued (_dogdriver/verdicts/<identity>.json).
 
 /** _dogdriver/dirty/<service>/<env>.json: runs were completed here and its verdicts are not queued yet. */
 export const dirtyPath = (service: string, env: string): string => `dirty/${service}/${env}.json`;
@@ -39,16 +39,16 @@ export const computeReleaseUpdate = async (
 ): Promise<ReleaseUpdate> => {
   const comparisons = compareReleases(runs);
   const update: ReleaseUpdate = { series: releaseSeries(comparisons), events: [], states: [] };
-  for (const comparison of comparisons.filter(isDecided)) {
-    const identity = verdictIdentity(comparison);
+  for (const release of releaseVerdicts(comparisons)) {
+    const identity = verdictIdentity(release);
     const path = `verdicts/${eventId("verdict-state", identity)}.json`;
     const blob = await store.readBlob(path);
     const last = blob === undefined ? undefined : (JSON.parse(blob.body) as VerdictState);
-    if (last?.verdict === comparison.verdict) continue;
-    const state = { verdict: comparison.verdict, seq: (last?.seq ?? 0) + 1 };
+    if (last?.verdict === release.verdict) continue;
+    const state = { verdict: release.verdict, seq: (last?.seq ?? 0) + 1 };
     update.events.push({
       id: eventId("verdict", identity, String(state.seq)),
-      event: verdictEvent(comparison),
+      event: verdictEvent(release),
     });
     update.states.push({ path, ...(blob ? { etag: blob.etag } : {}), state });
   }

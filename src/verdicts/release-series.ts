@@ -51,44 +51,97 @@ export const releaseSeries = (comparisons: readonly Comparison[], timestampMs?: 
     return out;
   });
 
-/**
- * The identity of a release verdict: one per service/env/source/test/metric and candidate version. Keep the
- * last verdict posted per identity; post a verdict event only when the verdict differs from it.
- */
-export const verdictIdentity = (c: Comparison): string =>
-  `${c.service}/${c.env}/${c.source}/${c.test}/${c.metric}/${c.candidate.version}`;
+/** A release's verdict over all its metrics: what a verdict event announces. */
+export interface ReleaseVerdict {
+  service: string;
+  env: string;
+  test: string;
+  baseline: string;
+  candidate: string;
+  /** regression when any metric regressed, else improvement when any improved, else no_change. */
+  verdict: Exclude<Verdict, "insufficient_data">;
+  /** The decided comparisons behind it (over all sources when there are several). */
+  comparisons: Comparison[];
+  as_of_ms: number;
+}
 
-/** True when a verdict event is worth posting: the verdict is decided (insufficient_data is not). */
+const overall = (comparisons: readonly Comparison[]): ReleaseVerdict["verdict"] =>
+  comparisons.some((c) => c.verdict === "regression")
+    ? "regression"
+    : comparisons.some((c) => c.verdict === "improvement")
+      ? "improvement"
+      : "no_change";
+
+/**
+ * One verdict per release (service/env/test and candidate), from its decided comparisons; releases with no decided
+ * metric yet have none. With several sources the combined "all" comparisons speak for the release (the per-source
+ * ones feed the monitors). One event per release keeps the event stream readable: a metric-by-metric event
+ * stream would post half a dozen events for every decision.
+ */
+export const releaseVerdicts = (comparisons: readonly Comparison[]): ReleaseVerdict[] => {
+  const groups = new Map<string, Comparison[]>();
+  for (const c of comparisons) {
+    const key = `${c.service}/${c.env}/${c.test}/${c.candidate.version}`;
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  return [...groups.values()].flatMap((group) => {
+    const combined = group.some((c) => c.source === "all") ? group.filter((c) => c.source === "all") : group;
+    const decided = combined.filter(isDecided);
+    const first = decided[0];
+    if (first === undefined) return [];
+    return [
+      {
+        service: first.service,
+        env: first.env,
+        test: first.test,
+        baseline: first.baseline.version,
+        candidate: first.candidate.version,
+        verdict: overall(decided),
+        comparisons: decided,
+        as_of_ms: Math.max(...decided.map((c) => c.as_of_ms)),
+      },
+    ];
+  });
+};
+
+/** The identity of a release verdict: keep the last verdict posted per identity, post when it differs. */
+export const verdictIdentity = (r: ReleaseVerdict): string =>
+  `${r.service}/${r.env}/${r.test}/${r.candidate}`;
+
+/** True when a comparison's verdict is decided (insufficient_data is not). */
 export const isDecided = (c: Comparison): boolean => c.verdict !== "insufficient_data";
 
-const ALERT: Record<Verdict, DatadogEvent["alertType"]> = {
+const ALERT: Record<ReleaseVerdict["verdict"], DatadogEvent["alertType"]> = {
   regression: "error",
   improvement: "success",
   no_change: "info",
-  insufficient_data: "info",
 };
 
-/** The Datadog event that announces a comparison's verdict (CONTRACT.md: tags dogdriver, service, env, version). */
-export const verdictEvent = (c: Comparison): DatadogEvent => {
-  const change = c.change_pct === null ? "" : ` ${c.change_pct >= 0 ? "+" : ""}${c.change_pct}%`;
-  const interval = c.change_ci_pct === null ? "" : ` (95% CI ${c.change_ci_pct[0]}%..${c.change_ci_pct[1]}%)`;
+const signed = (n: number) => `${n >= 0 ? "+" : ""}${n}%`;
+
+const metricLine = (c: Comparison): string => {
+  const change = c.change_pct === null ? "" : ` ${signed(c.change_pct)}`;
+  const interval =
+    c.change_ci_pct === null ? "" : ` [95% CI ${signed(c.change_ci_pct[0])}, ${signed(c.change_ci_pct[1])}]`;
+  return `- ${c.metric}: ${c.verdict.replace("_", " ")}${change}${interval}, median ${c.baseline.median} -> ${c.candidate.median} (${c.baseline.runs} -> ${c.candidate.runs} runs, p=${c.p_value ?? "n/a"})`;
+};
+
+/** The Datadog event that announces a release's verdict (CONTRACT.md: tags dogdriver, service, env, version). */
+export const verdictEvent = (r: ReleaseVerdict): DatadogEvent => {
+  const headline =
+    r.comparisons.find((c) => c.verdict === r.verdict && c.metric === "client.latency_ms.p95") ??
+    r.comparisons.find((c) => c.verdict === r.verdict);
+  const change = headline?.change_pct == null ? "" : ` (${headline.metric} ${signed(headline.change_pct)})`;
   return {
-    title: `${c.service} ${c.env} ${c.candidate.version}: ${c.metric} ${c.verdict.replace("_", " ")}${change}`,
+    title: `${r.service} ${r.env} ${r.candidate}: ${r.verdict.replace("_", " ")} against ${r.baseline}${change}`,
     text: [
-      `${c.metric} at ${c.source}: ${c.baseline.version} (${c.baseline.runs} runs, median ${c.baseline.median}) -> ${c.candidate.version} (${c.candidate.runs} runs, median ${c.candidate.median})${interval}.`,
-      `Verdict: ${c.verdict}, p=${c.p_value ?? "n/a"}. ${c.reason}.`,
+      `dogdriver verdict for ${r.service} ${r.env}, ${r.baseline} -> ${r.candidate}:`,
+      ...r.comparisons.map(metricLine),
     ].join("\n"),
-    tags: [
-      "dogdriver",
-      `service:${c.service}`,
-      `env:${c.env}`,
-      `version:${c.candidate.version}`,
-      `source:${c.source}`,
-      `metric:${c.metric}`,
-    ],
+    tags: ["dogdriver", `service:${r.service}`, `env:${r.env}`, `version:${r.candidate}`, `test:${r.test}`],
     // Datadog groups events by this key (≤ 100 characters).
-    aggregationKey: `dogdriver-verdict-${c.service}-${c.env}-${c.candidate.version}`.slice(0, 100),
-    alertType: ALERT[c.verdict],
-    timestampMs: c.as_of_ms,
+    aggregationKey: `dogdriver-verdict-${r.service}-${r.env}-${r.candidate}`.slice(0, 100),
+    alertType: ALERT[r.verdict],
+    timestampMs: r.as_of_ms,
   };
 };

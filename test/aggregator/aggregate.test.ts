@@ -125,6 +125,11 @@ describe("aggregate", () => {
     );
     const titles = h.dd.events().map((e) => e.title);
     expect(new Set(titles).size).toBe(titles.length);
+    // One verdict event per decided release, not one per metric.
+    const verdictTitles = titles.filter((t) => / against 1\.0\.0/.test(t));
+    expect(verdictTitles.length).toBeGreaterThan(0);
+    expect(new Set(verdictTitles.map((t) => t.split(" ")[0])).size).toBe(verdictTitles.length);
+    expect(titles).toHaveLength(releaseTitles.length + verdictTitles.length);
     expect(h.dd.points().some((p) => p.metric === "dogdriver.release.change_pct")).toBe(true);
 
     // A second call finds nothing to do, asks Datadog nothing and posts nothing again.

@@ -3,6 +3,7 @@ import { compareReleases } from "../../src/verdicts/compare-releases.js";
 import {
   isDecided,
   releaseSeries,
+  releaseVerdicts,
   verdictEvent,
   verdictIdentity,
 } from "../../src/verdicts/release-series.js";
@@ -61,22 +62,45 @@ describe("release series for Datadog", () => {
     expect(isDecided(comparisons(150, 2)[0] as never)).toBe(false);
   });
 
-  it("names a verdict by service/env/source/test/metric/candidate, whatever the verdict", () => {
-    const [slower] = comparisons(120);
-    const [same] = comparisons(100);
-    expect(verdictIdentity(slower as never)).toBe(
-      "kinto/stage/eu-west-runner-1/dogdriver/client.latency_ms.p95/c3",
-    );
-    expect(verdictIdentity(same as never)).toBe(verdictIdentity(slower as never));
+  it("makes one verdict per release, the worst of its decided metrics", () => {
+    const all = (level: number) =>
+      compareReleases([
+        ...release("a1", 0, 10, 100),
+        ...release("b2", 1000, 10, 100, {}, 3),
+        ...release("c3", 2000, 8, level, {}, 2),
+      ]);
+    const slower = releaseVerdicts(all(120));
+    expect(slower).toHaveLength(1);
+    expect(slower[0]).toMatchObject({
+      service: "kinto",
+      env: "stage",
+      baseline: "b2",
+      candidate: "c3",
+      verdict: "regression",
+    });
+    expect(slower[0]?.comparisons.length).toBeGreaterThan(1);
+    expect(slower[0]?.comparisons.every((c) => c.verdict !== "insufficient_data")).toBe(true);
+    expect(releaseVerdicts(all(80))[0]?.verdict).toBe("improvement");
+    expect(releaseVerdicts(all(100))[0]?.verdict).toBe("no_change");
+    expect(releaseVerdicts(comparisons(150, 2))).toEqual([]);
   });
 
-  it("builds the verdict event with the contract's tags", () => {
-    const [c] = comparisons(120);
-    const event = verdictEvent(c as never);
-    expect(event.tags).toEqual(
-      expect.arrayContaining(["dogdriver", "service:kinto", "env:stage", "version:c3"]),
+  it("names a release verdict by service/env/test/candidate, whatever the verdict", () => {
+    const [slower] = releaseVerdicts(comparisons(120));
+    const [same] = releaseVerdicts(comparisons(100));
+    expect(slower && verdictIdentity(slower)).toBe("kinto/stage/dogdriver/c3");
+    expect(same && verdictIdentity(same)).toBe(slower && verdictIdentity(slower));
+  });
+
+  it("builds the verdict event with the contract's tags and every decided metric in its text", () => {
+    const [r] = releaseVerdicts(comparisons(120));
+    if (!r) throw new Error("expected a release verdict");
+    const event = verdictEvent(r);
+    expect(event.tags).toEqual(["dogdriver", "service:kinto", "env:stage", "version:c3", "test:dogdriver"]);
+    expect(event.title).toMatch(
+      /^kinto stage c3: regression against b2 \(client\.latency_ms\.p95 \+\d+(\.\d+)?%\)$/,
     );
-    expect(event.title).toMatch(/^kinto stage c3: client\.latency_ms\.p95 regression \+\d+(\.\d+)?%$/);
+    expect(event.text).toMatch(/^- client\.latency_ms\.p95: regression \+\d/m);
     expect(event.alertType).toBe("error");
     expect(event.aggregationKey?.length).toBeLessThanOrEqual(100);
   });
