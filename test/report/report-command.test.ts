@@ -136,7 +136,7 @@ describe("dogdriver report", () => {
     );
     expect([...services]).toEqual(["kinto"]);
     const all = await cli(["report", "--store", storeUrl]);
-    expect(all.stdout).toContain("other/stage: one release so far (x1, 3 runs)");
+    expect(all.stdout).toContain("other/stage: one release so far (x1, 3 runs, median p50 25 ms, p95 50 ms)");
     const bad = await cli(["report", "Kinto", "--store", storeUrl]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('SERVICE "Kinto"');

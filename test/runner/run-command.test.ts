@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { reportCommand } from "../../src/report/report-command.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { RunRecord } from "../../src/store/run-record.js";
 import { type Emulator, startDatadogEmulator } from "../support/datadog-emulator/index.js";
@@ -102,5 +103,13 @@ describe("dogdriver run --all", () => {
     });
     expect(events[1]?.text).toContain(`${f.client.requests} requests, 0 errors`);
     expect(JSON.stringify(events)).not.toContain(datadog.apiKey);
+
+    // `report` shows both from the store alone (one release each: their levels, no verdict yet).
+    const reportDeps = ws.deps();
+    expect(await reportCommand({}, reportDeps)).toBe("ok");
+    const shown = reportDeps.stdout.text();
+    const p50 = (r: RunRecord) => Math.round((r.client.latency_ms.p50 ?? Number.NaN) * 10) / 10;
+    expect(shown).toContain(`fast/test: one release so far (1.0.0, 1 run, median p50 ${p50(f)} ms`);
+    expect(shown).toContain(`slow/test: one release so far (2.0.1, 1 run, median p50 ${p50(s)} ms`);
   });
 });
