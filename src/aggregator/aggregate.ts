@@ -42,7 +42,7 @@ interface WorkRun extends KeyedRun {
 // Store round trips per run are independent; a few in flight hide S3 latency without flooding it.
 const STORE_CONCURRENCY = 8;
 
-const emptyReport = (input: AggregateInput): AggregateReport => ({
+export const emptyReport = (input: AggregateInput): AggregateReport => ({
   dry_run: input.dryRun,
   settle_ms: input.config.settleMs,
   datadog: { read: input.api?.canRead ?? false, write: input.api?.canWrite ?? false },

@@ -6,7 +6,7 @@ import { datadogFailure } from "./datadog-failure.js";
 import { postOnce } from "./event-ledger.js";
 import { listEntries, readEntry, type StoredEntry, writeEntry } from "./outbox.js";
 import { countPoints, splitByAge, stampAt } from "./stale-points.js";
-import type { AggregateReport } from "./types.js";
+import type { AggregateReport, OutboxEntry } from "./types.js";
 
 // Sends everything in the outbox: all entries' gauges in one submitMetrics (the client splits it under the
 // payload limits), then each entry's events through the ledger. An entry is deleted only once Datadog accepted
@@ -133,10 +133,28 @@ const sendEvents = async (ctx: FlushContext, stored: StoredEntry): Promise<boole
   return left;
 };
 
-/** Deletes a finished entry, or marks its gauges sent while events remain. A lost race means another flush did it. */
-const settleEntry = async (ctx: FlushContext, stored: StoredEntry, eventsLeft: boolean): Promise<void> => {
-  if (!eventsLeft) return ctx.store.deleteBlob(stored.path);
-  if (stored.entry.seriesSent) return;
+/** True when `now` asks for nothing beyond what was just sent from `sent` (same events, same or sent gauges). */
+const coveredBy = (sent: OutboxEntry, now: OutboxEntry): boolean =>
+  now.events.every((e) => sent.events.some((s) => s.id === e.id)) &&
+  (now.seriesSent || JSON.stringify(now.series) === JSON.stringify(sent.series));
+
+/**
+ * Deletes a finished entry, or marks its gauges sent while events remain. A lost race means another flush did it.
+ * Returns false when another aggregator queued more into the entry meanwhile (a newer verdict in a release
+ * entry): it stays for the next flush, whose ledger skips what this one posted.
+ */
+const settleEntry = async (ctx: FlushContext, stored: StoredEntry, eventsLeft: boolean): Promise<boolean> => {
+  if (!eventsLeft) {
+    // The store has no conditional delete: reading first narrows the race with queueReleaseUpdate from the
+    // whole flush (Datadog round trips) to one store round trip.
+    const current = await readEntry(ctx.store, stored.path).catch(() => null);
+    if (current === null) return false;
+    if (current !== undefined && current.etag !== stored.etag && !coveredBy(stored.entry, current.entry))
+      return false;
+    await ctx.store.deleteBlob(stored.path);
+    return true;
+  }
+  if (stored.entry.seriesSent) return true;
   try {
     stored.etag = await writeEntry(
       ctx.store,
@@ -148,6 +166,7 @@ const settleEntry = async (ctx: FlushContext, stored: StoredEntry, eventsLeft: b
   } catch {
     // Rewritten or deleted by another aggregator: its flush covers this entry.
   }
+  return true;
 };
 
 /** Sends the outbox; returns how many entries still wait for Datadog. */
@@ -169,8 +188,8 @@ export const flushOutbox = async (ctx: FlushContext): Promise<number> => {
     }
     try {
       const eventsLeft = await sendEvents(ctx, stored);
-      await settleEntry(ctx, stored, eventsLeft);
-      if (eventsLeft) pending += 1;
+      const settled = await settleEntry(ctx, stored, eventsLeft);
+      if (eventsLeft || !settled) pending += 1;
     } catch (error) {
       // Datadog unavailable for events: the rest waits for the next call.
       await settleEntry(ctx, stored, true);

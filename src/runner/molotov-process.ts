@@ -8,8 +8,17 @@ import type { MolotovCounters } from "./types.js";
 
 // main() returns the counters dict (or exits on its own errors); writing it to a file keeps it apart from
 // molotov's console and from anything the scenario prints.
+// The watcher: molotov runs detached, so if dogdriver itself dies without a chance to signal the group (SIGKILL,
+// the OOM killer) nothing else would stop it before -d ends. A thread of molotov's main process (threads do not
+// survive molotov's fork, so only there) kills the whole group once its parent is gone.
 const BOOTSTRAP = [
-  "import json, os, sys",
+  "import json, os, signal, sys, threading, time",
+  "parent = os.getppid()",
+  "def watch_parent():",
+  "    while os.getppid() == parent:",
+  "        time.sleep(0.5)",
+  "    os.killpg(os.getpgrp(), signal.SIGKILL)",
+  "threading.Thread(target=watch_parent, daemon=True).start()",
   'sys.argv[0] = "molotov"',
   "from molotov.run import main",
   "result = main()",

@@ -192,8 +192,11 @@ export const runService = async (service: ServiceConfig, ctx: ServiceContext): P
       ...(version === versionBefore ? {} : { flags: ["version_changed"], version_before: versionBefore }),
       ...(reason === undefined ? {} : { reason }),
     };
+    // Stored before the stop event: Datadog may take its retries to answer, and a second Ctrl-C meanwhile
+    // must not lose the run.
+    const stored = await storeRecord(record, ctx);
     await postRunEvent(ctx, { ...base, id, version, phase: "stop", atMs: endedAt, record });
-    return { service, record, stored: await storeRecord(record, ctx) };
+    return { service, record, stored };
   } catch (error) {
     return { service, error: error as Error };
   } finally {

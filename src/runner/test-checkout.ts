@@ -12,8 +12,9 @@ const GIT_URL = /^(https?|ssh|git|file):\/\/[^\s]+$/i;
 const SCP_LIKE = /^[\w.-]+@[\w.-]+:[^\s]+$/;
 const GIT_TIMEOUT_MS = 5 * 60_000;
 
-/** The URL with any user:password removed, for messages. */
-export const redactUrl = (url: string): string => url.replace(/^([a-z+]+:\/\/)[^@/]*@/i, "$1***@");
+/** Text with the user:password of every URL in it removed, for messages. */
+export const redactUrl = (text: string): string =>
+  text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^@/\s]*@/gi, "$1***@");
 
 /** True for what dogdriver clones; false for what it treats as a local directory. Throws on anything else. */
 export const isGitUrl = (repo: string): boolean => {
@@ -50,12 +51,18 @@ const git = async (
   return result;
 };
 
-const lastLine = (text: string) =>
-  text
-    .trim()
+/**
+ * What git said went wrong: up to its last `fatal:` line, with the line before it (ssh's own reason); git's
+ * "Please make sure you have the correct access rights" advice after it says nothing about this failure.
+ */
+const gitProblem = (stderr: string) => {
+  const lines = stderr
     .split("\n")
-    .filter((l) => l.trim())
-    .pop() ?? "";
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const fatal = lines.findLastIndex((l) => /^(fatal|error):/.test(l));
+  return (fatal < 0 ? lines.slice(-1) : lines.slice(Math.max(0, fatal - 1), fatal + 1)).join(" ");
+};
 
 const exists = async (path: string) =>
   stat(path).then(
@@ -88,7 +95,7 @@ export const checkoutTest = async ({ test, cwd, cacheDir, env, signal }: Checkou
   const fail = (what: string, stderr: string): never => {
     throw new DogdriverError(
       "load_test_failed",
-      `test.repo ${shown}: ${what}: ${redactUrl(lastLine(stderr)) || "git failed"}`,
+      `test.repo ${shown}: ${what}: ${redactUrl(gitProblem(stderr)) || "git failed"}`,
     );
   };
   const dir = join(cacheDir, "tests", createHash("sha256").update(test.repo).digest("hex").slice(0, 24));

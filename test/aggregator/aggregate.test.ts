@@ -244,6 +244,47 @@ describe("aggregate", () => {
     expect(blobs).toEqual([]);
   });
 
+  it("--dry-run prints the same bodies the real call then sends (normalised tags, source type)", async () => {
+    const url = freshStore();
+    const store = openStore(url, testDeps({ cwd: h.root }));
+    // Datadog's intake lowercases tags and turns "+" into "_": the dry run must show what is really sent.
+    const run = pendingRun({
+      service: "wire",
+      version: "2.0.0+Build7",
+      startMs: h.clock.now() - 20 * 60_000,
+    });
+    await store.putRun(run);
+    await seedServerMetrics(h.dd, "wire", h.clock.now() - 25 * 60_000, h.clock.now(), () => ({
+      latency: 7,
+      cpu: 1,
+      hosts: 2,
+    }));
+    const config = await writeConfig(url, ["wire"]);
+    const { stdout } = await aggregateOnce(config, datadogEnv(h.dd), { dryRun: true });
+    const printed = stdout
+      .split(/^# /m)
+      .filter((block) => block.startsWith("POST /api/v2/series") || block.startsWith("POST /api/v1/events"))
+      .map((block) => JSON.parse(block.slice(block.indexOf("\n"))) as Record<string, unknown>);
+    const printedEvents = printed.filter((b) => "title" in b);
+    const printedSeries = printed.flatMap((b) => (b.series as { metric: string }[] | undefined) ?? []);
+    expect(printedEvents).toHaveLength(1);
+
+    const before = h.dd.requests().length;
+    expect((await aggregateOnce(config, datadogEnv(h.dd))).outcome).toBe("ok");
+    const sent = h.dd.requests().slice(before);
+    expect(sent.filter((r) => r.path === "/api/v1/events").map((r) => r.body)).toEqual(printedEvents);
+    const runSeries = (series: { metric: string }[]) =>
+      series
+        .filter((s) => s.metric.startsWith("dogdriver.run."))
+        .sort((a, b) => a.metric.localeCompare(b.metric));
+    const sentSeries = sent
+      .filter((r) => r.path === "/api/v2/series")
+      .flatMap((r) => (r.body as { series: { metric: string }[] }).series);
+    expect(runSeries(printedSeries)).toHaveLength(15); // 11 client gauges, 2 queries, topology min and max
+    expect(runSeries(sentSeries)).toEqual(runSeries(printedSeries));
+    expect(JSON.stringify(printedEvents)).toContain("version:2.0.0_build7");
+  });
+
   it("rebuilds the history of finished runs from the records when it is out of step with the key index", async () => {
     const url = freshStore();
     const store = openStore(url, testDeps({ cwd: h.root }));

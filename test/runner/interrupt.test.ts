@@ -124,4 +124,27 @@ describe("interrupting dogdriver run", () => {
       ]);
     },
   );
+
+  // SIGKILL leaves dogdriver no chance to signal molotov's group: molotov must notice on its own.
+  it.skipIf(!existsSync(CLI))("SIGKILL to the dogdriver process: no molotov left sending load", async () => {
+    const dir = await ws.testDir("killed", smokeTest({ duration: 30, processes: 2, workers: 2 }));
+    await ws.config({ store: "file://./store", services: [service("killed", target.url, "./killed")] });
+    const child = execa(process.execPath, [CLI, "run", "killed"], {
+      cwd: ws.dir,
+      env: { PATH: process.env.PATH, HOME: ws.dir, DOGDRIVER_CACHE_DIR: `${ws.dir}/cache` },
+      extendEnv: false,
+      reject: false,
+    });
+    const seen = await waitForMolotov(dir, 3, target);
+    child.kill("SIGKILL");
+    await child;
+    const groups = [...new Set(seen.values())];
+    for (let waited = 0; waited < 10_000 && groups.some(groupAlive); waited += 100)
+      await new Promise((r) => setTimeout(r, 100));
+    for (const pgid of groups) expect(groupAlive(pgid)).toBe(false);
+    expect((await processesIn(dir)).size).toBe(0);
+    const requestsAfter = target.requests();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(target.requests()).toBe(requestsAfter);
+  });
 });

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDatadog, datadogSettingsFromEnv } from "../../src/datadog/client.js";
+import type { DatadogApi, DatadogEvent } from "../../src/datadog/types.js";
 import { reportCommand } from "../../src/report/report-command.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { RunRecord } from "../../src/store/run-record.js";
 import { type Emulator, startDatadogEmulator } from "../support/datadog-emulator/index.js";
 import { type HttpService, startHttpService } from "../support/http-service.js";
-import { service, smokeTest, type Workspace, workspace } from "./runner-fixtures.js";
+import { GET_SCENARIO, service, smokeTest, type Workspace, workspace } from "./runner-fixtures.js";
 
 // Real molotov against two real local services with known delays.
 
@@ -111,5 +113,39 @@ describe("dogdriver run --all", () => {
     const p50 = (r: RunRecord) => Math.round((r.client.latency_ms.p50 ?? Number.NaN) * 10) / 10;
     expect(shown).toContain(`fast/test: one release so far (1.0.0, 1 run, median p50 ${p50(f)} ms`);
     expect(shown).toContain(`slow/test: one release so far (2.0.1, 1 run, median p50 ${p50(s)} ms`);
+  });
+
+  it("keeps dogdriver's keys from the scenario, and stores the record before posting the stop event", async () => {
+    // The scenario is a repository's code: it refuses to load if it can see a key.
+    const noKeys = `import os\nassert not {"DD_API_KEY", "AWS_SECRET_ACCESS_KEY"} & set(os.environ), "sees keys"\n${GET_SCENARIO()}`;
+    await ws.testDir("order-test", smokeTest({ workers: 1 }), { "loadtest.py": noKeys });
+    await ws.config({
+      store: "file://./order-store",
+      services: [service("order", fast.url, "./order-test")],
+    });
+    const deps = ws.deps();
+    deps.env = { ...deps.env, DD_API_KEY: datadog.apiKey, AWS_SECRET_ACCESS_KEY: "aws-s3cret" };
+    const real = createDatadog(
+      datadogSettingsFromEnv({ DD_API_KEY: datadog.apiKey, DOGDRIVER_DD_URL: datadog.url }),
+      deps,
+    );
+    const storedAtStop: string[] = [];
+    ws.parts.datadog = async () =>
+      Object.assign(Object.create(real) as DatadogApi, {
+        postEvent: async (event: DatadogEvent) => {
+          if (event.title.startsWith("dogdriver load test finished")) {
+            for await (const r of openStore("file://./order-store", deps).listRuns()) storedAtStop.push(r.id);
+          }
+          return real.postEvent(event);
+        },
+      });
+    try {
+      const { exit } = await ws.run({ services: ["order"], json: true }, deps);
+      expect(exit).toBe(0);
+    } finally {
+      delete ws.parts.datadog;
+    }
+    const printed = JSON.parse(deps.stdout.text()) as RunRecord;
+    expect(storedAtStop).toEqual([printed.id]);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkoutTest } from "../../src/runner/test-checkout.js";
+import { checkoutTest, redactUrl } from "../../src/runner/test-checkout.js";
 
 // Real git: a repository on disk cloned over file://, as a remote would be.
 
@@ -83,5 +83,20 @@ describe("checkoutTest", () => {
       /^test\.repo https:\/\/\*\*\*@127\.0\.0\.1:9\/repo\.git: git clone failed: /,
     );
     await expect(failure).rejects.not.toThrow(/s3cret/);
+  });
+
+  it("says why an ssh clone failed, not git's closing advice", async () => {
+    // With an ssh client: "ssh: connect to host 127.0.0.1 port 9: Connection refused fatal: Could not read...".
+    const failure = checkoutTest(input({ repo: "ssh://git@127.0.0.1:9/repo.git" }));
+    await expect(failure).rejects.toThrow(
+      /^test\.repo ssh:\/\/\*\*\*@127\.0\.0\.1:9\/repo\.git: git clone failed: .*fatal: /,
+    );
+    await expect(failure).rejects.not.toThrow(/repository exists/);
+  });
+
+  it("removes user:password from every URL in a message", () => {
+    expect(redactUrl("fatal: unable to access 'https://me:s3cret@example.com/r.git/': 403")).toBe(
+      "fatal: unable to access 'https://***@example.com/r.git/': 403",
+    );
   });
 });

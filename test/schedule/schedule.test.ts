@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { aggregateCommand } from "../../src/aggregator/aggregate-command.js";
 import type { Outcome } from "../../src/cli/exit-codes.js";
 import { scheduleCommand } from "../../src/schedule/schedule-command.js";
 import { cronScheduler, type Scheduler } from "../../src/schedule/scheduler.js";
@@ -97,6 +98,26 @@ describe("dogdriver schedule", () => {
     await done;
     expect(aggregates).toBe(2);
     expect(deps.stderr.text()).toContain("schedule: aggregate failed: Datadog is down");
+  });
+
+  it("says once per worker, not on every tick, that Datadog keys are missing", async () => {
+    const cwd = await configDir({ run: "0 * * * *", aggregate: "5 * * * *" });
+    const deps = testDeps({ cwd });
+    const { scheduler, fire } = handScheduler();
+    const parts = { scheduler, run: async (): Promise<Outcome> => "ok", aggregate: aggregateCommand };
+    const done = scheduleCommand({}, deps, parts);
+    const finished = async (n: number) => {
+      while ((deps.stderr.text().match(/schedule: aggregate finished \(ok\)/g) ?? []).length < n)
+        await new Promise((r) => setTimeout(r, 20));
+    };
+    await new Promise((r) => setTimeout(r, 20));
+    fire("5 * * * *");
+    await finished(1);
+    fire("5 * * * *");
+    await finished(2);
+    deps.abort.abort();
+    await done;
+    expect(deps.stderr.text().match(/Datadog keys not set/g)).toHaveLength(1);
   });
 
   it("rejects a cron expression node-schedule cannot read, naming the key", async () => {
