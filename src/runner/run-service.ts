@@ -9,6 +9,7 @@ import { DogdriverError } from "../errors.js";
 import { RUN_SCHEMA, type RunRecord } from "../store/run-record.js";
 import type { RunStore } from "../store/types.js";
 import { captureReader } from "./capture-reader.js";
+import { childEnv } from "./child-env.js";
 import { ClientStats } from "./client-stats.js";
 import { readDeployedVersion } from "./deployed-version.js";
 import { readTestPlan } from "./molotov-config.js";
@@ -25,10 +26,6 @@ const POLL_MS = 1000;
 // Beyond the test's own duration: molotov lets in-flight requests finish (aiohttp waits up to 5 min by default).
 const TIMEOUT_MARGIN_MS = 2 * 60_000;
 const TIMEOUT_UNKNOWN_DURATION_MS = 30 * 60_000;
-// The scenario is code from a repository: dogdriver's own credentials are not its business.
-const SECRET_ENV =
-  /^(DD_API_KEY|DD_APP_KEY|DD_APPLICATION_KEY|DATADOG_API_KEY|DATADOG_APP_KEY|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN|AWS_ACCESS_KEY_ID)$/;
-
 export interface ServiceContext {
   config: Config;
   deps: Deps;
@@ -51,11 +48,8 @@ const molotovEnv = (
   version: string,
   captureDir: string,
 ) => {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(deps.env))
-    if (value !== undefined && !SECRET_ENV.test(key)) env[key] = value;
   return {
-    ...env,
+    ...childEnv(deps.env),
     ...plan.env,
     DOGDRIVER_ENDPOINT: service.endpoint,
     DOGDRIVER_SERVICE: service.name,

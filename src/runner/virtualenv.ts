@@ -3,6 +3,7 @@ import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { DogdriverError } from "../errors.js";
+import { childEnv } from "./child-env.js";
 
 // A test's `requirements` go into a virtualenv made from the Python that has molotov, with its system
 // site-packages visible (so molotov and aiohttp come from there). Virtualenvs are cached by the content of the
@@ -58,7 +59,7 @@ export const ensureVirtualenv = async ({
   const partial = `${dir}.partial-${randomUUID()}`;
   const run = async (file: string, args: string[], what: string) => {
     const result = await execa(file, args, {
-      env: { ...env, PIP_DISABLE_PIP_VERSION_CHECK: "1" },
+      env: { ...childEnv(env), PIP_DISABLE_PIP_VERSION_CHECK: "1" },
       extendEnv: false,
       reject: false,
       stdin: "ignore",
