@@ -25,23 +25,8 @@ const MINUTE = 60_000;
 const h = useHarness("exactly-once");
 let s3: S3TestServer;
 
-const build = () =>
-  new Promise<void>((done, fail) => {
-    const tsc = spawn(
-      process.execPath,
-      [join(REPO, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"],
-      {
-        cwd: REPO,
-        stdio: "ignore",
-      },
-    );
-    // Type errors in files other engineers are still writing do not stop tsc from emitting dist/.
-    tsc.on("exit", () => done());
-    tsc.on("error", fail);
-  });
-
 beforeAll(async () => {
-  [s3] = await Promise.all([startS3Server(), build()]);
+  s3 = await startS3Server();
 }, 120_000);
 afterAll(() => s3.close());
 

@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { readdir, readFile, readlink } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
@@ -97,36 +96,32 @@ describe("interrupting dogdriver run", () => {
   });
 
   // The built CLI (npm test builds it first): SIGTERM to the dogdriver process itself, as a scheduler would send.
-  it.skipIf(!existsSync(CLI))(
-    "SIGTERM to the dogdriver process: exit 5, no molotov left, failed record",
-    async () => {
-      const dir = await ws.testDir("cli", smokeTest({ duration: 30, processes: 2, workers: 2 }));
-      await ws.config({ store: "file://./store", services: [service("cli", target.url, "./cli")] });
-      const child = execa(process.execPath, [CLI, "run", "cli"], {
-        cwd: ws.dir,
-        env: { PATH: process.env.PATH, HOME: ws.dir, DOGDRIVER_CACHE_DIR: `${ws.dir}/cache` },
-        extendEnv: false,
-        reject: false,
-      });
-      const seen = await waitForMolotov(dir, 3, target);
-      child.kill("SIGTERM");
-      const result = await child;
-      expect(result.stderr).toContain("dogdriver: SIGTERM received, stopping");
-      expect(result.stderr).toContain("cli/test: FAILED 1.0.0: interrupted by SIGTERM: molotov was stopped");
-      expect(result.exitCode).toBe(5);
-      for (const pgid of new Set(seen.values())) expect(groupAlive(pgid)).toBe(false);
-      expect((await processesIn(dir)).size).toBe(0);
-      const stored: RunRecord[] = [];
-      for await (const r of openStore("file://./store", ws.deps()).listRuns({ service: "cli" }))
-        stored.push(r);
-      expect(stored).toMatchObject([
-        { state: "failed", reason: "interrupted by SIGTERM: molotov was stopped" },
-      ]);
-    },
-  );
+  it("SIGTERM to the dogdriver process: exit 5, no molotov left, failed record", async () => {
+    const dir = await ws.testDir("cli", smokeTest({ duration: 30, processes: 2, workers: 2 }));
+    await ws.config({ store: "file://./store", services: [service("cli", target.url, "./cli")] });
+    const child = execa(process.execPath, [CLI, "run", "cli"], {
+      cwd: ws.dir,
+      env: { PATH: process.env.PATH, HOME: ws.dir, DOGDRIVER_CACHE_DIR: `${ws.dir}/cache` },
+      extendEnv: false,
+      reject: false,
+    });
+    const seen = await waitForMolotov(dir, 3, target);
+    child.kill("SIGTERM");
+    const result = await child;
+    expect(result.stderr).toContain("dogdriver: SIGTERM received, stopping");
+    expect(result.stderr).toContain("cli/test: FAILED 1.0.0: interrupted by SIGTERM: molotov was stopped");
+    expect(result.exitCode).toBe(5);
+    for (const pgid of new Set(seen.values())) expect(groupAlive(pgid)).toBe(false);
+    expect((await processesIn(dir)).size).toBe(0);
+    const stored: RunRecord[] = [];
+    for await (const r of openStore("file://./store", ws.deps()).listRuns({ service: "cli" })) stored.push(r);
+    expect(stored).toMatchObject([
+      { state: "failed", reason: "interrupted by SIGTERM: molotov was stopped" },
+    ]);
+  });
 
   // SIGKILL leaves dogdriver no chance to signal molotov's group: molotov must notice on its own.
-  it.skipIf(!existsSync(CLI))("SIGKILL to the dogdriver process: no molotov left sending load", async () => {
+  it("SIGKILL to the dogdriver process: no molotov left sending load", async () => {
     const dir = await ws.testDir("killed", smokeTest({ duration: 30, processes: 2, workers: 2 }));
     await ws.config({ store: "file://./store", services: [service("killed", target.url, "./killed")] });
     const child = execa(process.execPath, [CLI, "run", "killed"], {
