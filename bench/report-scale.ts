@@ -1,4 +1,4 @@
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -13,6 +13,7 @@ import { runRecord, seededRandom } from "./verdicts-history.js";
 // `dogdriver report` over a big file store: writes N synthetic runs (default 100,000: 25 services × 20 releases
 // × 200 runs from 2 sources) through the RunStore, then times the phases of `report` and the whole command.
 // Run: npx tsc -p bench/tsconfig.json && node .tmp/bench/bench/report-scale.js [N] [--keep DIR]
+// With --keep DIR the store stays in DIR, and a later run with the same DIR reuses it instead of writing again.
 
 const total = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 100_000);
 const keepAt = process.argv.indexOf("--keep");
@@ -65,14 +66,18 @@ const main = async () => {
   await mkdir(dir, { recursive: true });
   const store = openStore(`file://${join(dir, "store")}`, deps);
   let t = performance.now();
-  const queue: Promise<unknown>[] = [];
   let written = 0;
-  for (const record of records()) {
-    queue.push(store.putRun(record));
-    written++;
-    if (queue.length >= WRITE_CONCURRENCY) await Promise.all(queue.splice(0));
+  const reuse = keepAt > 0 && (await stat(join(dir, "store", "runs")).catch(() => undefined)) !== undefined;
+  if (reuse) for await (const _ of store.listRunKeys()) written++;
+  else {
+    const queue: Promise<unknown>[] = [];
+    for (const record of records()) {
+      queue.push(store.putRun(record));
+      written++;
+      if (queue.length >= WRITE_CONCURRENCY) await Promise.all(queue.splice(0));
+    }
+    await Promise.all(queue);
   }
-  await Promise.all(queue);
   const writeMs = performance.now() - t;
 
   t = performance.now();
@@ -92,7 +97,7 @@ const main = async () => {
     [
       `| runs | services × releases × runs | write (putRun, ${WRITE_CONCURRENCY} in flight) | read all (listRuns) | compare | report --json (whole command) | report --html |`,
       "|---|---|---|---|---|---|---|",
-      `| ${written.toLocaleString("en")} | ${SERVICES} × ${RELEASES} × ${perRelease} | ${seconds(writeMs)} | ${seconds(readMs)} | ${seconds(compareMs)} (${report.comparisons.length} comparisons) | ${seconds(commandMs)} | ${seconds(htmlMs)} |`,
+      `| ${written.toLocaleString("en")} | ${SERVICES} × ${RELEASES} × ${perRelease} | ${reuse ? "(reused)" : seconds(writeMs)} | ${seconds(readMs)} | ${seconds(compareMs)} (${report.comparisons.length} comparisons) | ${seconds(commandMs)} | ${seconds(htmlMs)} |`,
       "",
     ].join("\n"),
   );

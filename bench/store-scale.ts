@@ -117,8 +117,12 @@ const s3Bench = async () => {
   const before = server.requests().length;
   await timed("listRunKeys, everything", S3_RECORDS, () => count(store.listRunKeys()));
   const lists = server.requests().length - before;
+  const beforeRead = server.requests().length;
   await timed("listRuns (read + validate), everything", S3_RECORDS, () => count(store.listRuns()));
+  const reads = server.requests().slice(beforeRead);
+  const gets = reads.filter((r) => r.method === "GET" && !r.url.includes("list-type=2")).length;
   console.log(`\nListObjectsV2 requests for ${S3_RECORDS} keys: ${lists} (1,000 keys a page)`);
+  console.log(`listRuns: ${gets} GETs and ${reads.length - gets} listings for ${S3_RECORDS} records`);
   store.close?.();
   await server.close();
 };

@@ -7,7 +7,14 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { DogdriverError } from "../errors.js";
-import { type Blob, type ObjectBackend, StoreConflictError, type WriteCondition } from "./types.js";
+import { mapOrdered } from "./map-ordered.js";
+import {
+  type Blob,
+  type ObjectBackend,
+  StoreConflictError,
+  type StoredBody,
+  type WriteCondition,
+} from "./types.js";
 
 // The s3:// backend. S3 PUTs are atomic (a reader sees the old or the new object), conditional writes use
 // If-None-Match / If-Match (AWS since 2024, MinIO, R2), listings page through ListObjectsV2.
@@ -15,6 +22,9 @@ import { type Blob, type ObjectBackend, StoreConflictError, type WriteCondition 
 // S3 answers in tens of milliseconds per GET: this many in flight reads 100,000 records in minutes, and stays
 // under the SDK's default of 50 sockets per host.
 const READ_CONCURRENCY = 32;
+// Records read but waiting behind a slow GET at the head of the (key-ordered) window: while they wait, new
+// GETs still start.
+const READ_LOOKAHEAD = 4 * READ_CONCURRENCY;
 
 export interface S3Location {
   bucket: string;
@@ -174,10 +184,22 @@ export const createS3Backend = ({
     } while (token);
   }
 
-  async function* list(listPrefix: string): AsyncGenerator<string> {
+  async function* listPages(listPrefix: string): AsyncGenerator<string[]> {
     for await (const page of pages(listPrefix)) {
-      for (const item of page.Contents ?? []) if (item.Key) yield item.Key.slice(prefix.length);
+      const keys = (page.Contents ?? []).flatMap((item) => (item.Key ? [item.Key.slice(prefix.length)] : []));
+      if (keys.length > 0) yield keys;
     }
+  }
+
+  // Without an index there is one GET per record: READ_CONCURRENCY of them in flight, across page boundaries
+  // (the next ListObjectsV2 page is fetched while the GETs of this one run), and a slow GET does not stop
+  // the others from starting (READ_LOOKAHEAD).
+  async function* readBodies(keyPages: AsyncIterable<string[]>): AsyncGenerator<StoredBody[]> {
+    async function* keys() {
+      for await (const page of keyPages) for (const key of page) yield key;
+    }
+    const read = async (key: string): Promise<StoredBody> => ({ key, body: (await get(key))?.body });
+    for await (const body of mapOrdered(keys(), READ_CONCURRENCY, read, READ_LOOKAHEAD)) yield [body];
   }
 
   async function* children(listPrefix: string): AsyncGenerator<string> {
@@ -189,12 +211,12 @@ export const createS3Backend = ({
 
   return {
     url: `s3://${bucket}/${prefix}`,
-    readConcurrency: READ_CONCURRENCY,
     describe,
     get,
     put,
     delete: del,
-    list,
+    listPages,
+    readBodies,
     children,
     close: () => {
       signal?.removeEventListener("abort", follow);

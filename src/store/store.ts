@@ -13,7 +13,6 @@ import {
   runKey,
   runPrefix,
 } from "./keys.js";
-import { mapOrdered } from "./map-ordered.js";
 import { checkRecord, decodeRecord, encodeRecord, sameRecord } from "./record-codec.js";
 import type { RunRecord } from "./run-record.js";
 import {
@@ -30,7 +29,7 @@ import {
 // A record is rewritten under a compare-and-swap; this many lost races in a row means something is looping.
 const MAX_PUT_ATTEMPTS = 5;
 
-/** The RunStore both backends share: key layout, validation, idempotent writes and parallel reads. */
+/** The RunStore both backends share: key layout, validation, idempotent writes and batched reads. */
 export const createRunStore = (backend: ObjectBackend, log: Pick<Logger, "warn">): RunStore => {
   const blobKey = (path: string) => `${BLOBS_DIR}/${checkBlobPath(path)}`;
 
@@ -84,36 +83,45 @@ export const createRunStore = (backend: ObjectBackend, log: Pick<Logger, "warn">
     return blob && decodeRecord(blob.body, backend.describe(key));
   };
 
-  async function* keysUnder(prefix: string): AsyncGenerator<string> {
-    for await (const key of backend.list(prefix)) if (parseRunKey(key)) yield key;
+  async function* keyPagesUnder(prefix: string): AsyncGenerator<string[]> {
+    for await (const page of backend.listPages(prefix)) {
+      const keys = page.filter((key) => parseRunKey(key) !== undefined);
+      if (keys.length > 0) yield keys;
+    }
   }
 
-  async function* listRunKeys(filter: RunFilter = {}): AsyncGenerator<string> {
+  async function* runKeyPages(filter: RunFilter): AsyncGenerator<string[]> {
     if (filter.env !== undefined && filter.service === undefined) {
       const env = checkName("env", filter.env);
       for await (const service of backend.children(`${RUNS_DIR}/`)) {
-        if (isValidName(service)) yield* keysUnder(`${RUNS_DIR}/${service}/${env}/`);
+        if (isValidName(service)) yield* keyPagesUnder(`${RUNS_DIR}/${service}/${env}/`);
       }
       return;
     }
-    yield* keysUnder(runPrefix(filter));
+    yield* keyPagesUnder(runPrefix(filter));
   }
 
+  async function* listRunKeys(filter: RunFilter = {}): AsyncGenerator<string> {
+    // yield* of an array would add an await per key (async-from-sync iteration)
+    for await (const page of runKeyPages(filter)) for (const key of page) yield key;
+  }
+
+  // Pages of keys in, batches of bodies out: per record there is a parse and a validation, no promise.
   async function* listRuns(filter: RunFilter = {}, options: ListRunsOptions = {}): AsyncGenerator<RunRecord> {
     const onInvalid =
       options.onInvalid ?? ((key: string, problem: string) => log.warn(`skipped ${key}: ${problem}`));
-    const read = async (key: string): Promise<RunRecord | undefined> => {
-      const blob = await backend.get(key);
-      if (!blob) return undefined; // deleted since it was listed
-      try {
-        return decodeRecord(blob.body, backend.describe(key));
-      } catch (error) {
-        onInvalid(key, (error as Error).message);
-        return undefined;
+    for await (const batch of backend.readBodies(runKeyPages(filter))) {
+      for (const { key, body } of batch) {
+        if (body === undefined) continue; // deleted since it was listed
+        let record: RunRecord;
+        try {
+          record = decodeRecord(body, backend.describe(key));
+        } catch (error) {
+          onInvalid(key, (error as Error).message);
+          continue;
+        }
+        yield record;
       }
-    };
-    for await (const record of mapOrdered(listRunKeys(filter), backend.readConcurrency, read)) {
-      if (record) yield record;
     }
   }
 
@@ -130,7 +138,8 @@ export const createRunStore = (backend: ObjectBackend, log: Pick<Logger, "warn">
 
   async function* listBlobs(prefix: string): AsyncGenerator<string> {
     const start = BLOBS_DIR.length + 1;
-    for await (const key of backend.list(`${BLOBS_DIR}/${checkBlobPrefix(prefix)}`)) yield key.slice(start);
+    for await (const page of backend.listPages(`${BLOBS_DIR}/${checkBlobPrefix(prefix)}`))
+      for (const key of page) yield key.slice(start);
   }
 
   return {

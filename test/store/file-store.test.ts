@@ -2,11 +2,13 @@ import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:f
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createFileBackend } from "../../src/store/file-store.js";
 import { runKey } from "../../src/store/keys.js";
 import { openStore } from "../../src/store/open-store.js";
+import { createRunStore } from "../../src/store/store.js";
 import type { RunStore } from "../../src/store/types.js";
 import { testDeps } from "../support/deps.js";
-import { sampleRun } from "./fixtures.js";
+import { manyRuns, sampleRun } from "./fixtures.js";
 import { storeContract } from "./store-contract.js";
 
 let root: string;
@@ -80,6 +82,72 @@ describe("file store", () => {
     }
     await writer;
     expect(reads).toBeGreaterThan(0);
+  });
+
+  it("never lists half a record while it is rewritten", async () => {
+    const { store } = fresh();
+    const big = sampleRun({ reason: "x".repeat(200_000) });
+    await store.putRun(big);
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; i < 30; i++) await store.putRun({ ...big, version: `1.2.${i}` });
+      writing = false;
+    })();
+    const problems: string[] = [];
+    let reads = 0;
+    while (writing) {
+      for await (const run of store.listRuns({}, { onInvalid: (_key, problem) => problems.push(problem) })) {
+        expect(run.reason).toHaveLength(200_000);
+        reads++;
+      }
+      await new Promise((resolve) => setImmediate(resolve)); // the reads are synchronous: let the writer on
+    }
+    await writer;
+    expect(problems).toEqual([]);
+    expect(reads).toBeGreaterThan(0);
+  });
+
+  it("lets the event loop run between slices of a long listing", async () => {
+    const dir = join(root, `store-${++count}`);
+    const log = testDeps({ cwd: root }).log;
+    const writer = openStore(`file://${dir}`, testDeps({ cwd: root }));
+    for (const run of manyRuns(40)) await writer.putRun(run);
+    const store = createRunStore(createFileBackend(dir, { readSliceMs: 0 }), log);
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const seen: number[] = [];
+    for await (const _ of store.listRuns()) seen.push(turns);
+    ticking = false;
+    expect(seen).toHaveLength(40);
+    // With a zero slice every record is its own slice: the loop turned between every two of them.
+    expect((seen.at(-1) ?? 0) - (seen[0] ?? 0)).toBeGreaterThanOrEqual(39);
+  });
+
+  it("skips a record deleted after it was listed and fails on one it cannot read", async () => {
+    const { dir } = fresh();
+    await mkdir(join(dir, "runs", "kinto", "stage", "2026-11-24T10:00:00.000Z_DIR.json"), {
+      recursive: true,
+    });
+    const backend = createFileBackend(dir);
+    const read = async (keys: string[]) => {
+      const out: (string | undefined)[] = [];
+      for await (const batch of backend.readBodies(
+        (async function* () {
+          yield keys;
+        })(),
+      ))
+        for (const { body } of batch) out.push(body);
+      return out;
+    };
+    expect(await read(["runs/kinto/stage/2026-11-24T09:00:00.000Z_GONE.json"])).toEqual([undefined]);
+    await expect(read(["runs/kinto/stage/2026-11-24T10:00:00.000Z_DIR.json"])).rejects.toThrow(
+      /2026-11-24T10:00:00.000Z_DIR.json: cannot read/,
+    );
   });
 
   it("breaks a lock left by a crashed writer", async () => {

@@ -104,6 +104,10 @@ export const storeContract = (name: string, setup: () => Promise<StoreHarness>) 
       const records = await collect(store.listRuns({ service: "web" }));
       expect(records.map(runKey)).toEqual(sorted.filter((k) => k.startsWith("runs/web/")));
       expect(records[0]).toEqual(runs.find((r) => runKey(r) === records.map(runKey)[0]));
+      expect((await collect(store.listRuns())).map(runKey)).toEqual(sorted);
+      expect((await collect(store.listRuns({ env: "stage" }))).map(runKey)).toEqual(
+        sorted.filter((k) => k.split("/")[2] === "stage"),
+      );
       await expect(collect(store.listRunKeys({ service: "../x" }))).rejects.toThrow(/service/);
     });
 
