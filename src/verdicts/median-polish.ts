@@ -1,13 +1,15 @@
-import { median, weightedMedian } from "./median.js";
+import { median } from "./median.js";
 
 // Residuals of a two-way additive fit value ≈ source level + release level, by Tukey's median polish
-// (J. W. Tukey, Exploratory Data Analysis, 1977, ch. 11) over the table of cell medians (one cell per release
-// and source), then taken run by run. On a log scale this separates "where the runner is" from "which version
-// runs", so a run can be judged against its peers even when its release has one or two runs at that source.
-// Polishing cell medians, not runs, keeps a source that dominates one release from dragging the levels (the
-// run-level L1 fit locks in on such unbalanced designs). A release's level weights its cells by their runs, so a
-// single-run cell (one outlier) cannot pull it halfway, as an unweighted median of two cells would; a source's
-// level weighs every release alike.
+// (J. W. Tukey, Exploratory Data Analysis, 1977, ch. 11), taken run by run. On a log scale this separates
+// "where the runner is" from "which version runs", so a run can be judged against its peers even when its
+// release has one or two runs at that source.
+// Source levels come from cell medians, every release alike, so a source that dominates one release cannot
+// drag them (the run-level L1 fit locks in on such unbalanced designs). A release's level is the median of its
+// runs' deviations from their source levels, run by run, not of its cell medians: a two-run cell holding one
+// outlier has the outlier halfway into its median, and with few runs per release that cell would pull the
+// release level halfway too, so that a release that really moved 20% sees its genuine runs flagged instead
+// (the median of runs ignores any minority of outlier runs).
 
 export interface Cell {
   release: number;
@@ -30,40 +32,33 @@ export const medianPolishResiduals = (cells: readonly Cell[]): number[] => {
     release: c.release,
     source: c.source,
     m: median(c.values),
-    weight: c.values.length,
   }));
   const sourceLevel = new Map<string, number>();
   const releaseLevel = new Map<number, number>();
-  const levels = <K>(
-    key: (t: (typeof table)[number]) => K,
-    value: (t: (typeof table)[number]) => number,
-    weighted: boolean,
-  ) => {
-    const groups = new Map<K, { values: number[]; weights: number[] }>();
+  const levels = <K>(key: (t: (typeof table)[number]) => K, value: (t: (typeof table)[number]) => number) => {
+    const groups = new Map<K, number[]>();
     for (const t of table) {
       const k = key(t);
       const g = groups.get(k);
-      if (g === undefined) groups.set(k, { values: [value(t)], weights: [weighted ? t.weight : 1] });
-      else {
-        g.values.push(value(t));
-        g.weights.push(weighted ? t.weight : 1);
-      }
+      if (g === undefined) groups.set(k, [value(t)]);
+      else g.push(value(t));
     }
-    return [...groups].map(([k, g]) => [k, weightedMedian(g.values, g.weights)] as const);
+    return [...groups].map(([k, g]) => [k, median(g)] as const);
   };
+  const runsByRelease = new Map<number, Cell[]>();
+  for (const c of cells) {
+    const list = runsByRelease.get(c.release);
+    if (list === undefined) runsByRelease.set(c.release, [c]);
+    else list.push(c);
+  }
   for (let i = 0; i < ITERATIONS; i++) {
     for (const [k, v] of levels(
       (t) => t.source,
       (t) => t.m - (releaseLevel.get(t.release) ?? 0),
-      false,
     ))
       sourceLevel.set(k, v);
-    for (const [k, v] of levels(
-      (t) => t.release,
-      (t) => t.m - (sourceLevel.get(t.source) ?? 0),
-      true,
-    ))
-      releaseLevel.set(k, v);
+    for (const [release, list] of runsByRelease)
+      releaseLevel.set(release, median(list.map((c) => c.value - (sourceLevel.get(c.source) ?? 0))));
   }
   return cells.map((c) => c.value - (sourceLevel.get(c.source) ?? 0) - (releaseLevel.get(c.release) ?? 0));
 };

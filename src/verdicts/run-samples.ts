@@ -1,6 +1,6 @@
 import { medianPolishResiduals } from "./median-polish.js";
 import { pooledScale } from "./pooled-scale.js";
-import type { Scale } from "./types.js";
+import type { Direction, Scale } from "./types.js";
 
 // The runs of one metric as compareReleases sees them, and the two things learnt from them before any
 // comparison: the run-to-run noise and which runs are noisy-neighbour outliers.
@@ -21,6 +21,11 @@ export const SHIFT_MIN_RUNS = 4;
 // (F. R. Hampel, JASA 69, 1974; L. Davies, U. Gather, JASA 88, 1993). 3.5σ keeps a normal run with probability
 // 0.9995 and sets aside a run 1.5x slower (log 1.5 = 0.405) while the noise is under 11%.
 export const OUTLIER_SIGMAS = 3.5;
+// Noisy neighbours make a run worse (slower, fewer requests per second), never better. A run far on the better
+// side is more likely the release's genuine level in a short release whose median the slow runs pulled up (two
+// noisy neighbours among four runs): flagging it would leave the slow runs as the release. So the better side
+// has a wider bound; a normal run is beyond either with probability < 0.0003.
+export const OUTLIER_SIGMAS_BETTER = 5;
 export const bySource = (samples: readonly Sample[]): Map<string, Sample[]> => {
   const groups = new Map<string, Sample[]>();
   for (const sample of samples) {
@@ -38,12 +43,13 @@ const withinGroups = (samples: readonly Sample[][]): number[][] =>
 // The within-release noise, and outlier runs marked. Only on the log scale: an error-rate burst in one run is
 // what error rates are for, not noise to drop. Two passes: the outliers found with the first (slightly
 // inflated) σ are left out of the second σ, which then finds the outliers for good.
-export const noiseAndOutliers = (samples: Sample[][], scale: Scale): number => {
+export const noiseAndOutliers = (samples: Sample[][], scale: Scale, direction: Direction): number => {
   const first = pooledScale(withinGroups(samples)).sigma;
   if (scale !== "log" || !(first > 0)) return first;
-  markOutliers(samples, first);
+  const worse = direction === "higher_is_worse" ? 1 : -1;
+  markOutliers(samples, first, worse);
   const second = pooledScale(withinGroups(samples)).sigma;
-  if (second > 0) markOutliers(samples, second);
+  if (second > 0) markOutliers(samples, second, worse);
   return second > 0 ? second : first;
 };
 
@@ -51,7 +57,7 @@ export const noiseAndOutliers = (samples: Sample[][], scale: Scale): number => {
 // so a release with one or two runs at a source still has its outliers recognised. Noisy neighbours strike
 // single runs: SHIFT_MIN_RUNS or more consecutive runs of a release beyond the bound on the same side
 // are a shift within the release (reported as a change point), not outliers, and stay in.
-const markOutliers = (samples: Sample[][], sigma: number): void => {
+const markOutliers = (samples: Sample[][], sigma: number, worse: 1 | -1): void => {
   const flat = samples.flatMap((rs, release) =>
     rs.map((s) => ({ release, source: s.source, value: s.x, s })),
   );
@@ -59,7 +65,8 @@ const markOutliers = (samples: Sample[][], sigma: number): void => {
   const side = new Map<Sample, number>();
   flat.forEach((cell, i) => {
     const r = residuals[i] as number;
-    side.set(cell.s, Math.abs(r) > OUTLIER_SIGMAS * sigma ? Math.sign(r) : 0);
+    const bound = (Math.sign(r) === worse ? OUTLIER_SIGMAS : OUTLIER_SIGMAS_BETTER) * sigma;
+    side.set(cell.s, Math.abs(r) > bound ? Math.sign(r) : 0);
   });
   for (const rs of samples) {
     const inTime = [...rs].sort((x, y) => x.startedMs - y.startedMs);

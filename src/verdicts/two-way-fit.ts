@@ -25,6 +25,8 @@ export interface ReleaseContrast {
    * source it approaches 1, and that run alone (an outlier, say) would decide the verdict.
    */
   maxInfluence: number;
+  /** Fitted value of the baseline at each source: a run's deviation from it is its release's effect + noise. */
+  baselineLevels: Map<string, number>;
 }
 
 /**
@@ -79,6 +81,7 @@ export const releaseContrast = (
     sigma: Math.sqrt(rss / df),
     df,
     maxInfluence,
+    baselineLevels: new Map(sources.map((s, i) => [s, beta[i] as number])),
   };
 };
 

@@ -21,7 +21,7 @@ export interface ReleaseSide {
   flagged: number;
   /** Runs in state "failed". */
   failed: number;
-  /** Runs set aside as noisy-neighbour outliers (more than 3.5 robust SDs from their source and release level). */
+  /** Runs set aside as noisy-neighbour outliers (beyond 3.5 robust SDs on the worse side, 5 on the better, from their source and release level). */
   outliers: number;
 }
 

@@ -87,6 +87,76 @@ describe("compareReleases", () => {
     expect(c.candidate.runs).toBe(7);
   });
 
+  it("sets aside a run far on the worse side, but keeps one as far on the better side", () => {
+    // Noise ≈ 2%: a run 10% slower is beyond the 3.5σ bound; as far on the faster side (-9.4%, same log
+    // distance) is within the better side's 5σ (noisy neighbours only make runs worse).
+    const slow = [...release("1.11.0", 4000, 7, 100, {}, 2), run(4300, { version: "1.11.0", p95: 110 })];
+    expect(find(compareReleases(history(slow))).candidate.outliers).toBe(1);
+    const fast = [...release("1.11.0", 4000, 7, 100, {}, 2), run(4300, { version: "1.11.0", p95: 91 })];
+    expect(find(compareReleases(history(fast))).candidate.outliers).toBe(0);
+    // For throughput the worse side is lower: a run serving 8% fewer requests per second is the outlier.
+    const starved = [
+      ...release("1.11.0", 4000, 7, 100, {}, 2),
+      run(4300, { version: "1.11.0", p95: 100, rps: 18.4 }),
+    ];
+    expect(find(compareReleases(history(starved)), "client.rps").candidate.outliers).toBe(1);
+  });
+
+  it("refuses a verdict when more than a third of the candidate's runs are outliers, and only then", () => {
+    // Two slow runs of five: they may be noisy neighbours or the release itself; its level cannot be told.
+    const crowded = [
+      ...release("1.11.0", 4000, 3, 100, {}, 2),
+      run(4100, { version: "1.11.0", p95: 200 }),
+      run(4160, { version: "1.11.0", p95: 210 }),
+    ];
+    const c = find(compareReleases(history(crowded)));
+    expect(c.verdict).toBe("insufficient_data");
+    expect(c.candidate.outliers).toBe(2);
+    expect(c.reason).toContain("2 of the candidate's 5 comparable runs are outliers");
+    // One slow run of six is a noisy neighbour: set aside, and the other five decide.
+    const one = [...release("1.11.0", 4000, 5, 120, {}, 2), run(4160, { version: "1.11.0", p95: 300 })];
+    const decided = find(compareReleases(history(one)));
+    expect(decided.candidate.outliers).toBe(1);
+    expect(decided.verdict).toBe("regression");
+  });
+
+  it("refuses a verdict that a few runs decide: the robust shift must agree with the fitted one", () => {
+    // A long history (the noise is well known), then a candidate of twelve unchanged runs and four consecutive
+    // runs 35% slower (kept: a shift within the release, not noisy neighbours). The least-squares change is
+    // ~+8% with a tiny p-value; the Hodges-Lehmann shift of the same runs is ~+1%: four runs decide it.
+    const long = ["a", "b", "c", "d"].flatMap((v, k) => release(v, k * 2000, 40, 100, {}, k));
+    const candidate = [...release("e", 8000, 12, 100, {}, 2), ...release("e", 8400, 4, 135, {}, 4)];
+    const c = find(compareReleases([...long, ...candidate]));
+    expect(c.candidate.outliers).toBe(0);
+    expect(c.p_value).toBeLessThan(0.004);
+    expect(c.change_pct).toBeGreaterThan(3);
+    expect(c.verdict).toBe("insufficient_data");
+    expect(c.reason).toContain("Hodges-Lehmann");
+    // A shift of the whole release: both estimates agree and the verdict stands.
+    const whole = find(compareReleases(history(release("1.11.0", 4000, 6, 108, {}, 2))));
+    expect(whole.verdict).toBe("regression");
+    expect(whole.reason).not.toContain("Hodges-Lehmann");
+  });
+
+  it("sets aside a noisy neighbour in a big real shift without flagging the genuine runs", () => {
+    // A 20% faster candidate of four runs over two sources, one of them 1.7x slow. The median-polish level of
+    // a release comes from its runs, not its cell medians, so the slow run's cell cannot drag the level
+    // halfway and make the three genuine runs look like outliers.
+    const runs = [
+      ...["a", "b", "c"].flatMap((v, k) => [
+        ...release(v, k * 1000, 6, 100, { source: "near" }, k),
+        ...release(v, k * 1000 + 7, 6, 150, { source: "far" }, k + 3),
+      ]),
+      run(3000, { version: "d", source: "near", p95: 80 }),
+      run(3030, { version: "d", source: "far", p95: 121 }),
+      run(3060, { version: "d", source: "far", p95: 204 }),
+      run(3090, { version: "d", source: "near", p95: 81.5 }),
+    ];
+    const c = find(compareReleases(runs), P95, ALL_SOURCES);
+    expect(c.candidate).toMatchObject({ runs: 3, outliers: 1 });
+    expect(c.verdict).toBe("improvement");
+  });
+
   it("does not mistake a different mix of sources for a change", () => {
     // Source "far" is 2x slower. The baseline ran mostly near, the candidate mostly far; no release changed.
     const at = (version: string, start: number, near: number, far: number, offset = 0) => [

@@ -8,7 +8,8 @@ import {
   studentTUpperQuantile,
 } from "../../src/verdicts/distributions.js";
 import { bestEnergySplit, eDivisiveMeans } from "../../src/verdicts/e-divisive.js";
-import { median, weightedMedian } from "../../src/verdicts/median.js";
+import { hodgesLehmannShift } from "../../src/verdicts/hodges-lehmann.js";
+import { median } from "../../src/verdicts/median.js";
 import { medianPolishResiduals } from "../../src/verdicts/median-polish.js";
 import { pooledScale } from "../../src/verdicts/pooled-scale.js";
 import { releaseContrast } from "../../src/verdicts/two-way-fit.js";
@@ -34,12 +35,6 @@ describe("medians", () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(median([])).toBeNaN();
-  });
-
-  it("weighted median: where the cumulative weight passes half", () => {
-    expect(weightedMedian([1, 2, 3], [1, 1, 1])).toBe(2);
-    expect(weightedMedian([1, 10], [3, 1])).toBe(1);
-    expect(weightedMedian([1, 10], [1, 1])).toBe(5.5);
   });
 });
 
@@ -102,6 +97,15 @@ describe("two-way least squares release contrast", () => {
       { release: 1, source: "b", value: 2.2 },
     ];
     expect(releaseContrast(apart, 0, 1)).toBeUndefined();
+  });
+});
+
+describe("Hodges-Lehmann shift", () => {
+  it("is the median of the pairwise differences, and ignores a wild value", () => {
+    expect(hodgesLehmannShift([1, 2, 3], [11, 12, 13])).toBe(10);
+    expect(hodgesLehmannShift([1, 2, 3], [11, 12, 113])).toBe(10);
+    expect(hodgesLehmannShift([0, 0], [1, 3])).toBe(2);
+    expect(hodgesLehmannShift([], [1])).toBeNaN();
   });
 });
 
