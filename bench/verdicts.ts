@@ -9,7 +9,7 @@ import { mannWhitney, medianThreshold, type NaiveResult, welch } from "./verdict
 
 // The verdict benchmark: synthetic histories with known effects (bench/verdicts-history.ts), judged by
 // compareReleases and by the naive methods on the same data. Prints Markdown tables for
-// docs/benchmarks-verdicts.md. Run: npx tsc -p bench/tsconfig.json && node .tmp/bench/bench/verdicts.js [--quick]
+// docs/benchmarks.md ("Release verdicts"). Run: npx tsc -p bench/tsconfig.json && node .tmp/bench/bench/verdicts.js [--quick]
 
 const METRIC = "client.latency_ms.p95";
 const quick = process.argv.includes("--quick");
