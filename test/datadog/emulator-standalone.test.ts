@@ -1,5 +1,5 @@
 import { execFile, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, expect, it } from "vitest";
@@ -14,6 +14,7 @@ afterAll(async () => {
 });
 
 it("compiles, starts on the given port, prints how to point dogdriver at it, and answers", async () => {
+  await mkdir(join(process.cwd(), ".tmp"), { recursive: true }); // absent in a fresh clone
   const out = await mkdtemp(join(process.cwd(), ".tmp", "emulator-build-"));
   dirs.push(out);
   await promisify(execFile)(process.execPath, [
