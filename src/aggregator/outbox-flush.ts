@@ -1,17 +1,18 @@
 import type { Deps } from "../cli/deps.js";
 import type { DatadogApi, MetricSeries } from "../datadog/types.js";
-import type { RunStore } from "../store/types.js";
+import { type RunStore, StoreConflictError } from "../store/types.js";
 import { crashPoint } from "./crash-point.js";
 import { datadogFailure } from "./datadog-failure.js";
 import { postOnce } from "./event-ledger.js";
-import { listEntries, readEntry, type StoredEntry, writeEntry } from "./outbox.js";
+import { isEmptied, listEntries, readEntry, type StoredEntry, writeEntry } from "./outbox.js";
 import { countPoints, splitByAge, stampAt } from "./stale-points.js";
 import type { AggregateReport, OutboxEntry } from "./types.js";
 
 // Sends everything in the outbox: all entries' gauges in one submitMetrics (the client splits it under the
-// payload limits), then each entry's events through the ledger. An entry is deleted only once Datadog accepted
-// all of it. Sending a gauge twice is harmless (same series, same second: the last write wins), so a crash
-// between "accepted" and "deleted" only means the next call sends it again. What Datadog refuses for good (a
+// payload limits), then each entry's events through the ledger. An entry is retired only once Datadog accepted
+// all of it: a run entry is deleted, a release entry emptied (see retireReleaseEntry).
+// Sending a gauge twice is harmless (same series, same second: the last write wins), so a crash
+// between "accepted" and "retired" only means the next call sends it again. What Datadog refuses for good (a
 // 400) moves to _dogdriver/rejected/ so one bad entry cannot hold back all the others forever.
 
 export const TOO_OLD_DIR = "too-old";
@@ -61,7 +62,8 @@ const readAll = async (ctx: FlushContext): Promise<{ entries: StoredEntry[]; unr
   for (const path of await listEntries(ctx.store)) {
     try {
       const stored = await readEntry(ctx.store, path);
-      if (stored !== undefined) entries.push(stored);
+      // An emptied release entry (everything in it was sent) waits for the next queued verdict.
+      if (stored !== undefined && !isEmptied(stored.entry)) entries.push(stored);
     } catch (error) {
       // Being rewritten by another aggregator (or damaged): left for the next call, which says so again.
       unreadable += 1;
@@ -76,7 +78,8 @@ const reject = async (ctx: FlushContext, stored: StoredEntry, reason: string): P
     `${REJECTED_DIR}/${stored.path}`,
     JSON.stringify({ reason, entry: stored.entry }),
   );
-  await ctx.store.deleteBlob(stored.path);
+  if (stored.entry.kind === "release") await retireReleaseEntry(ctx, stored);
+  else await ctx.store.deleteBlob(stored.path);
   ctx.report.warnings.push(
     `Datadog refused ${stored.path} (${reason}): moved to _dogdriver/${REJECTED_DIR}/`,
   );
@@ -133,24 +136,64 @@ const sendEvents = async (ctx: FlushContext, stored: StoredEntry): Promise<boole
   return left;
 };
 
-/** True when `now` asks for nothing beyond what was just sent from `sent` (same events, same or sent gauges). */
-const coveredBy = (sent: OutboxEntry, now: OutboxEntry): boolean =>
-  now.events.every((e) => sent.events.some((s) => s.id === e.id)) &&
-  (now.seriesSent || JSON.stringify(now.series) === JSON.stringify(sent.series));
+/** Whether two series lists hold the same values (a release entry rewritten with the same verdict values). */
+const sameSeries = (a: readonly MetricSeries[], b: readonly MetricSeries[]): boolean =>
+  JSON.stringify(a) === JSON.stringify(b);
 
 /**
- * Deletes a finished entry, or marks its gauges sent while events remain. A lost race means another flush did it.
- * Returns false when another aggregator queued more into the entry meanwhile (a newer verdict in a release
- * entry): it stays for the next flush, whose ledger skips what this one posted.
+ * What is left of `now` once everything in `sent` was sent (or refused for good): the events not in `sent`,
+ * and the gauges unless they are the ones just sent.
+ */
+const remainderOf = (sent: OutboxEntry, now: OutboxEntry): OutboxEntry => {
+  const sentIds = new Set(sent.events.map((e) => e.id));
+  const seriesSent = now.seriesSent || now.series.length === 0 || sameSeries(now.series, sent.series);
+  return {
+    ...now,
+    series: seriesSent ? [] : now.series,
+    seriesSent,
+    events: now.events.filter((e) => !sentIds.has(e.id)),
+  };
+};
+
+const SETTLE_ATTEMPTS = 5;
+
+/**
+ * Retires a release entry whose content was sent (or refused for good). The store has no conditional delete,
+ * and another aggregator's queueReleaseUpdate may merge a newer verdict into the same entry at any moment, so
+ * the entry is never deleted: it is rewritten, only if still at the version read, with what is left (usually
+ * nothing: an emptied entry, which flushes skip). A lost race re-reads and settles against the newer version,
+ * so a verdict queued before the rewrite stays in the remainder and one queued after merges into the emptied
+ * entry. Returns true when nothing is left.
+ */
+const retireReleaseEntry = async (ctx: FlushContext, stored: StoredEntry): Promise<boolean> => {
+  let current: StoredEntry | undefined = stored;
+  for (let attempt = 0; attempt < SETTLE_ATTEMPTS && current !== undefined; attempt += 1) {
+    const rest = remainderOf(stored.entry, current.entry);
+    try {
+      await writeEntry(ctx.store, stored.path, rest, current.etag);
+      return isEmptied(rest);
+    } catch (error) {
+      if (!(error instanceof StoreConflictError)) throw error;
+    }
+    try {
+      current = await readEntry(ctx.store, stored.path);
+    } catch {
+      return false; // unreadable right now: left whole for the next flush
+    }
+  }
+  // Removed meanwhile (nothing to keep), or still contended: left whole for the next flush, whose ledger
+  // skips what this one posted.
+  return current === undefined;
+};
+
+/**
+ * Retires a finished entry, or marks its gauges sent while events remain. A run entry is only ever written by
+ * the aggregator completing its run, so it is deleted; a release entry is emptied (retireReleaseEntry).
+ * Returns false when something is left in it for the next flush.
  */
 const settleEntry = async (ctx: FlushContext, stored: StoredEntry, eventsLeft: boolean): Promise<boolean> => {
   if (!eventsLeft) {
-    // The store has no conditional delete: reading first narrows the race with queueReleaseUpdate from the
-    // whole flush (Datadog round trips) to one store round trip.
-    const current = await readEntry(ctx.store, stored.path).catch(() => null);
-    if (current === null) return false;
-    if (current !== undefined && current.etag !== stored.etag && !coveredBy(stored.entry, current.entry))
-      return false;
+    if (stored.entry.kind === "release") return retireReleaseEntry(ctx, stored);
     await ctx.store.deleteBlob(stored.path);
     return true;
   }
@@ -164,7 +207,7 @@ const settleEntry = async (ctx: FlushContext, stored: StoredEntry, eventsLeft: b
     );
     stored.entry.seriesSent = true;
   } catch {
-    // Rewritten or deleted by another aggregator: its flush covers this entry.
+    // Rewritten or deleted by another aggregator: its gauges are sent again by the next flush (harmless).
   }
   return true;
 };

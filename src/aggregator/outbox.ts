@@ -1,11 +1,13 @@
 import { DogdriverError } from "../errors.js";
 import type { RunRecord } from "../store/run-record.js";
-import type { RunStore } from "../store/types.js";
+import type { RunStore, WriteCondition } from "../store/types.js";
 import type { OutboxEntry } from "./types.js";
 
 // The outbox: what Datadog has not accepted yet, under _dogdriver/outbox/. A run's entry is written before
 // its record says "aggregated", so nothing computed is ever only in memory; any aggregator (this one later,
-// or another) sends it and deletes it once Datadog accepted everything in it.
+// or another) sends it once Datadog accepts it. A run entry is then deleted; a release entry is emptied
+// instead (another aggregator may be merging a newer verdict into it, and the store has no conditional
+// delete), and an emptied entry means nothing to send.
 
 export const OUTBOX_DIR = "outbox";
 
@@ -19,6 +21,10 @@ export interface StoredEntry {
   etag: string;
   entry: OutboxEntry;
 }
+
+/** Nothing left to send: an emptied release entry. */
+export const isEmptied = (entry: OutboxEntry): boolean =>
+  entry.events.length === 0 && (entry.seriesSent || entry.series.length === 0);
 
 export const readEntry = async (store: RunStore, path: string): Promise<StoredEntry | undefined> => {
   const blob = await store.readBlob(path);
@@ -39,9 +45,13 @@ export const writeEntry = (
   store: RunStore,
   path: string,
   entry: OutboxEntry,
-  ifMatch?: string,
+  condition?: string | WriteCondition,
 ): Promise<string> =>
-  store.writeBlob(path, JSON.stringify(entry), ifMatch === undefined ? undefined : { ifMatch });
+  store.writeBlob(
+    path,
+    JSON.stringify(entry),
+    typeof condition === "string" ? { ifMatch: condition } : condition,
+  );
 
 export const listEntries = async (store: RunStore): Promise<string[]> => {
   const paths: string[] = [];

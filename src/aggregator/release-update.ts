@@ -55,6 +55,8 @@ export const computeReleaseUpdate = async (
   return update;
 };
 
+const QUEUE_ATTEMPTS = 5;
+
 /**
  * Queues an update: the outbox entry first (merging events still waiting there), then the verdict states. A
  * crash in between recomputes the same event ids next time, and the ledger keeps each posted once.
@@ -67,17 +69,31 @@ export const queueReleaseUpdate = async (
   nowMs: number,
 ): Promise<void> => {
   const path = releaseEntryPath(service, env);
-  const previous = await readEntry(store, path);
-  const events = [...(previous?.entry.events ?? [])];
-  for (const e of update.events) if (!events.some((p) => p.id === e.id)) events.push(e);
-  await writeEntry(store, path, {
-    schema: "dogdriver.outbox.v1",
-    kind: "release",
-    createdAtMs: nowMs,
-    series: update.series,
-    seriesSent: false,
-    events,
-  });
+  // Conditional, so two aggregators queueing at once (or a flush emptying the entry) cannot overwrite each
+  // other's events: the loser re-reads and merges into what won.
+  for (let attempt = 1; ; attempt += 1) {
+    const previous = await readEntry(store, path);
+    const events = [...(previous?.entry.events ?? [])];
+    for (const e of update.events) if (!events.some((p) => p.id === e.id)) events.push(e);
+    try {
+      await writeEntry(
+        store,
+        path,
+        {
+          schema: "dogdriver.outbox.v1",
+          kind: "release",
+          createdAtMs: nowMs,
+          series: update.series,
+          seriesSent: false,
+          events,
+        },
+        previous === undefined ? { ifNoneMatch: "*" } : previous.etag,
+      );
+      break;
+    } catch (error) {
+      if (!(error instanceof StoreConflictError) || attempt >= QUEUE_ATTEMPTS) throw error;
+    }
+  }
   for (const { path: statePath, etag, state } of update.states) {
     try {
       await store.writeBlob(

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLAIM_LEASE_MS } from "../../src/aggregator/claims.js";
+import { isEmptied, readEntry } from "../../src/aggregator/outbox.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { RunRecord } from "../../src/store/run-record.js";
 import type { RunStore } from "../../src/store/types.js";
@@ -73,8 +74,13 @@ const expectAllDone = async (store: RunStore, runs: RunRecord[]) => {
       );
     expect(p95).toHaveLength(1);
   }
+  // Nothing left to do: release entries stay behind emptied (see settleEntry), everything else is gone.
   const leftovers: string[] = [];
-  for await (const b of store.listBlobs("")) if (/^(claims|outbox|dirty)\//.test(b)) leftovers.push(b);
+  for await (const b of store.listBlobs("")) {
+    if (!/^(claims|outbox|dirty)\//.test(b)) continue;
+    const stored = b.startsWith("outbox/release/") ? await readEntry(store, b) : undefined;
+    if (stored === undefined || !isEmptied(stored.entry)) leftovers.push(b);
+  }
   expect(leftovers).toEqual([]);
 };
 
