@@ -1,6 +1,6 @@
 import { parseRunKey, runKey } from "../store/keys.js";
 import type { RunRecord } from "../store/run-record.js";
-import { type RunStore, StoreConflictError } from "../store/types.js";
+import { type RunStore, StoreConflictError, unchangedSince } from "../store/types.js";
 
 // Only a record says whether its run is pending, and the verdicts need every finished record of a service/env:
 // reading 100,000 records on every call would cost 100,000 GETs each time on S3. A run never goes back to
@@ -70,11 +70,7 @@ export const doneIndex = (store: RunStore): DoneIndex => {
       const entry = await pending;
       if (!entry.changed) continue;
       try {
-        entry.etag = await store.writeBlob(
-          path,
-          encode(entry.value),
-          entry.etag ? { ifMatch: entry.etag } : { ifNoneMatch: "*" },
-        );
+        entry.etag = await store.writeBlob(path, encode(entry.value), unchangedSince(entry.etag));
         entry.changed = false;
       } catch (error) {
         if (!(error instanceof StoreConflictError)) throw error;

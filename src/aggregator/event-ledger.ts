@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Deps } from "../cli/deps.js";
 import type { DatadogApi, DatadogEvent } from "../datadog/types.js";
-import { type RunStore, StoreConflictError } from "../store/types.js";
+import { type RunStore, StoreConflictError, unchangedSince } from "../store/types.js";
 import { CLAIM_LEASE_MS } from "./claims.js";
 import { crashPoint } from "./crash-point.js";
 import { datadogFailure } from "./datadog-failure.js";
@@ -69,11 +69,7 @@ export const postOnce = async (ctx: PostContext, id: string, event: DatadogEvent
       ...(reason ? { reason } : {}),
     } satisfies LedgerBody);
     try {
-      return await store.writeBlob(
-        path,
-        body,
-        ifEtag === undefined ? { ifNoneMatch: "*" } : { ifMatch: ifEtag },
-      );
+      return await store.writeBlob(path, body, unchangedSince(ifEtag));
     } catch (error) {
       if (error instanceof StoreConflictError) return undefined;
       throw error;

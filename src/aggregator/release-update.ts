@@ -1,6 +1,6 @@
 import type { MetricSeries } from "../datadog/types.js";
 import type { RunRecord } from "../store/run-record.js";
-import { type RunStore, StoreConflictError } from "../store/types.js";
+import { type RunStore, StoreConflictError, unchangedSince } from "../store/types.js";
 import { compareReleases } from "../verdicts/compare-releases.js";
 import { releaseSeries, releaseVerdicts, verdictEvent, verdictIdentity } from "../verdicts/release-series.js";
 import { eventId } from "./event-ledger.js";
@@ -87,7 +87,7 @@ export const queueReleaseUpdate = async (
           seriesSent: false,
           events,
         },
-        previous === undefined ? { ifNoneMatch: "*" } : previous.etag,
+        unchangedSince(previous?.etag),
       );
       break;
     } catch (error) {
@@ -96,11 +96,7 @@ export const queueReleaseUpdate = async (
   }
   for (const { path: statePath, etag, state } of update.states) {
     try {
-      await store.writeBlob(
-        statePath,
-        JSON.stringify(state),
-        etag ? { ifMatch: etag } : { ifNoneMatch: "*" },
-      );
+      await store.writeBlob(statePath, JSON.stringify(state), unchangedSince(etag));
     } catch (error) {
       // Another aggregator queued the same change at the same time: its event id is the same one.
       if (!(error instanceof StoreConflictError)) throw error;

@@ -1,5 +1,5 @@
 import type { Logger } from "../cli/deps.js";
-import { type RunStore, StoreConflictError } from "../store/types.js";
+import { type RunStore, StoreConflictError, unchangedSince } from "../store/types.js";
 
 // What provision created, kept in the store (_dogdriver/provision.json) so that every machine provisioning from
 // the same store finds the same dashboard by id, even after someone renamed it. Ids are per Datadog site. The
@@ -71,11 +71,7 @@ export const writeSiteState = async (
     try {
       const blob = await store.readBlob(STATE_PATH);
       const body = merged(blob === undefined ? undefined : parse(blob.body), site, state);
-      await store.writeBlob(
-        STATE_PATH,
-        body,
-        blob === undefined ? { ifNoneMatch: "*" } : { ifMatch: blob.etag },
-      );
+      await store.writeBlob(STATE_PATH, body, unchangedSince(blob?.etag));
       return;
     } catch (error) {
       if (error instanceof StoreConflictError && attempt === 0) continue;

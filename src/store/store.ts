@@ -23,6 +23,7 @@ import {
   type RunFilter,
   type RunStore,
   StoreConflictError,
+  unchangedSince,
   type WriteCondition,
 } from "./types.js";
 
@@ -69,7 +70,7 @@ export const createRunStore = (backend: ObjectBackend, log: Pick<Logger, "warn">
         if (existing && existing.state !== "pending" && record.state === "pending") return "kept";
       }
       try {
-        await backend.put(key, body, current ? { ifMatch: current.etag } : { ifNoneMatch: "*" });
+        await backend.put(key, body, unchangedSince(current?.etag));
         return current ? "updated" : "created";
       } catch (error) {
         if (!(error instanceof StoreConflictError) || attempt >= MAX_PUT_ATTEMPTS) throw error;

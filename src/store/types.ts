@@ -17,6 +17,10 @@ export interface Blob {
 /** Write only if the object does not exist yet, or only if it is still at this version. */
 export type WriteCondition = { ifNoneMatch: "*" } | { ifMatch: string };
 
+/** "Still as I read it": at this etag, or still absent when the read found nothing. */
+export const unchangedSince = (etag: string | undefined): WriteCondition =>
+  etag === undefined ? { ifNoneMatch: "*" } : { ifMatch: etag };
+
 /** "kept": the store already holds the run aggregated or failed and the record is pending, so nothing was written. */
 export type PutResult = "created" | "updated" | "unchanged" | "kept";
 
