@@ -20,6 +20,5 @@ if ((${#need_apt[@]})); then
   fi
 fi
 
-echo "install: npm ci" >&2
+echo "install: npm ci (its prepare script builds dist/)" >&2
 npm ci --no-audit --no-fund --loglevel=error
-npm run build --silent
