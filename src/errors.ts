@@ -7,7 +7,6 @@ export type ErrorCode =
   | "store" // the run store could not be read or written
   | "datadog" // Datadog refused or could not be reached
   | "check_failed" // `dogdriver check` found a problem
-  | "not_implemented"
   | "interrupted" // SIGINT/SIGTERM
   | "internal";
 

@@ -30,7 +30,6 @@ const errorExit: Record<ErrorCode, ExitCode> = {
   store: EXIT.failure,
   datadog: EXIT.failure,
   check_failed: EXIT.failure,
-  not_implemented: EXIT.failure,
   interrupted: EXIT.failure,
   internal: EXIT.failure,
 };
