@@ -31,7 +31,7 @@ const deps = (env: Record<string, string>, cwd: string): Deps => {
       now: () => Date.now(),
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     },
-    log: { info: () => {}, warn: () => {}, debug: () => {} },
+    log: { info: () => {}, warn: () => {}, debug: () => {}, once: () => {} },
     signal: new AbortController().signal,
     hostname: "bench",
     stdin: (async function* () {})(),

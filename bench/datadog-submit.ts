@@ -57,7 +57,7 @@ const deps = {
     now: () => Date.now(),
     sleep: (waitMs: number) => new Promise<void>((resolve) => setTimeout(resolve, waitMs)),
   },
-  log: { info: () => {}, warn: () => {}, debug: () => {} },
+  log: { info: () => {}, warn: () => {}, debug: () => {}, once: () => {} },
   signal: new AbortController().signal,
 };
 const datadog = createDatadog(

@@ -31,7 +31,12 @@ const deps: Deps = {
   stdout: sink,
   stderr: sink,
   clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
-  log: { info: () => {}, warn: (m) => process.stderr.write(`warning: ${m}\n`), debug: () => {} },
+  log: {
+    info: () => {},
+    warn: (m) => process.stderr.write(`warning: ${m}\n`),
+    debug: () => {},
+    once: () => {},
+  },
   signal: new AbortController().signal,
   hostname: "bench",
   stdin: (async function* () {})(),

@@ -48,7 +48,7 @@ const deps = (
 ): Pick<Deps, "cwd" | "env" | "log" | "signal"> => ({
   cwd,
   env,
-  log: { info: () => {}, warn: (m) => console.error(m), debug: () => {} },
+  log: { info: () => {}, warn: (m) => console.error(m), debug: () => {}, once: () => {} },
   signal: new AbortController().signal,
 });
 

@@ -28,6 +28,7 @@ export const aggregateCommand = async (options: AggregateOptions, deps: Deps): P
     else if (report.dry_run) deps.stdout.write(dryRunText(report));
     const { info, warnings } = summaryLines(report);
     for (const line of info) deps.log.info(line);
+    if (report.datadog_keys) deps.log.once(report.datadog_keys);
     for (const line of warnings) deps.log.warn(line);
     return report.runs.failed.length > 0 ? "failure" : "ok";
   } finally {

@@ -57,6 +57,7 @@ export const emptyReport = (input: AggregateInput): AggregateReport => ({
   },
   calls: { queries: 0, submissions: 0, events: 0, other: 0 },
   warnings: [],
+  datadog_keys: null,
   ...(input.dryRun ? { planned: { queries: [], series: [], events: [] } } : {}),
 });
 
@@ -92,12 +93,11 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
   const canWrite = api?.canWrite ?? false;
   const owner = `${deps.hostname}/${randomUUID()}`;
   if (!canWrite && !canRead)
-    report.warnings.push(
-      "Datadog keys not set (DD_API_KEY, DD_APP_KEY): runs are completed from their client data alone and nothing is sent to Datadog",
-    );
+    report.datadog_keys =
+      "Datadog keys not set (DD_API_KEY, DD_APP_KEY): runs are completed from their client data alone and nothing is sent to Datadog";
   else if (!canRead)
-    report.warnings.push("DD_APP_KEY not set: server metrics are not queried (server stays empty)");
-  else if (!canWrite) report.warnings.push("DD_API_KEY not set: nothing is sent to Datadog");
+    report.datadog_keys = "DD_APP_KEY not set: server metrics are not queried (server stays empty)";
+  else if (!canWrite) report.datadog_keys = "DD_API_KEY not set: nothing is sent to Datadog";
 
   const startMs = deps.clock.now();
   const done = doneIndex(store);

@@ -113,4 +113,6 @@ export interface AggregateReport {
     events: DatadogEvent[];
   };
   warnings: string[];
+  /** What is skipped for want of Datadog keys (null with both keys): said once per process, not per call. */
+  datadog_keys: string | null;
 }

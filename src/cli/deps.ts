@@ -19,6 +19,11 @@ export interface Logger {
   warn(message: string): void;
   /** Only shown with --verbose. */
   debug(message: string): void;
+  /**
+   * A warning said the first time only in this process, later at debug level: notes such as "Datadog keys not
+   * set" that every command of a schedule or a demo would otherwise repeat (CONTRACT.md: "say so once").
+   */
+  once(message: string): void;
 }
 
 export interface Deps {
@@ -37,10 +42,19 @@ export interface Deps {
 }
 
 /** A logger that writes human lines to the given stream. Secrets must never reach it (callers redact). */
-export const streamLogger = (stream: OutputStream, verbose: boolean): Logger => ({
-  info: (message) => stream.write(`${message}\n`),
-  warn: (message) => stream.write(`warning: ${message}\n`),
-  debug: (message) => {
-    if (verbose) stream.write(`debug: ${message}\n`);
-  },
-});
+export const streamLogger = (stream: OutputStream, verbose: boolean): Logger => {
+  const said = new Set<string>();
+  const logger: Logger = {
+    info: (message) => stream.write(`${message}\n`),
+    warn: (message) => stream.write(`warning: ${message}\n`),
+    debug: (message) => {
+      if (verbose) stream.write(`debug: ${message}\n`);
+    },
+    once: (message) => {
+      if (said.has(message)) return logger.debug(message);
+      said.add(message);
+      logger.warn(message);
+    },
+  };
+  return logger;
+};

@@ -59,11 +59,7 @@ export const demoCommand = async (options: DemoOptions, deps: Deps): Promise<Out
     await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`);
     // Offline whatever the caller's environment holds: no Datadog keys reach the commands.
     const { DD_API_KEY: _api, DD_APP_KEY: _app, DOGDRIVER_STORE: _store, ...env } = deps.env;
-    // The demo says once that it is offline; the commands' own "no keys" notes would repeat it on every run.
-    const quiet = (say: (m: string) => void) => (m: string) =>
-      m.startsWith("Datadog keys not set") ? deps.log.debug(m) : say(m);
-    const log = { ...deps.log, info: quiet(deps.log.info), warn: quiet(deps.log.warn) };
-    const demoDeps: Deps = { ...deps, log, env: { ...env, DOGDRIVER_SPOOL_DIR: join(dir, "spool") } };
+    const demoDeps: Deps = { ...deps, env: { ...env, DOGDRIVER_SPOOL_DIR: join(dir, "spool") } };
     const globals = { config: configFile };
 
     const { runCommand } = await import("../runner/run-command.js");

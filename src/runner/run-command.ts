@@ -50,7 +50,7 @@ export const runCommand = async (
   );
   const datadog = await parts.datadog();
   // CONTRACT.md: without keys, say so once and skip the Datadog part.
-  if (!datadog) deps.log.info("Datadog keys not set (DD_API_KEY): run start/stop events are not posted");
+  if (!datadog) deps.log.once("Datadog keys not set (DD_API_KEY): run start/stop events are not posted");
 
   const results: ServiceResult[] = [];
   for (const service of services) {

@@ -1,5 +1,5 @@
 import type { AggregateOptions } from "../aggregator/aggregate-command.js";
-import type { Deps, Logger } from "../cli/deps.js";
+import type { Deps } from "../cli/deps.js";
 import type { Outcome } from "../cli/exit-codes.js";
 import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
 import { DogdriverError, isDogdriverError } from "../errors.js";
@@ -21,21 +21,6 @@ const defaultParts = async (): Promise<ScheduleParts> => ({
   run: (await import("../runner/run-command.js")).runCommand,
   aggregate: (await import("../aggregator/aggregate-command.js")).aggregateCommand,
 });
-
-// CONTRACT.md: without Datadog keys, run and aggregate say so once. In a worker that is once per worker, not on
-// every tick: repeats of those notes go to debug.
-const MISSING_KEYS = /^(Datadog keys not set|DD_API_KEY not set|DD_APP_KEY not set)\b/;
-
-const missingKeysOnce = (log: Logger): Logger => {
-  const said = new Set<string>();
-  const once = (say: (message: string) => void) => (message: string) => {
-    if (!MISSING_KEYS.test(message)) return say(message);
-    if (said.has(message)) return log.debug(message);
-    said.add(message);
-    say(message);
-  };
-  return { ...log, info: once(log.info), warn: once(log.warn) };
-};
 
 /**
  * A worker, not a server: runs `run --all` and `aggregate` on the configured cron expressions until stopped.
@@ -61,13 +46,12 @@ export const scheduleCommand = async (
   let running: Task | undefined;
   let idle: Promise<void> = Promise.resolve();
 
-  const taskDeps: Deps = { ...deps, log: missingKeysOnce(deps.log) };
   const perform = async (task: Task) => {
     const started = deps.clock.now();
     deps.log.info(`schedule: ${task} started`);
     try {
       const outcome =
-        task === "run" ? await run({ ...globals, all: true }, taskDeps) : await aggregate(globals, taskDeps);
+        task === "run" ? await run({ ...globals, all: true }, deps) : await aggregate(globals, deps);
       deps.log.info(
         `schedule: ${task} finished (${outcome}) in ${Math.round((deps.clock.now() - started) / 1000)}s`,
       );

@@ -1,4 +1,4 @@
-import type { Deps } from "../../src/cli/deps.js";
+import { type Deps, streamLogger } from "../../src/cli/deps.js";
 
 // The test twin of the process state: captured streams, a manual clock, an abortable signal.
 
@@ -87,11 +87,7 @@ export const testDeps = (overrides: Partial<Deps> & { cwd: string }): TestDeps =
           });
         }),
     },
-    log: {
-      info: (m) => stderr.write(`${m}\n`),
-      warn: (m) => stderr.write(`warning: ${m}\n`),
-      debug: () => {},
-    },
+    log: streamLogger(stderr, false),
     signal: abort.signal,
     hostname: "test-runner",
     stdin: (async function* () {})(),
