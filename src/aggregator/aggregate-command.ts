@@ -1,6 +1,7 @@
 import type { Deps } from "../cli/deps.js";
 import type { Outcome } from "../cli/exit-codes.js";
 import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
+import { configWarnings } from "../config/warnings.js";
 import type { DatadogApi } from "../datadog/types.js";
 import { openStore } from "../store/open-store.js";
 import { aggregate } from "./aggregate.js";
@@ -15,6 +16,8 @@ export interface AggregateOptions extends GlobalOptions {
 /** `dogdriver aggregate`: exit 1 when a run could not be completed; deferred runs (Datadog down) are not failures. */
 export const aggregateCommand = async (options: AggregateOptions, deps: Deps): Promise<Outcome> => {
   const config = await loadCommandConfig(options, deps);
+  // Once: under `schedule` this runs every few minutes with the same configuration.
+  for (const line of configWarnings(config)) deps.log.once(line);
   let api: DatadogApi | undefined;
   // Loading Datadog's client takes seconds on a slow disk: offline (the demo, no keys) it is not loaded at all.
   if (deps.env.DD_API_KEY?.trim() || deps.env.DD_APP_KEY?.trim()) {

@@ -3,6 +3,7 @@ import type { Deps } from "../cli/deps.js";
 import type { Outcome } from "../cli/exit-codes.js";
 import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
 import type { Config } from "../config/types.js";
+import { configWarnings } from "../config/warnings.js";
 import { DogdriverError, isDogdriverError } from "../errors.js";
 import { findPython } from "../runner/runner-parts.js";
 import { openStore } from "../store/open-store.js";
@@ -12,6 +13,8 @@ export interface CheckOptions extends GlobalOptions {}
 interface CheckResult {
   name: string;
   ok: boolean;
+  /** Works, but not as meant: shown, yet `check` still passes. */
+  warning?: boolean;
   detail: string;
 }
 
@@ -97,11 +100,15 @@ export const checkCommand = async (options: CheckOptions, deps: Deps): Promise<O
       ok: true,
       detail: `${config.file}: valid; services: ${services}; source: ${config.source}`,
     },
+    ...configWarnings(config).map((detail) => ({ name: "config", ok: true, warning: true, detail })),
     await checkStore(config, deps),
     await checkMolotov(deps),
     await checkDatadog(config, deps),
   ];
-  for (const r of results) deps.stderr.write(`${r.ok ? "ok  " : "FAIL"} ${r.name.padEnd(8)} ${r.detail}\n`);
+  for (const r of results) {
+    const status = !r.ok ? "FAIL" : r.warning ? "warn" : "ok  ";
+    deps.stderr.write(`${status} ${r.name.padEnd(8)} ${r.detail}\n`);
+  }
   const failed = results.filter((r) => !r.ok);
   if (failed.length > 0) {
     throw new DogdriverError("check_failed", `check: ${failed.map((r) => r.name).join(", ")} failed`);

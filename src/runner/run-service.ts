@@ -17,15 +17,13 @@ import { failureReason } from "./molotov-failure.js";
 import { parseCounters, runMolotovProcess } from "./molotov-process.js";
 import { startProgress } from "./progress.js";
 import { postRunEvent } from "./run-events.js";
+import { runTimeoutMs } from "./run-timeout.js";
 import { spoolRecord } from "./spool.js";
 import { checkoutTest } from "./test-checkout.js";
 import type { RunnerParts, ServiceResult, TestPlan } from "./types.js";
 import { ensureVirtualenv } from "./virtualenv.js";
 
 const POLL_MS = 1000;
-// Beyond the test's own duration: molotov lets in-flight requests finish (aiohttp waits up to 5 min by default).
-const TIMEOUT_MARGIN_MS = 2 * 60_000;
-const TIMEOUT_UNKNOWN_DURATION_MS = 30 * 60_000;
 export interface ServiceContext {
   config: Config;
   deps: Deps;
@@ -157,9 +155,7 @@ export const runService = async (service: ServiceConfig, ctx: ServiceContext): P
     const base = { service: service.name, env: service.env, source: config.source, test: service.test.name };
     await postRunEvent(ctx, { ...base, id, version: versionBefore, phase: "start", atMs: deps.clock.now() });
     const env = molotovEnv(deps, plan, service, versionBefore, captureDir);
-    const timeoutMs =
-      service.test.timeoutMs ??
-      (plan.expectedMs === undefined ? TIMEOUT_UNKNOWN_DURATION_MS : plan.expectedMs + TIMEOUT_MARGIN_MS);
+    const timeoutMs = runTimeoutMs(service.test.timeoutMs, plan.expectedMs);
     const { stats, exit, counters, startedAt, endedAt } = await load(
       { label, plan, python, env, captureDir, timeoutMs },
       ctx,

@@ -2,6 +2,7 @@ import type { AggregateOptions } from "../aggregator/aggregate-command.js";
 import type { Deps } from "../cli/deps.js";
 import type { Outcome } from "../cli/exit-codes.js";
 import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
+import { configWarnings } from "../config/warnings.js";
 import { DogdriverError, isDogdriverError } from "../errors.js";
 import type { RunOptions } from "../runner/run-command.js";
 import { cronScheduler, type Scheduler } from "./scheduler.js";
@@ -36,6 +37,8 @@ export const scheduleCommand = async (
   if (config.services.length === 0) {
     throw new DogdriverError("invalid_config", `${config.file}: no services configured: nothing to schedule`);
   }
+  // Said at start rather than at the first aggregate; `once` keeps each aggregate from repeating it.
+  for (const line of configWarnings(config)) deps.log.once(line);
   const { scheduler, run, aggregate } = parts ?? (await defaultParts());
   const globals: GlobalOptions = {
     ...(options.config === undefined ? {} : { config: options.config }),

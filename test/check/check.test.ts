@@ -41,6 +41,19 @@ describe("dogdriver check", () => {
     expect(out).not.toContain(dd.apiKey);
   });
 
+  it("warns when a service's points would be too old for Datadog, and still exits 0", async () => {
+    const slow = { ...service, test: { ...service.test, timeout: "50m" } };
+    const cwd = await configDir({ store: "file://./runs", services: [slow] });
+    const deps = testDeps({ cwd, env: { PATH: process.env.PATH } });
+    expect(await main(["check"], deps, "0.0.0")).toBe(0);
+    const out = deps.stderr.text();
+    expect(out).toMatch(/^ok {3}config +dogdriver\.config\.json: valid/m);
+    expect(out).toMatch(
+      /^warn config +service "kinto" \(env "stage"\): test\.timeout 50m \+ settle 10m \+ up to 5m until the next aggregate .* = 1h5m, beyond the 55m within which Datadog accepts a run's points/m,
+    );
+    expect(out).not.toContain("failed");
+  });
+
   it("names the rejected key, never showing it, and exits 1", async () => {
     const cwd = await configDir({ services: [service] });
     const wrongKey = "ffffffffffffffffffffffffffffffff";

@@ -100,7 +100,7 @@ describe("dogdriver schedule", () => {
     expect(deps.stderr.text()).toContain("schedule: aggregate failed: Datadog is down");
   });
 
-  it("says once per worker, not on every tick, that Datadog keys are missing", async () => {
+  it("says once per worker, not on every tick, that Datadog keys are missing and points will be too old", async () => {
     const cwd = await configDir({ run: "0 * * * *", aggregate: "5 * * * *" });
     const deps = testDeps({ cwd });
     const { scheduler, fire } = handScheduler();
@@ -118,6 +118,10 @@ describe("dogdriver schedule", () => {
     deps.abort.abort();
     await done;
     expect(deps.stderr.text().match(/Datadog keys not set/g)).toHaveLength(1);
+    // Hourly aggregates: 30m (no test.timeout) + settle 10m + up to 1h is beyond Datadog's limit.
+    expect(
+      deps.stderr.text().match(/^warning: service "kinto" \(env "stage"\): .* = 1h40m, beyond the 55m/gm),
+    ).toHaveLength(1);
   });
 
   it("rejects a cron expression node-schedule cannot read, naming the key", async () => {

@@ -1,0 +1,29 @@
+import { MAX_POINT_AGE_MS } from "../aggregator/stale-points.js";
+import { TIMEOUT_UNKNOWN_DURATION_MS } from "../runner/run-timeout.js";
+import { longestCronGapMs } from "./cron-gap.js";
+import { formatDuration } from "./duration.js";
+import type { Config } from "./types.js";
+
+/**
+ * What in a valid configuration will not work as meant: one line per service whose `dogdriver.run.*` gauges
+ * can be too old for Datadog when `aggregate` sends them. They are stamped at the run's start, and a run is
+ * sent once it ended `settle` ago, at the next aggregate: so up to timeout + settle + the schedule's longest
+ * gap after its start (docs/aggregator.md, "Points older than Datadog accepts").
+ */
+export const configWarnings = (config: Config): string[] => {
+  const gapMs = longestCronGapMs(config.schedule.aggregate);
+  // An expression node-schedule cannot read is `schedule`'s error to report, not a guess to make here.
+  if (gapMs === undefined) return [];
+  return config.services.flatMap((service) => {
+    const timeoutMs = service.test.timeoutMs ?? TIMEOUT_UNKNOWN_DURATION_MS;
+    const totalMs = timeoutMs + config.settleMs + gapMs;
+    if (totalMs <= MAX_POINT_AGE_MS) return [];
+    const timeout =
+      service.test.timeoutMs === undefined
+        ? `test.timeout ${formatDuration(timeoutMs)} (unset: the runner's limit for a test without a duration)`
+        : `test.timeout ${formatDuration(timeoutMs)}`;
+    return [
+      `service "${service.name}" (env "${service.env}"): ${timeout} + settle ${formatDuration(config.settleMs)} + up to ${formatDuration(gapMs)} until the next aggregate ("${config.schedule.aggregate}") = ${formatDuration(totalMs)}, beyond the ${formatDuration(MAX_POINT_AGE_MS)} within which Datadog accepts a run's points; lower settle or test.timeout, or run aggregate more often`,
+    ];
+  });
+};
