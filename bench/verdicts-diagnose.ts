@@ -1,6 +1,14 @@
 import { ALL_SOURCES, compareReleases } from "../src/verdicts/compare-releases.js";
 import type { Comparison } from "../src/verdicts/types.js";
-import { DEFAULT_SPEC, seededRandom, syntheticHistory } from "./verdicts-history.js";
+import {
+  BENCH_EFFECTS,
+  BENCH_HISTORIES,
+  BENCH_TRIALS,
+  cellSeed,
+  DEFAULT_SPEC,
+  seededRandom,
+  syntheticHistory,
+} from "./verdicts-history.js";
 
 // Why a benchmark cell's verdicts come out as they do (a tool for working on the method, not a benchmark):
 // tallies verdicts by the shape of their reason, the mean σ̂ and interval width against the plain two-sample
@@ -88,19 +96,14 @@ for (const [k, v] of [...tally].sort((a, b) => b[1] - a[1])) console.log(String(
 
 // REPLAY=seed: the benchmark's own histories for one cell (bench/verdicts.ts's order), printing wrong signs.
 if (process.env.REPLAY) {
-  const seed = Number(process.env.REPLAY);
-  const spec =
-    seed === 2
-      ? { ...DEFAULT_SPEC, olderReleases: 0, baselineRuns: 5 }
-      : seed === 3
-        ? { ...DEFAULT_SPEC, baselineRuns: 48, runsPerOlderRelease: 48 }
-        : DEFAULT_SPEC;
-  const r = seededRandom(seed + Math.round((noise as number) * 1000) * 100 + (runs as number));
+  const name = (["full", "short", "daily"] as const)[Number(process.env.REPLAY) - 1] ?? "full";
+  const { spec, seed } = BENCH_HISTORIES[name];
+  const r = seededRandom(cellSeed(seed, noise as number, runs as number));
   const make = (e: number) =>
     syntheticHistory({ ...spec, noise: noise as number, effect: e, candidateRuns: runs as number }, r);
-  for (let i = 0; i < 2000; i++) make(0);
-  for (const eff of [0.05, 0.1, 0.2])
-    for (let i = 0; i < 400; i++) {
+  for (let i = 0; i < BENCH_TRIALS.nulls; i++) make(0);
+  for (const eff of BENCH_EFFECTS)
+    for (let i = 0; i < BENCH_TRIALS.perEffect; i++) {
       const sign = i % 2 === 0 ? 1 : -1;
       const h = make(sign === 1 ? eff : 1 / (1 + eff) - 1);
       const cs = compareReleases(h, { metrics: ["client.latency_ms.p95"] });

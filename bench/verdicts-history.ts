@@ -30,6 +30,29 @@ export const DEFAULT_SPEC: Omit<HistorySpec, "noise" | "effect" | "candidateRuns
   failedRate: 0.02,
 };
 
+/**
+ * The benchmark's three kinds of history: the default (4 older releases, 12-run baseline), a day-long release at
+ * a 30-minute cadence (48 runs) and a short history (a 5-run baseline, nothing older). `seed` picks each one's
+ * random sequence (bench/verdicts.ts, bench/verdicts-alpha.ts and bench/verdicts-diagnose.ts replay the same).
+ */
+export const BENCH_HISTORIES = {
+  full: { spec: DEFAULT_SPEC, seed: 1, baselineRuns: DEFAULT_SPEC.baselineRuns },
+  short: { spec: { ...DEFAULT_SPEC, olderReleases: 0, baselineRuns: 5 }, seed: 2, baselineRuns: 5 },
+  daily: { spec: { ...DEFAULT_SPEC, baselineRuns: 48, runsPerOlderRelease: 48 }, seed: 3, baselineRuns: 48 },
+} as const;
+export type BenchHistory = keyof typeof BENCH_HISTORIES;
+
+// Histories per benchmark cell. Enough that sampling error does not decide a target: at 10,000 no-effect histories
+// a true false-alarm rate of 0.75% reads 0.75 ± 0.09 points (one SE; at the first version's 2000 it was ± 0.19,
+// and cells at a true 0.7% read as high as 1.1%); at 2000 per effect size, 80% reads 80 ± 0.9.
+export const BENCH_TRIALS = { nulls: 10_000, perEffect: 2000 };
+/** The injected changes, in the order their histories are drawn (after the no-effect ones). */
+export const BENCH_EFFECTS = [0.05, 0.1, 0.2];
+
+/** The seed of one cell (noise level × candidate runs) of a benchmark table; `offset` draws fresh histories. */
+export const cellSeed = (tableSeed: number, noise: number, runs: number, offset = 0): number =>
+  tableSeed + 10 * offset + Math.round(noise * 1000) * 100 + runs;
+
 /** Base p95 (ms) per source: three runner locations far apart. */
 const SOURCES = [
   { name: "eu-west-1", p95: 80 },
