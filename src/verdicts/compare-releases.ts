@@ -1,12 +1,12 @@
 import type { RunRecord } from "../store/run-record.js";
-import { normalUpperQuantile, studentTTwoSided, studentTUpperQuantile } from "./distributions.js";
+import { fUpperTail, normalUpperQuantile, studentTTwoSided, studentTUpperQuantile } from "./distributions.js";
 import { hodgesLehmannShift } from "./hodges-lehmann.js";
 import { median } from "./median.js";
 import { directionOf, metricsOf, metricValue } from "./metric-values.js";
 import { releaseChangePoints } from "./release-change-points.js";
 import { type History, isFlagged, type Release, releaseHistories } from "./release-history.js";
 import { round, roundP } from "./rounding.js";
-import { noiseAndOutliers, type Sample } from "./run-samples.js";
+import { bySource, noiseAndOutliers, type Sample, SHIFT_MIN_RUNS } from "./run-samples.js";
 import { type Observation, releaseContrast } from "./two-way-fit.js";
 import type { CompareOptions, Comparison, ReleaseSide, Scale, Verdict } from "./types.js";
 
@@ -17,7 +17,7 @@ import type { CompareOptions, Comparison, ReleaseSide, Scale, Verdict } from "./
 
 /** The defaults of CompareOptions (the report's footnotes quote them). */
 export const VERDICT_DEFAULTS = {
-  alpha: 0.004,
+  alpha: 0.0075,
   thresholdPct: 3,
   detectPct: 10,
   minRuns: 3,
@@ -51,6 +51,17 @@ const ROBUST_AGREEMENT = 0.5;
 // level is a guess, and the wrong guess is a verdict with the wrong sign (two slow runs of five look like the
 // release, and the three normal ones like outliers).
 const MAX_OUTLIER_SHARE = 1 / 3;
+// A release too short for the change-point search (fewer than two segments of SHIFT_MIN_RUNS) whose runs scatter
+// far more than the service's noise has no level: when most of its runs met noisy neighbours, the outlier rule
+// cannot tell which runs are the release (the slow ones form the majority), and the verdict would have the
+// wrong sign. An F test of the side's residual variance against the rest of the fit's, at this level, fires on
+// 0.1% of well-behaved releases. Longer releases are left alone: a shift within them is what change points
+// report, and their level (a mean over both segments) is well defined.
+const DISPERSION_P = 0.001;
+const DISPERSION_MAX_RUNS = 2 * SHIFT_MIN_RUNS - 1;
+// A run beyond the outlier bound on the *better* side, among as few runs of its release at its source, says the
+// same: noisy neighbours only make runs worse, so when the few normal runs sit far below the others, the others
+// are more likely the noisy neighbours than the release (the outlier rule took the majority for the level).
 // Below 0.1% a p95 difference is rounding in the load tester; the floor also keeps constant series finite.
 const LOG_SIGMA_FLOOR = 0.001;
 const LINEAR_SIGMA_FLOOR = 1e-9;
@@ -191,6 +202,16 @@ const compareSubset = (c: MetricContext, source: string): Comparison => {
       reason: `${needMore ? `candidate has ${nc}` : `baseline has ${nb}`} comparable run${(needMore ? nc : nb) === 1 ? "" : "s"}; ${s.minRuns} needed`,
     };
   }
+  const betterRun = [b, a].find((i) =>
+    [...bySource((c.samples[i] ?? []).filter(inSubset)).values()].some(
+      (cell) => cell.length <= DISPERSION_MAX_RUNS && cell.some((v) => v.better),
+    ),
+  );
+  // Not an early answer like the guards below: the fit's estimate is still evidence, and the answer keeps it.
+  const betterSide =
+    betterRun === undefined
+      ? undefined
+      : `a run of the ${betterRun === a ? "candidate" : "baseline"} is far better than its others at the same source: noisy neighbours may have slowed most of them, and its level cannot be told`;
   const crowded = [baseline, candidate].find(
     (sideOf) => sideOf.outliers > MAX_OUTLIER_SHARE * (sideOf.runs + sideOf.outliers),
   );
@@ -225,6 +246,15 @@ const compareSubset = (c: MetricContext, source: string): Comparison => {
       reason: `one run would carry ${Math.round(100 * fit.maxInfluence)}% of the estimate: the baseline and the candidate share too few runs at the same source`,
     };
   }
+  const deviations = (i: number) => kept(i).map((v) => v.x - (fit.baselineLevels.get(v.source) as number));
+  const scattered = scatteredSide(
+    [
+      { side: baseline, name: "baseline", residuals: deviations(b) },
+      { side: candidate, name: "candidate", residuals: deviations(a).map((d) => d - fit.estimate) },
+    ],
+    fit.sigma ** 2 * fit.df,
+    fit.df,
+  );
   // The fit's residual SD, with the fit's degrees of freedom in the t quantile: that accounts for σ̂'s own
   // uncertainty. (Taking the larger of it and the within-release robust SD, as an earlier version did, biased
   // σ̂ up by ~5% and cost a tenth of the power at 5% noise; the benchmark's false alarms stayed under 1% without it.)
@@ -237,7 +267,6 @@ const compareSubset = (c: MetricContext, source: string): Comparison => {
   const changePct = units.pct(shift);
   const low = units.pct(ciLow);
   const high = units.pct(ciHigh);
-  const deviations = (i: number) => kept(i).map((v) => v.x - (fit.baselineLevels.get(v.source) as number));
   const robust = hodgesLehmannShift(deviations(b), deviations(a));
   const agrees = Math.abs(robust - shift) <= ROBUST_AGREEMENT * Math.abs(shift);
   const worse = shift === 0 ? 0 : Math.sign(shift) * (base.direction === "higher_is_worse" ? 1 : -1);
@@ -247,7 +276,11 @@ const compareSubset = (c: MetricContext, source: string): Comparison => {
   let reason: string;
   let needed: number | null = null;
   const significant = pValue < s.alpha && Math.abs(shift) >= units.threshold && worse !== 0;
-  if (significant && agrees) {
+  const guess = betterSide ?? scattered;
+  if (guess !== undefined) {
+    verdict = "insufficient_data";
+    reason = `${shown} (p=${formatP(pValue)}), but ${guess}`;
+  } else if (significant && agrees) {
     verdict = worse > 0 ? "regression" : "improvement";
     reason = `${shown}, p=${formatP(pValue)} < ${s.alpha}, beyond the ±${s.thresholdPct}% threshold`;
   } else if (significant) {
@@ -280,6 +313,30 @@ const compareSubset = (c: MetricContext, source: string): Comparison => {
     runs_needed: needed,
     reason,
   };
+};
+
+/**
+ * Why a short side's level is a guess (its runs scatter beyond the noise), or undefined. `rss` and `df` are the
+ * fit's; a side's residuals carry about n - 1 of its degrees of freedom (its level is fitted), the rest of the
+ * fit the others.
+ */
+const scatteredSide = (
+  sides: readonly { side: ReleaseSide; name: string; residuals: readonly number[] }[],
+  rss: number,
+  df: number,
+): string | undefined => {
+  for (const { side, name, residuals } of sides) {
+    const n = residuals.length;
+    if (n < 2 || n > DISPERSION_MAX_RUNS) continue;
+    const own = residuals.reduce((sum, r) => sum + r * r, 0);
+    const restDf = df - (n - 1);
+    if (restDf < 2 || !(rss - own > 0)) continue;
+    const ratio = own / (n - 1) / ((rss - own) / restDf);
+    const p = fUpperTail(ratio, n - 1, restDf);
+    if (p < DISPERSION_P)
+      return `the ${name}'s ${n} runs (${side.version}) scatter ${round(Math.sqrt(ratio), 1)}x the service's run-to-run noise (p=${formatP(p)}): most may have met noisy neighbours, and its level cannot be told`;
+  }
+  return undefined;
 };
 
 const noiseOf = (c: MetricContext, sigma: number): number | null =>

@@ -95,6 +95,13 @@ export const studentTTwoSided = (t: number, df: number): number => {
   return incompleteBeta(df / (df + t * t), df / 2, 0.5);
 };
 
+/** P(F >= f) for Snedecor's F with (d1, d2) degrees of freedom. */
+export const fUpperTail = (f: number, d1: number, d2: number): number => {
+  if (!(f > 0)) return 1;
+  if (!Number.isFinite(f)) return 0;
+  return incompleteBeta(d2 / (d2 + d1 * f), d2 / 2, d1 / 2);
+};
+
 // Reports ask for the same few (p, df) pairs thousands of times; each bisection costs ~100 incomplete betas.
 const quantileCache = new Map<string, number>();
 

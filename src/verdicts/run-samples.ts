@@ -12,6 +12,8 @@ export interface Sample {
   startedMs: number;
   source: string;
   outlier: boolean;
+  /** An outlier on the better side (faster; more requests per second): something noisy neighbours never cause. */
+  better?: boolean;
 }
 
 /** Consecutive runs that make a shift within a release rather than outliers (and a change point's minimum). */
@@ -75,7 +77,11 @@ const markOutliers = (samples: Sample[][], sigma: number, worse: 1 | -1): void =
       let j = i;
       while (j + 1 < inTime.length && side.get(inTime[j + 1] as Sample) === sign) j++;
       const stretch = j - i + 1;
-      for (let k = i; k <= j; k++) (inTime[k] as Sample).outlier = sign !== 0 && stretch < SHIFT_MIN_RUNS;
+      for (let k = i; k <= j; k++) {
+        const sample = inTime[k] as Sample;
+        sample.outlier = sign !== 0 && stretch < SHIFT_MIN_RUNS;
+        sample.better = sample.outlier && sign !== worse;
+      }
       i = j + 1;
     }
   }

@@ -120,6 +120,41 @@ describe("compareReleases", () => {
     expect(decided.verdict).toBe("regression");
   });
 
+  it("refuses a verdict when a short release's one normal run looks like the outlier (three noisy neighbours)", () => {
+    // Three of four candidate runs met noisy neighbours (1.5x); the outlier rule takes the majority for the
+    // release and sets the genuine run aside on the *better* side, which noisy neighbours never cause.
+    const slowMajority = [100, 150, 151, 149].map((p95, i) => run(4000 + i * 30, { version: "1.11.0", p95 }));
+    const c = find(compareReleases(history(slowMajority)));
+    expect(c.candidate).toMatchObject({ runs: 3, outliers: 1 });
+    expect(c.verdict).toBe("insufficient_data");
+    expect(c.reason).toContain("a run of the candidate is far better than its others at the same source");
+    expect(c.change_pct).toBeGreaterThan(40);
+  });
+
+  it("refuses a verdict on a short release whose runs scatter far beyond the noise, and decides once it has 8", () => {
+    // The history's noise is ~2%; five candidate runs spread from +0.5% to +17% (3.5x the noise), none beyond
+    // the outlier bounds around their median. When most runs of a release met noisy neighbours this is what
+    // it looks like, and which runs are the release cannot be told.
+    const scattered = [100.5, 117.4, 103.6, 116.8, 110].map((p95, i) =>
+      run(4000 + i * 30, { version: "1.11.0", p95 }),
+    );
+    const c = find(compareReleases(history(scattered)));
+    expect(c.candidate).toMatchObject({ runs: 5, outliers: 0 });
+    expect(c.verdict).toBe("insufficient_data");
+    expect(c.reason).toMatch(
+      /the candidate's 5 runs \(1\.11\.0\) scatter \d+(\.\d)?x the service's run-to-run noise/,
+    );
+    // The estimate stays in the answer: it is evidence, only not a verdict.
+    expect(c.change_pct).toBeGreaterThan(5);
+    // Eight runs are enough for the change-point search to see a shift: the guard steps aside, and the
+    // candidate's mean level (+10%) is a regression.
+    const more = [
+      ...scattered,
+      ...[112, 108, 111].map((p95, i) => run(4200 + i * 30, { version: "1.11.0", p95 })),
+    ];
+    expect(find(compareReleases(history(more))).verdict).toBe("regression");
+  });
+
   it("refuses a verdict that a few runs decide: the robust shift must agree with the fitted one", () => {
     // A long history (the noise is well known), then a candidate of twelve unchanged runs and four consecutive
     // runs 35% slower (kept: a shift within the release, not noisy neighbours). The least-squares change is
