@@ -1,6 +1,16 @@
 import cronParser from "cron-parser";
 
 const DAY_MS = 86_400_000;
+// The shorthands node-schedule accepts (through cron-parser), as the five fields they stand for.
+const ALIASES: Record<string, string> = {
+  "@yearly": "0 0 1 1 *",
+  "@annually": "0 0 1 1 *",
+  "@monthly": "0 0 1 * *",
+  "@weekly": "0 0 * * 0",
+  "@daily": "0 0 * * *",
+  "@midnight": "0 0 * * *",
+  "@hourly": "0 * * * *",
+};
 // Enough matching days to meet every weekly and monthly pattern at least once; a yearly one needs its second match.
 const SPAN_DAYS = 35;
 const MAX_DAYS = 400;
@@ -13,7 +23,8 @@ const FROM = new Date(Date.UTC(2026, 0, 5));
  * it with cron-parser); undefined when cron-parser cannot read it. Stepping through a week of "*\/5 * * * *" with
  * cron-parser takes seconds, so the times of day come from the parsed fields and only matching days are stepped.
  */
-export const longestCronGapMs = (cron: string): number | undefined => {
+export const longestCronGapMs = (expression: string): number | undefined => {
+  const cron = ALIASES[expression.trim().toLowerCase()] ?? expression;
   try {
     const { second, minute, hour } = cronParser.parseExpression(cron, { utc: true }).fields;
     const times = hour

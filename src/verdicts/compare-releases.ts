@@ -247,14 +247,18 @@ const compareSubset = (c: MetricContext, source: string): Comparison => {
     };
   }
   const deviations = (i: number) => kept(i).map((v) => v.x - (fit.baselineLevels.get(v.source) as number));
-  const scattered = scatteredSide(
-    [
-      { side: baseline, name: "baseline", residuals: deviations(b) },
-      { side: candidate, name: "candidate", residuals: deviations(a).map((d) => d - fit.estimate) },
-    ],
-    fit.sigma ** 2 * fit.df,
-    fit.df,
-  );
+  // Log scale only, like the outlier rule: a real rise of an error rate also makes its runs more variable.
+  const scattered =
+    c.scale !== "log"
+      ? undefined
+      : scatteredSide(
+          [
+            { side: baseline, name: "baseline", residuals: deviations(b) },
+            { side: candidate, name: "candidate", residuals: deviations(a).map((d) => d - fit.estimate) },
+          ],
+          fit.sigma ** 2 * fit.df,
+          fit.df,
+        );
   // The fit's residual SD, with the fit's degrees of freedom in the t quantile: that accounts for σ̂'s own
   // uncertainty. (Taking the larger of it and the within-release robust SD, as an earlier version did, biased
   // σ̂ up by ~5% and cost a tenth of the power at 5% noise; the benchmark's false alarms stayed under 1% without it.)
@@ -316,8 +320,8 @@ const compareSubset = (c: MetricContext, source: string): Comparison => {
 };
 
 /**
- * Why a short side's level is a guess (its runs scatter beyond the noise), or undefined. `rss` and `df` are the
- * fit's; a side's residuals carry about n - 1 of its degrees of freedom (its level is fitted), the rest of the
+ * Why a short side's level is a guess (its runs scatter beyond the noise), or undefined; log scale. `rss` and
+ * `df` are the fit's; a side's residuals carry about n - 1 of its degrees of freedom (its level is fitted), the rest of the
  * fit the others.
  */
 const scatteredSide = (
@@ -330,8 +334,10 @@ const scatteredSide = (
     if (n < 2 || n > DISPERSION_MAX_RUNS) continue;
     const own = residuals.reduce((sum, r) => sum + r * r, 0);
     const restDf = df - (n - 1);
-    if (restDf < 2 || !(rss - own > 0)) continue;
-    const ratio = own / (n - 1) / ((rss - own) / restDf);
+    if (restDf < 2) continue;
+    // The floor keeps an exactly fitting rest (rss − own is then rounding, of either sign) from deciding.
+    const restVariance = Math.max((rss - own) / restDf, LOG_SIGMA_FLOOR ** 2);
+    const ratio = own / (n - 1) / restVariance;
     const p = fUpperTail(ratio, n - 1, restDf);
     if (p < DISPERSION_P)
       return `the ${name}'s ${n} runs (${side.version}) scatter ${round(Math.sqrt(ratio), 1)}x the service's run-to-run noise (p=${formatP(p)}): most may have met noisy neighbours, and its level cannot be told`;

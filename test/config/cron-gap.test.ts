@@ -15,6 +15,9 @@ describe("longestCronGapMs", () => {
     ["*/5 9-17 * * 1-5", (2 * 24 * 60 + 15 * 60 + 5) * MIN],
     ["0 0 L * *", 31 * 24 * 60 * MIN],
     ["0 0 1 1 *", 365 * 24 * 60 * MIN],
+    // node-schedule's shorthands: @hourly alone is past Datadog's 55 minutes.
+    ["@hourly", 60 * MIN],
+    ["@daily", 24 * 60 * MIN],
   ])("%s: %d ms", (cron, expected) => {
     expect(longestCronGapMs(cron)).toBe(expected);
   });

@@ -155,6 +155,18 @@ describe("compareReleases", () => {
     expect(find(compareReleases(history(more))).verdict).toBe("regression");
   });
 
+  it("does not hold a real error-rate rise back for scattering: more errors vary more", () => {
+    const history = ["a", "b", "c", "d"].flatMap((v, k) =>
+      release(v, k * 1000, 10, 100).map((r, i) => ({ ...r, client: { ...r.client, errors: i % 3 } })),
+    );
+    const candidate = [20, 25, 18, 30, 22].map((errors, i) =>
+      run(4000 + i * 30, { version: "e", p95: 100, errors }),
+    );
+    const c = find(compareReleases([...history, ...candidate]), "client.error_rate");
+    expect(c.scale).toBe("linear");
+    expect(c.verdict).toBe("regression");
+  });
+
   it("refuses a verdict that a few runs decide: the robust shift must agree with the fitted one", () => {
     // A long history (the noise is well known), then a candidate of twelve unchanged runs and four consecutive
     // runs 35% slower (kept: a shift within the release, not noisy neighbours). The least-squares change is
