@@ -202,28 +202,6 @@ const compareSubset = (c: MetricContext, source: string): Comparison => {
       reason: `${needMore ? `candidate has ${nc}` : `baseline has ${nb}`} comparable run${(needMore ? nc : nb) === 1 ? "" : "s"}; ${s.minRuns} needed`,
     };
   }
-  const betterRun = [b, a].find((i) =>
-    [...bySource((c.samples[i] ?? []).filter(inSubset)).values()].some(
-      (cell) => cell.length <= DISPERSION_MAX_RUNS && cell.some((v) => v.better),
-    ),
-  );
-  // Not an early answer like the guards below: the fit's estimate is still evidence, and the answer keeps it.
-  const betterSide =
-    betterRun === undefined
-      ? undefined
-      : `a run of the ${betterRun === a ? "candidate" : "baseline"} is far better than its others at the same source: noisy neighbours may have slowed most of them, and its level cannot be told`;
-  const crowded = [baseline, candidate].find(
-    (sideOf) => sideOf.outliers > MAX_OUTLIER_SHARE * (sideOf.runs + sideOf.outliers),
-  );
-  if (crowded !== undefined) {
-    return {
-      ...base,
-      ...undecided,
-      noise: noiseOf(c, c.withinSigma),
-      runs_needed: null,
-      reason: `${crowded.outliers} of the ${crowded === candidate ? "candidate" : "baseline"}'s ${crowded.runs + crowded.outliers} comparable runs are outliers: its level cannot be told`,
-    };
-  }
   const observations: Observation[] = c.samples.flatMap((rs, release) =>
     rs.filter((v) => inSubset(v) && !v.outlier).map((v) => ({ release, source: v.source, value: v.x })),
   );
@@ -247,9 +225,13 @@ const compareSubset = (c: MetricContext, source: string): Comparison => {
     };
   }
   const deviations = (i: number) => kept(i).map((v) => v.x - (fit.baselineLevels.get(v.source) as number));
-  // Log scale only, like the outlier rule: a real rise of an error rate also makes its runs more variable.
-  const scattered =
-    c.scale !== "log"
+  // Sides whose level is a guess (docs/verdicts.md, step 6). Not early answers like the guards above: the fit's
+  // estimate is still evidence, and the answer keeps it.
+  const guess =
+    crowdedSide(baseline, candidate) ??
+    betterSide(c, inSubset, b, a) ??
+    // Log scale only, like the outlier rule: a real rise of an error rate also makes its runs more variable.
+    (c.scale !== "log"
       ? undefined
       : scatteredSide(
           [
@@ -258,7 +240,7 @@ const compareSubset = (c: MetricContext, source: string): Comparison => {
           ],
           fit.sigma ** 2 * fit.df,
           fit.df,
-        );
+        ));
   // The fit's residual SD, with the fit's degrees of freedom in the t quantile: that accounts for σ̂'s own
   // uncertainty. (Taking the larger of it and the within-release robust SD, as an earlier version did, biased
   // σ̂ up by ~5% and cost a tenth of the power at 5% noise; the benchmark's false alarms stayed under 1% without it.)
@@ -280,7 +262,6 @@ const compareSubset = (c: MetricContext, source: string): Comparison => {
   let reason: string;
   let needed: number | null = null;
   const significant = pValue < s.alpha && Math.abs(shift) >= units.threshold && worse !== 0;
-  const guess = betterSide ?? scattered;
   if (guess !== undefined) {
     verdict = "insufficient_data";
     reason = `${shown} (p=${formatP(pValue)}), but ${guess}`;
@@ -317,6 +298,33 @@ const compareSubset = (c: MetricContext, source: string): Comparison => {
     runs_needed: needed,
     reason,
   };
+};
+
+/** Why a side's level is a guess: more than a third of its runs are outliers, so the rest may be the neighbours. */
+const crowdedSide = (baseline: ReleaseSide, candidate: ReleaseSide): string | undefined => {
+  const crowded = [baseline, candidate].find(
+    (side) => side.outliers > MAX_OUTLIER_SHARE * (side.runs + side.outliers),
+  );
+  return crowded === undefined
+    ? undefined
+    : `${crowded.outliers} of the ${crowded === candidate ? "candidate" : "baseline"}'s ${crowded.runs + crowded.outliers} comparable runs are outliers: its level cannot be told`;
+};
+
+/** Why a side's level is a guess: a run far on the better side among few of its release at its source. */
+const betterSide = (
+  c: MetricContext,
+  inSubset: (v: Sample) => boolean,
+  b: number,
+  a: number,
+): string | undefined => {
+  const side = [b, a].find((i) =>
+    [...bySource((c.samples[i] ?? []).filter(inSubset)).values()].some(
+      (cell) => cell.length <= DISPERSION_MAX_RUNS && cell.some((v) => v.better),
+    ),
+  );
+  return side === undefined
+    ? undefined
+    : `a run of the ${side === a ? "candidate" : "baseline"} is far better than its others at the same source: noisy neighbours may have slowed most of them, and its level cannot be told`;
 };
 
 /**
