@@ -60,12 +60,6 @@ export const benchWorkspace = async (endpoint: string, test: Record<string, unkn
   return dir;
 };
 
-export const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
+export { median } from "../src/verdicts/median.js";
 
 export const fmt = (value: number, digits = 2) => value.toFixed(digits);

@@ -1,12 +1,12 @@
-import { ALL_SOURCES, compareReleases } from "../src/verdicts/compare-releases.js";
-import type { Comparison } from "../src/verdicts/types.js";
+import type { RunRecord } from "../src/store/run-record.js";
 import {
-  BENCH_EFFECTS,
-  BENCH_HISTORIES,
-  BENCH_TRIALS,
-  cellSeed,
+  type BenchHistory,
+  cellHistories,
   DEFAULT_SPEC,
+  headlineComparison,
+  isSyntheticOutlier,
   seededRandom,
+  signedEffect,
   syntheticHistory,
 } from "./verdicts-history.js";
 
@@ -18,6 +18,18 @@ import {
 // Env: OUTRATE=0 (no injected outliers); DUMP=p (print decided verdicts with p below it, and the candidate's runs);
 // REPLAY=1|2|3 (also replay the benchmark's own histories of that table's cell and print its wrong signs).
 
+const printRuns = (list: readonly RunRecord[]) => {
+  for (const r of list)
+    console.log(
+      r.version,
+      r.source,
+      (r.client.latency_ms.p95 as number).toFixed(1),
+      r.state,
+      r.flags ?? "",
+      isSyntheticOutlier(r) ? "OUT" : "",
+    );
+};
+
 const [noise, runs, effect, baseline, trials] = process.argv.slice(2).map(Number);
 const rand = seededRandom(7);
 const tally = new Map<string, number>();
@@ -28,7 +40,7 @@ const stats: number[][] = [];
 const n = trials || 400;
 for (let i = 0; i < n; i++) {
   const sign = i % 2 === 0 ? 1 : -1;
-  const e = (effect as number) === 0 ? 0 : sign === 1 ? (effect as number) : 1 / (1 + (effect as number)) - 1;
+  const e = (effect as number) === 0 ? 0 : signedEffect(effect as number, sign);
   const history = syntheticHistory(
     {
       ...DEFAULT_SPEC,
@@ -41,19 +53,14 @@ for (let i = 0; i < n; i++) {
     },
     rand,
   );
-  const cs = compareReleases(history, { metrics: ["client.latency_ms.p95"] });
-  const c = cs.find((x) => x.source === ALL_SOURCES) ?? (cs[0] as Comparison);
+  const c = headlineComparison(history);
   const right =
     (effect as number) === 0 ? "" : c.verdict === (sign === 1 ? "regression" : "improvement") ? " OK" : "";
   const key = `${c.verdict}${right}: ${c.reason.replace(/[-+]?\d+(\.\d+)?/g, "#").slice(0, 70)}`;
   tally.set(key, (tally.get(key) ?? 0) + 1);
   const cand = c.candidate.version;
   const trueOut = history.filter(
-    (r) =>
-      r.version === cand &&
-      r.state !== "failed" &&
-      !r.flags &&
-      (r as { synthetic_outlier?: boolean }).synthetic_outlier,
+    (r) => r.version === cand && r.state !== "failed" && !r.flags && isSyntheticOutlier(r),
   ).length;
   marked += c.candidate.outliers;
   if (c.change_ci_pct !== null && c.noise !== null) {
@@ -76,15 +83,7 @@ for (let i = 0; i < n; i++) {
     c.p_value < Number(process.env.DUMP)
   ) {
     console.log(c.verdict, c.change_pct, c.p_value, c.reason, c.baseline.outliers, c.candidate.outliers);
-    for (const r of history.filter((r) => r.version === cand))
-      console.log(
-        r.version,
-        r.source,
-        (r.client.latency_ms.p95 as number).toFixed(1),
-        r.state,
-        r.flags ?? "",
-        (r as { synthetic_outlier?: boolean }).synthetic_outlier ? "OUT" : "",
-      );
+    printRuns(history.filter((r) => r.version === cand));
   }
 }
 const mean = (k: number) => (stats.reduce((a, r) => a + (r[k] as number), 0) / stats.length).toFixed(4);
@@ -94,43 +93,27 @@ console.log(
 );
 for (const [k, v] of [...tally].sort((a, b) => b[1] - a[1])) console.log(String(v).padStart(5), k);
 
-// REPLAY=seed: the benchmark's own histories for one cell (bench/verdicts.ts's order), printing wrong signs.
+// REPLAY=1|2|3: the benchmark's own histories for one cell of that table, printing its wrong signs.
 if (process.env.REPLAY) {
-  const name = (["full", "short", "daily"] as const)[Number(process.env.REPLAY) - 1] ?? "full";
-  const { spec, seed } = BENCH_HISTORIES[name];
-  const r = seededRandom(cellSeed(seed, noise as number, runs as number));
-  const make = (e: number) =>
-    syntheticHistory({ ...spec, noise: noise as number, effect: e, candidateRuns: runs as number }, r);
-  for (let i = 0; i < BENCH_TRIALS.nulls; i++) make(0);
-  for (const eff of BENCH_EFFECTS)
-    for (let i = 0; i < BENCH_TRIALS.perEffect; i++) {
-      const sign = i % 2 === 0 ? 1 : -1;
-      const h = make(sign === 1 ? eff : 1 / (1 + eff) - 1);
-      const cs = compareReleases(h, { metrics: ["client.latency_ms.p95"] });
-      const c = cs.find((x) => x.source === ALL_SOURCES) ?? (cs[0] as Comparison);
-      const wrong = c.verdict === (sign === 1 ? "improvement" : "regression");
-      if (!wrong) continue;
-      console.log(
-        "WRONG",
-        eff,
-        sign,
-        c.verdict,
-        c.change_pct,
-        c.p_value,
-        c.reason,
-        c.baseline.runs,
-        c.baseline.outliers,
-        c.candidate.runs,
-        c.candidate.outliers,
-      );
-      for (const x of h.filter((x) => x.version === c.candidate.version || x.version === c.baseline.version))
-        console.log(
-          x.version,
-          x.source,
-          (x.client.latency_ms.p95 as number).toFixed(1),
-          x.state,
-          x.flags ?? "",
-          (x as { synthetic_outlier?: boolean }).synthetic_outlier ? "OUT" : "",
-        );
-    }
+  const table: BenchHistory = (["full", "short", "daily"] as const)[Number(process.env.REPLAY) - 1] ?? "full";
+  for (const h of cellHistories(table, noise as number, runs as number)) {
+    if (h.sign === 0) continue;
+    const c = headlineComparison(h.runs);
+    if (c.verdict !== (h.sign === 1 ? "improvement" : "regression")) continue;
+    const { baseline: b, candidate: a } = c;
+    console.log(
+      "WRONG",
+      h.effect,
+      h.sign,
+      c.verdict,
+      c.change_pct,
+      c.p_value,
+      c.reason,
+      b.runs,
+      b.outliers,
+      a.runs,
+      a.outliers,
+    );
+    printRuns(h.runs.filter((x) => x.version === a.version || x.version === b.version));
+  }
 }

@@ -1,4 +1,6 @@
 import type { RunRecord } from "../src/store/run-record.js";
+import { ALL_SOURCES, compareReleases } from "../src/verdicts/compare-releases.js";
+import type { CompareOptions, Comparison } from "../src/verdicts/types.js";
 
 // Synthetic run histories with a known injected effect, for bench/verdicts.ts. One history is one service/env:
 // older releases, a baseline and a candidate, runs from several sources with different base latencies and
@@ -52,6 +54,56 @@ export const BENCH_EFFECTS = [0.05, 0.1, 0.2];
 /** The seed of one cell (noise level × candidate runs) of a benchmark table; `offset` draws fresh histories. */
 export const cellSeed = (tableSeed: number, noise: number, runs: number, offset = 0): number =>
   tableSeed + 10 * offset + Math.round(noise * 1000) * 100 + runs;
+
+/** The noise levels and candidate run counts of a table's cells, in the order its rows are printed. */
+export const BENCH_NOISES = [0.03, 0.05, 0.1];
+export const BENCH_RUNS = [2, 3, 5, 10, 20];
+
+export interface CellHistory {
+  /** The injected change's size (0: none). */
+  effect: number;
+  /** 1 a regression, -1 an improvement, 0 no change. */
+  sign: 1 | -1 | 0;
+  runs: RunRecord[];
+}
+
+/**
+ * One cell's histories in the benchmark's order, from the cell's own seed: `nulls` without an effect, then
+ * `perEffect` for each effect size, alternating regressions (×(1 + e)) and improvements (×1/(1 + e), the same
+ * distance on the log scale). Every tool that replays a cell goes through here, so they see the same histories.
+ */
+export function* cellHistories(
+  table: BenchHistory,
+  noise: number,
+  candidateRuns: number,
+  options: { counts?: typeof BENCH_TRIALS; offset?: number; rates?: Partial<HistorySpec> } = {},
+): Generator<CellHistory> {
+  const { spec, seed } = BENCH_HISTORIES[table];
+  const counts = options.counts ?? BENCH_TRIALS;
+  const rand = seededRandom(cellSeed(seed, noise, candidateRuns, options.offset));
+  const make = (effect: number) =>
+    syntheticHistory({ ...spec, ...options.rates, noise, effect, candidateRuns }, rand);
+  for (let i = 0; i < counts.nulls; i++) yield { effect: 0, sign: 0, runs: make(0) };
+  for (const effect of BENCH_EFFECTS)
+    for (let i = 0; i < counts.perEffect; i++) {
+      const sign = i % 2 === 0 ? 1 : -1;
+      yield { effect, sign, runs: make(signedEffect(effect, sign)) };
+    }
+}
+
+/** A change of size `effect` as the generator's multiplier − 1: ×(1 + e) slower, or ×1/(1 + e) faster. */
+export const signedEffect = (effect: number, sign: 1 | -1): number =>
+  sign === 1 ? effect : 1 / (1 + effect) - 1;
+
+/** The comparison every benchmark judges: p95 over every source (or the only source's). */
+export const headlineComparison = (runs: readonly RunRecord[], options: CompareOptions = {}): Comparison => {
+  const comparisons = compareReleases(runs, { ...options, metrics: ["client.latency_ms.p95"] });
+  return comparisons.find((c) => c.source === ALL_SOURCES) ?? (comparisons[0] as Comparison);
+};
+
+/** The generator's truth, for the tables only: this run is an injected noisy neighbour. */
+export const isSyntheticOutlier = (run: RunRecord): boolean =>
+  (run as { synthetic_outlier?: boolean }).synthetic_outlier === true;
 
 /** Base p95 (ms) per source: three runner locations far apart. */
 const SOURCES = [

@@ -1,20 +1,20 @@
 import { performance } from "node:perf_hooks";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import type { RunRecord } from "../src/store/run-record.js";
-import { ALL_SOURCES, compareReleases } from "../src/verdicts/compare-releases.js";
 import { normalCdf, normalUpperQuantile } from "../src/verdicts/distributions.js";
 import { isUsable } from "../src/verdicts/release-history.js";
 import type { Comparison } from "../src/verdicts/types.js";
 import {
   BENCH_EFFECTS,
   BENCH_HISTORIES,
+  BENCH_NOISES,
+  BENCH_RUNS,
   BENCH_TRIALS,
   type BenchHistory,
-  cellSeed,
+  cellHistories,
   DEFAULT_SPEC,
-  type HistorySpec,
-  seededRandom,
-  syntheticHistory,
+  headlineComparison,
+  isSyntheticOutlier,
 } from "./verdicts-history.js";
 import { mannWhitney, medianThreshold, type NaiveResult, welch } from "./verdicts-naive.js";
 
@@ -25,14 +25,11 @@ import { mannWhitney, medianThreshold, type NaiveResult, welch } from "./verdict
 // held-out check of settings chosen on those).
 // The three histories (12-run baseline, 48-run baseline, short history) run in parallel worker threads.
 
-const METRIC = "client.latency_ms.p95";
 const quick = process.argv.includes("--quick");
 const seedFlag = process.argv.indexOf("--seed");
 const SEED_OFFSET = seedFlag >= 0 ? Number(process.argv[seedFlag + 1]) : 0;
 const NULL_TRIALS = quick ? 300 : BENCH_TRIALS.nulls;
 const EFFECT_TRIALS = quick ? 100 : BENCH_TRIALS.perEffect;
-const NOISES = [0.03, 0.05, 0.1];
-const RUNS = [2, 3, 5, 10, 20];
 const EFFECTS = BENCH_EFFECTS;
 const NAIVE = { "median ±5%": medianThreshold, "Welch t": welch, "Mann-Whitney": mannWhitney } as const;
 type NaiveName = keyof typeof NAIVE;
@@ -46,8 +43,7 @@ interface Trial {
 }
 
 const judge = (runs: RunRecord[]): Trial => {
-  const comparisons = compareReleases(runs, { metrics: [METRIC] });
-  const ours = comparisons.find((c) => c.source === ALL_SOURCES) ?? (comparisons[0] as Comparison);
+  const ours = headlineComparison(runs);
   // The naive methods get the same exclusions (flagged, failed) but pool the sources.
   const versions = [...new Set(runs.map((r) => r.version))];
   const values = (v: string | undefined) =>
@@ -63,7 +59,7 @@ const judge = (runs: RunRecord[]): Trial => {
   // The generator's truth (bench/verdicts-history.ts marks injected outliers): is either release mostly outliers?
   const mostlyOutliers = (version: string | undefined) => {
     const usable = runs.filter((r) => r.version === version && isUsable(r));
-    const outliers = usable.filter((r) => (r as { synthetic_outlier?: boolean }).synthetic_outlier).length;
+    const outliers = usable.filter(isSyntheticOutlier).length;
     return outliers > 0 && outliers * 2 >= usable.length;
   };
   return {
@@ -86,25 +82,22 @@ interface Cell {
   effectTrials: Map<number, { sign: 1 | -1; trial: Trial }[]>;
 }
 
-const run = (spec: Omit<HistorySpec, "noise" | "effect" | "candidateRuns">, seed: number): Cell[] => {
+const run = (table: BenchHistory): Cell[] => {
   const cells: Cell[] = [];
-  for (const noise of NOISES)
-    for (const runs of RUNS) {
-      const rand = seededRandom(cellSeed(seed, noise, runs, SEED_OFFSET));
-      const make = (effect: number) =>
-        syntheticHistory({ ...spec, noise, effect, candidateRuns: runs }, rand);
-      const nullTrials = Array.from({ length: NULL_TRIALS }, () => judge(make(0)));
-      const effectTrials = new Map<number, { sign: 1 | -1; trial: Trial }[]>();
-      for (const effect of EFFECTS) {
-        const list: { sign: 1 | -1; trial: Trial }[] = [];
-        for (let i = 0; i < EFFECT_TRIALS; i++) {
-          // A 10% regression is ×1.10; a 10% improvement ×1/1.10 (the same distance on the log scale).
-          const sign = i % 2 === 0 ? 1 : -1;
-          list.push({ sign, trial: judge(make(sign === 1 ? effect : 1 / (1 + effect) - 1)) });
+  const counts = { nulls: NULL_TRIALS, perEffect: EFFECT_TRIALS };
+  for (const noise of BENCH_NOISES)
+    for (const runs of BENCH_RUNS) {
+      const cell: Cell = { noise, runs, nullTrials: [], effectTrials: new Map() };
+      for (const h of cellHistories(table, noise, runs, { counts, offset: SEED_OFFSET })) {
+        const trial = judge(h.runs);
+        if (h.sign === 0) cell.nullTrials.push(trial);
+        else {
+          const list = cell.effectTrials.get(h.effect) ?? [];
+          list.push({ sign: h.sign, trial });
+          cell.effectTrials.set(h.effect, list);
         }
-        effectTrials.set(effect, list);
       }
-      cells.push({ noise, runs, nullTrials, effectTrials });
+      cells.push(cell);
     }
   return cells;
 };
@@ -188,7 +181,7 @@ const SIDE_BY_SIDE: Record<BenchHistory, number | undefined> = { full: 0.1, shor
 /** One table's cells, rendered: [our table, the side-by-side table or ""]. */
 const renderTable = (name: BenchHistory): [string, string] => {
   const h = BENCH_HISTORIES[name];
-  const cells = run(h.spec, h.seed);
+  const cells = run(name);
   const effect = SIDE_BY_SIDE[name];
   return [oursTable(cells, h.baselineRuns), effect === undefined ? "" : sideBySide(cells, effect)];
 };
