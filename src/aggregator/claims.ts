@@ -1,4 +1,5 @@
 import { type RunStore, StoreConflictError } from "../store/types.js";
+import { parseBlobOr } from "./parse-blob.js";
 import type { ClaimBody } from "./types.js";
 
 // A claim says "this aggregator is completing this run until expiresAtMs". It is created with If-None-Match: *
@@ -16,13 +17,7 @@ export interface Claim {
 /** _dogdriver/claims/<service>/<env>/<started_at>_<id>.json for runs/<service>/<env>/<...>.json. */
 export const claimPath = (runKey: string): string => `claims/${runKey.replace(/^runs\//, "")}`;
 
-const parse = (body: string): ClaimBody | undefined => {
-  try {
-    return JSON.parse(body) as ClaimBody;
-  } catch {
-    return undefined;
-  }
-};
+const parse = (body: string): ClaimBody | undefined => parseBlobOr<ClaimBody | undefined>(body, undefined);
 
 /** Claims a run for `owner`; undefined when another live claim holds it. */
 export const claimRun = async (

@@ -1,6 +1,7 @@
 import { parseRunKey, runKey } from "../store/keys.js";
 import type { RunRecord } from "../store/run-record.js";
 import { type RunStore, StoreConflictError, unchangedSince } from "../store/types.js";
+import { parseBlobOr } from "./parse-blob.js";
 
 // Only a record says whether its run is pending, and the verdicts need every finished record of a service/env:
 // reading 100,000 records on every call would cost 100,000 GETs each time on S3. A run never goes back to
@@ -29,14 +30,6 @@ export interface DoneIndex {
   save(): Promise<void>;
 }
 
-const parseOr = <T>(body: string, fallback: T): T => {
-  try {
-    return JSON.parse(body) as T;
-  } catch {
-    return fallback; // unreadable: rebuilt from the records
-  }
-};
-
 export const doneIndex = (store: RunStore): DoneIndex => {
   const keys = new Map<string, Promise<Stored<Set<string>>>>();
   const histories = new Map<string, Promise<Stored<Map<string, RunRecord>>>>();
@@ -57,11 +50,11 @@ export const doneIndex = (store: RunStore): DoneIndex => {
     load(
       keys,
       donePath(service, env),
-      (body) => new Set(body ? parseOr(body, { keys: [] as string[] }).keys : []),
+      (body) => new Set(body ? parseBlobOr(body, { keys: [] as string[] }).keys : []),
     );
   const historyOf = (service: string, env: string) =>
     load(histories, historyPath(service, env), (body) => {
-      const records = body ? parseOr(body, { records: [] as RunRecord[] }).records : [];
+      const records = body ? parseBlobOr(body, { records: [] as RunRecord[] }).records : [];
       return new Map(records.map((r) => [runKey(r), r]));
     });
 

@@ -5,6 +5,7 @@ import { type RunStore, StoreConflictError, unchangedSince } from "../store/type
 import { CLAIM_LEASE_MS } from "./claims.js";
 import { crashPoint } from "./crash-point.js";
 import { datadogFailure } from "./datadog-failure.js";
+import { parseBlobOr } from "./parse-blob.js";
 import { MAX_EVENT_AGE_MS } from "./stale-points.js";
 import type { LedgerBody } from "./types.js";
 
@@ -22,13 +23,7 @@ export const eventId = (...parts: string[]): string =>
 
 export const ledgerPath = (id: string): string => `events/${id}.json`;
 
-const parse = (body: string): LedgerBody | undefined => {
-  try {
-    return JSON.parse(body) as LedgerBody;
-  } catch {
-    return undefined;
-  }
-};
+const parse = (body: string): LedgerBody | undefined => parseBlobOr<LedgerBody | undefined>(body, undefined);
 
 /** True when the ledger says the event was posted (or will never be): no need to queue it again. */
 export const isSettled = async (store: RunStore, id: string): Promise<boolean> => {
