@@ -61,6 +61,10 @@ export const notable = (comparisons: readonly Comparison[]): Comparison[] =>
     (c) => c.metric !== HEADLINE_METRIC && (c.verdict === "regression" || c.verdict === "improvement"),
   );
 
+/** Headline comparisons with a shift inside a release (change points): the report's "shifts" section. */
+export const shifted = (comparisons: readonly Comparison[]): Comparison[] =>
+  comparisons.filter((c) => c.metric === HEADLINE_METRIC && c.change_points.length > 0);
+
 /** A short "needs N more runs" note for undecided comparisons. */
 export const neededNote = (c: Comparison): string =>
   c.verdict !== "insufficient_data"

@@ -1,7 +1,6 @@
 import { VERDICT_DEFAULTS } from "../verdicts/compare-releases.js";
 import {
   changeWithInterval,
-  HEADLINE_METRIC,
   headline,
   leftOut,
   neededNote,
@@ -9,6 +8,7 @@ import {
   pText,
   releasePair,
   runCounts,
+  shifted,
   VERDICT_LABEL,
   verdictArrow,
 } from "./format.js";
@@ -45,7 +45,7 @@ export const renderMarkdown = (report: Report): string => {
       );
     out.push("");
   }
-  const shifts = report.comparisons.filter((c) => c.metric === HEADLINE_METRIC && c.change_points.length > 0);
+  const shifts = shifted(report.comparisons);
   if (shifts.length > 0) {
     out.push("**Shifts within a release**", "");
     for (const c of shifts)

@@ -1,7 +1,6 @@
 import type { Comparison, Verdict } from "../verdicts/types.js";
 import {
   changeWithInterval,
-  HEADLINE_METRIC,
   headline,
   leftOut,
   neededNote,
@@ -9,6 +8,7 @@ import {
   pText,
   releasePair,
   runCounts,
+  shifted,
   VERDICT_LABEL,
   verdictArrow,
 } from "./format.js";
@@ -88,7 +88,7 @@ export const renderTable = (report: Report, colour: boolean): string => {
         `  ${c.service}/${c.env} ${c.source} ${c.metric}: ${verdictCell(c, colour).styled} ${changeWithInterval(c)} (${pText(c.p_value)})`,
       );
   }
-  const shifts = report.comparisons.filter((c) => c.metric === HEADLINE_METRIC && c.change_points.length > 0);
+  const shifts = shifted(report.comparisons);
   if (shifts.length > 0) {
     lines.push("", "Shifts within a release (no deploy explains them):");
     for (const c of shifts)
