@@ -30,13 +30,18 @@ const processesIn = async (dir: string): Promise<Map<number, number>> => {
 
 const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
 
-/** Waits until molotov and `count - 1` children run in `dir` and the service got load; returns their groups. */
+/**
+ * Waits until molotov and `count - 1` children run in `dir` and the service got load, then for the extension to
+ * write its first lines (it flushes every 0.2 s; a -p child's unwritten lines die with it at SIGKILL, so an
+ * interrupt right after the first request could leave a record of 0 requests). Returns their groups.
+ */
 const waitForMolotov = async (dir: string, count: number, target: HttpService) => {
   let seen = new Map<number, number>();
   while (seen.size < count || target.requests() === 0) {
     await new Promise((r) => setTimeout(r, 100));
     seen = await processesIn(dir);
   }
+  await new Promise((r) => setTimeout(r, 500));
   return seen;
 };
 
