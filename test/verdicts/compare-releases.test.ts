@@ -102,6 +102,29 @@ describe("compareReleases", () => {
     expect(find(compareReleases(history(starved)), "client.rps").candidate.outliers).toBe(1);
   });
 
+  it("keeps a run 2% off on a very steady service: a tiny σ̂ does not make it a noisy neighbour", () => {
+    // The demo under load (two releases of three runs, values tied at the sketch's buckets): with σ̂ a fraction of
+    // a percent, 3.5σ̂ set aside the third run of each, and two runs a side decided nothing.
+    const steady = (version: string, start: number, levels: number[]) =>
+      levels.map((p95, i) => run(start + 10 * i, { version, p95 }));
+    const same = compareReleases([
+      ...steady("1.0.0", 0, [21.052, 21.052, 21.434]),
+      ...steady("1.1.0", 100, [21.264, 21.264, 21.179]),
+    ]);
+    expect(find(same).baseline).toMatchObject({ runs: 3, outliers: 0 });
+    expect(find(same).verdict).toBe("no_change");
+    const slower = find(
+      compareReleases([
+        ...steady("2.3.0", 0, [31.722, 31.595, 31.658]),
+        ...steady("2.4.0", 100, [40.246, 40.326, 40.813]),
+      ]),
+    );
+    expect(slower.candidate).toMatchObject({ runs: 3, outliers: 0 });
+    expect(slower.verdict).toBe("regression");
+    expect(slower.change_pct).toBeGreaterThan(27);
+    expect(slower.change_pct).toBeLessThan(29);
+  });
+
   it("refuses a verdict when more than a third of the candidate's runs are outliers, and only then", () => {
     // Two slow runs of five: they may be noisy neighbours or the release itself; its level cannot be told.
     const crowded = [
