@@ -45,9 +45,21 @@ describe("dogdriver demo --quick", () => {
       comparisons.find((c) => c.service === service && c.metric === "client.latency_ms.p50");
     // 30 ms -> 39 ms plus the same round trip: about +28%. (Catalog is not asserted on: three 2-second runs on a
     // shared machine may honestly come out as anything from insufficient_data to no_change.)
-    expect(p50("checkout")?.change_pct).toBeGreaterThan(10);
-    expect(p50("checkout")?.change_pct).toBeLessThan(50);
-    expect(p50("checkout")?.verdict).not.toBe("improvement");
+    const checkout = p50("checkout");
+    const shown = JSON.stringify(checkout);
+    expect(checkout, shown).toBeDefined();
+    const { baseline, candidate, change_pct, verdict } = checkout as Comparison;
+    const ratio = (candidate.median as number) / (baseline.median as number);
+    expect(ratio, shown).toBeGreaterThan(1.1);
+    expect(ratio, shown).toBeLessThan(1.5);
+    expect(["regression", "insufficient_data"], shown).toContain(verdict);
+    // A run the load on a busy machine made an outlier leaves two of three: too few for an estimate, and the
+    // report says so rather than guess.
+    if (change_pct === null) expect(checkout?.reason, shown).toMatch(/has 2 comparable runs; 3 needed/);
+    else {
+      expect(change_pct, shown).toBeGreaterThan(10);
+      expect(change_pct, shown).toBeLessThan(50);
+    }
     expect(p50("catalog")).toBeDefined();
   }, 180_000);
 });
