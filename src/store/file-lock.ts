@@ -1,5 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, rm, stat } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DogdriverError } from "../errors.js";
 
@@ -15,16 +14,34 @@ const WAIT_MS = 30_000;
 
 const code = (error: unknown) => (error as NodeJS.ErrnoException).code;
 
-// Takes a stale lock away by renaming it first: of several processes that found it stale, one rename wins.
-const breakStale = async (lockPath: string): Promise<void> => {
+const isStale = async (path: string): Promise<boolean> => {
   try {
-    const info = await stat(lockPath);
-    if (Date.now() - info.mtimeMs < STALE_MS) return;
-    const tombstone = `${lockPath}.stale-${randomBytes(6).toString("hex")}`;
-    await rename(lockPath, tombstone);
-    await rm(tombstone, { recursive: true, force: true });
+    return Date.now() - (await stat(path)).mtimeMs >= STALE_MS;
   } catch (error) {
-    if (code(error) !== "ENOENT") throw error;
+    if (code(error) === "ENOENT") return false;
+    throw error;
+  }
+};
+
+// Takes a stale lock away. Seeing it stale and removing it are two steps, and between them another process may
+// break the same lock and a third take it afresh: removing then would take a live lock. So only a breaker
+// removes another's lock, one breaker at a time (the `.break` directory), and it looks again once it is the
+// breaker. A breaker that crashed leaves `.break` behind; it goes stale like a lock and is removed the same way
+// (that removal can race in turn, but only when a breaker crashed within its milliseconds).
+const breakStale = async (lockPath: string): Promise<void> => {
+  if (!(await isStale(lockPath))) return;
+  const breaker = `${lockPath}.break`;
+  try {
+    await mkdir(breaker);
+  } catch (error) {
+    if (code(error) !== "EEXIST") throw error;
+    if (await isStale(breaker)) await rm(breaker, { recursive: true, force: true });
+    return;
+  }
+  try {
+    if (await isStale(lockPath)) await rm(lockPath, { recursive: true, force: true });
+  } finally {
+    await rm(breaker, { recursive: true, force: true });
   }
 };
 

@@ -161,6 +161,31 @@ describe("file store", () => {
     expect((await store.readBlob("state.json"))?.body).toBe("v2");
   });
 
+  it("breaks a stale lock only as the one breaker, and clears a breaker that crashed", async () => {
+    const { store, dir } = fresh();
+    await store.writeBlob("state.json", "v1");
+    const lock = join(dir, "_dogdriver", ".state.json.lock");
+    const old = new Date(Date.now() - 60_000);
+    await mkdir(lock);
+    await utimes(lock, old, old);
+    // Another process is breaking this lock (and may already have handed it to a new holder): wait for it.
+    await mkdir(`${lock}.break`);
+    const write = store.writeBlob("state.json", "v2");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await store.readBlob("state.json"))?.body).toBe("v1");
+    await rm(`${lock}.break`, { recursive: true });
+    await write;
+    expect((await store.readBlob("state.json"))?.body).toBe("v2");
+    // A breaker that crashed left its directory behind: stale too, so it goes, and then the lock.
+    await mkdir(lock);
+    await mkdir(`${lock}.break`);
+    await utimes(lock, old, old);
+    await utimes(`${lock}.break`, old, old);
+    await store.writeBlob("state.json", "v3");
+    expect((await store.readBlob("state.json"))?.body).toBe("v3");
+    expect((await readdir(join(dir, "_dogdriver"))).filter((name) => name.startsWith("."))).toEqual([]);
+  });
+
   it("refuses a run whose key another run already holds (a case-insensitive file system)", async () => {
     const { store, dir } = fresh();
     const run = sampleRun({ id: "01JDABC" });
