@@ -8,6 +8,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { DogdriverError } from "../errors.js";
 import { mapOrdered } from "./map-ordered.js";
+import { parseS3Url } from "./s3-settings.js";
 import {
   type Blob,
   type ObjectBackend,
@@ -25,33 +26,6 @@ const READ_CONCURRENCY = 32;
 // Records read but waiting behind a slow GET at the head of the (key-ordered) window: while they wait, new
 // GETs still start.
 const READ_LOOKAHEAD = 4 * READ_CONCURRENCY;
-
-export interface S3Location {
-  bucket: string;
-  /** "" or "some/prefix/" (always ending with "/"). */
-  prefix: string;
-}
-
-/** The bucket and key prefix of an s3://bucket/prefix URL. */
-export const parseS3Url = (url: string): S3Location => {
-  const match = /^s3:\/\/([^/]*)\/?(.*)$/.exec(url);
-  const bucket = match?.[1] ?? "";
-  const segments = (match?.[2] ?? "").split("/").filter((s, i, all) => !(s === "" && i === all.length - 1));
-  const ok =
-    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) &&
-    !bucket.includes("..") &&
-    segments.every(
-      (s) =>
-        s !== "" && s !== "." && s !== ".." && ![...s].some((c) => c < " " || c === "\x7f" || c === "\\"),
-    ) &&
-    (match?.[2] ?? "").length <= 512;
-  if (!ok)
-    throw new DogdriverError(
-      "invalid_config",
-      `store "${url}": expected s3://bucket/prefix (a valid bucket name; a prefix without empty, "." or ".." parts)`,
-    );
-  return { bucket, prefix: segments.length ? `${segments.join("/")}/` : "" };
-};
 
 interface SdkError {
   name?: string;

@@ -1,0 +1,39 @@
+import type { ObjectBackend } from "./types.js";
+
+// A backend built on first use. The AWS SDK takes 0.15-0.3 s to load (more on a busy machine); commands such as
+// `check --offline` or a `report` that fails on its config should not wait for it.
+
+/** A backend whose `load` runs at the first operation; `url` and `describe` answer without it. */
+export const lazyBackend = (
+  url: string,
+  describe: (key: string) => string,
+  load: () => Promise<ObjectBackend>,
+): ObjectBackend => {
+  let loading: Promise<ObjectBackend> | undefined;
+  const backend = () => {
+    loading ??= load();
+    return loading;
+  };
+  return {
+    url,
+    describe,
+    get: async (key) => (await backend()).get(key),
+    put: async (key, body, condition) => (await backend()).put(key, body, condition),
+    delete: async (key) => (await backend()).delete(key),
+    async *listPages(prefix) {
+      yield* (await backend()).listPages(prefix);
+    },
+    async *readBodies(pages) {
+      yield* (await backend()).readBodies(pages);
+    },
+    async *children(prefix) {
+      yield* (await backend()).children(prefix);
+    },
+    // Closes the backend once it is loaded, if it ever was; a load that failed has nothing to close.
+    close: () =>
+      void loading?.then(
+        (b) => b.close(),
+        () => {},
+      ),
+  };
+};

@@ -1,0 +1,45 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { createFileBackend } from "../../src/store/file-store.js";
+import { lazyBackend } from "../../src/store/lazy-backend.js";
+import { openStore } from "../../src/store/open-store.js";
+import type { ObjectBackend } from "../../src/store/types.js";
+import { testDeps } from "../support/deps.js";
+
+describe("lazyBackend", () => {
+  it("loads the backend at the first operation, once, and closes it when closed", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dogdriver-lazy-"));
+    let loads = 0;
+    let closes = 0;
+    const backend = lazyBackend(
+      "file:///x",
+      (key) => `/x/${key}`,
+      async () => {
+        loads++;
+        const real = createFileBackend(dir);
+        return { ...real, close: () => closes++ } satisfies ObjectBackend;
+      },
+    );
+    expect(backend.describe("runs/a.json")).toBe("/x/runs/a.json");
+    expect(loads).toBe(0);
+    await Promise.all([backend.put("a.json", "1"), backend.put("b.json", "2")]);
+    const keys: string[] = [];
+    for await (const page of backend.listPages("")) keys.push(...page);
+    expect(keys).toEqual(["a.json", "b.json"]);
+    expect((await backend.get("a.json"))?.body).toBe("1");
+    expect(loads).toBe(1);
+    backend.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closes).toBe(1);
+  });
+
+  it("checks an s3:// URL when the store is opened, before anything is loaded", () => {
+    expect(() => openStore("s3://Bad_Bucket/runs", testDeps({ cwd: tmpdir() }))).toThrow(
+      /expected s3:\/\/bucket\/prefix/,
+    );
+    const store = openStore("s3://dogdriver-runs/team", testDeps({ cwd: tmpdir() }));
+    store.close?.();
+  });
+});
