@@ -30,7 +30,24 @@ from urllib.parse import urlsplit
 import molotov.session
 
 _DIR = os.environ.get("DOGDRIVER_CAPTURE_DIR") or os.getcwd()
-_ORIGINAL = molotov.session.LoggedClientSession._request
+
+
+def _molotov_version():
+    try:
+        from importlib.metadata import version
+
+        return version("molotov")
+    except Exception:
+        return "(version unknown)"
+
+
+_ORIGINAL = getattr(molotov.session.LoggedClientSession, "_request", None)
+if _ORIGINAL is None:
+    raise ImportError(
+        "dogdriver's Molotov extension needs molotov 2.x: it wraps LoggedClientSession._request, "
+        f"which molotov {_molotov_version()} does not have"
+    )
+
 _FLUSH_LINES = 64
 _FLUSH_SECONDS = 0.2
 _out = {"pid": None, "fd": None, "lines": [], "flushed_at": 0.0}

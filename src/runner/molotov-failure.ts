@@ -58,6 +58,9 @@ export const failureReason = ({ exit, counters, stats, plan }: FailureInput): st
       return `${plan.scenario} defines no @molotov.scenario (molotov: "You need at least one scenario. No scenario was found.")`;
     }
     const traceback = lastTraceback(exit.stderr);
+    // The extension is loaded before the scenario: its failure is dogdriver's (or molotov's version), not the test's.
+    if (traceback?.includes("(dogdriver_ext.py, line "))
+      return `dogdriver's Molotov extension could not load: ${traceback}`;
     if (traceback) return `molotov could not load the scenario ${plan.scenario}: ${traceback}`;
     if (exit.exitCode === 2) {
       return `molotov rejected the options from ${plan.origin}: ${lines(exit.stderr).at(-1) ?? "usage error"}`;

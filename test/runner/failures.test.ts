@@ -1,3 +1,4 @@
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
@@ -58,6 +59,30 @@ describe("dogdriver run failure paths", () => {
     expect(deps.stderr.text()).toContain(`syntax/test: FAILED 3.1.0: ${reason}`);
     expect(await records("syntax")).toMatchObject([{ state: "failed", reason, version: "3.1.0" }]);
     expect(await records("good")).toMatchObject([{ state: "pending" }]);
+  });
+
+  it("a molotov without the session call the extension wraps: the extension's failure, not the scenario's", async () => {
+    // Stands in for a future molotov and aiohttp: sitecustomize (on PYTHONPATH from molotov.json's env) removes
+    // the call from both (molotov's session overrides aiohttp's).
+    const dir = await ws.testDir("oldmolotov", smokeTest(), {
+      "loadtest.py": GET_SCENARIO(),
+      "shim/sitecustomize.py": [
+        "import aiohttp, molotov.session",
+        "del molotov.session.LoggedClientSession._request, aiohttp.ClientSession._request",
+        "",
+      ].join("\n"),
+    });
+    await writeFile(
+      join(dir, "molotov.json"),
+      JSON.stringify({ molotov: { env: { PYTHONPATH: join(dir, "shim") }, ...smokeTest().molotov } }),
+    );
+    const { exit } = await runOne("oldmolotov");
+    expect(exit).toBe(5);
+    const [record] = await records("oldmolotov");
+    expect(record?.state).toBe("failed");
+    expect(record?.reason).toMatch(
+      /^dogdriver's Molotov extension could not load: ImportError: dogdriver's Molotov extension needs molotov 2\.x: it wraps LoggedClientSession\._request, which molotov 2\.1 does not have \(dogdriver_ext\.py, line \d+\)$/,
+    );
   });
 
   it("no @scenario in the file", async () => {

@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Outcome } from "../../src/cli/exit-codes.js";
 import { exitCodeForError, exitCodeForOutcome } from "../../src/cli/exit-codes.js";
 import { isDogdriverError } from "../../src/errors.js";
@@ -56,7 +56,10 @@ export const workspace = async (): Promise<Workspace> => {
       await mkdir(testPath, { recursive: true });
       const text = typeof molotovJson === "string" ? molotovJson : JSON.stringify(molotovJson, null, 2);
       await writeFile(join(testPath, "molotov.json"), text);
-      for (const [file, content] of Object.entries(files)) await writeFile(join(testPath, file), content);
+      for (const [file, content] of Object.entries(files)) {
+        await mkdir(dirname(join(testPath, file)), { recursive: true });
+        await writeFile(join(testPath, file), content);
+      }
       return testPath;
     },
     config: (config) => writeFile(join(dir, "dogdriver.config.json"), JSON.stringify(config, null, 2)),
