@@ -1,7 +1,7 @@
 import type { ObjectBackend } from "./types.js";
 
-// A backend built on first use. The AWS SDK takes 0.15-0.3 s to load (more on a busy machine); commands such as
-// `check --offline` or a `report` that fails on its config should not wait for it.
+// A backend built on first use: openStore stays synchronous, and the AWS SDK (0.15-0.3 s to load, more on a busy
+// machine) is imported only by a command whose store is s3://, never for a file:// store.
 
 /** A backend whose `load` runs at the first operation; `url` and `describe` answer without it. */
 export const lazyBackend = (

@@ -1,10 +1,8 @@
 import { DogdriverError } from "../errors.js";
 
-// What an s3:// store needs from its URL and the environment, without loading the AWS SDK: a command that opens a
-// file:// store, or fails on a bad s3:// URL, never pays for loading it.
-
-// Settings come from the injected environment (the AWS SDK's own variable names), so tests and the real process
-// configure it the same way.
+// What an s3:// store needs from its URL and the environment, read without loading the AWS SDK (s3-client.ts builds
+// the client from them). Settings come from the injected environment, under the AWS SDK's own variable names, so
+// tests and the real process configure it the same way.
 
 export interface S3Settings {
   region: string | undefined;
