@@ -135,8 +135,14 @@ export const scalarQuery = (body: unknown, points: PointSource): Reply => {
       columns.push({
         name: o.name,
         type: "number",
-        // An ungrouped query keeps one row, null when there was no data (UNCONFIRMED: Datadog may send []).
-        values: grouped ? rows.map((r) => byRow.get(r) ?? null) : [byRow.get("") ?? null],
+        // An ungrouped query without data has no row: `values: []`, as in Datadog's recorded answers
+        // (datadog-api-client-go, tests/scenarios/cassettes/TestScenarios/v2/Feature_Metrics). A null is a group
+        // that has no data in this query but has some in another.
+        values: grouped
+          ? rows.map((r) => byRow.get(r) ?? null)
+          : byRow.has("")
+            ? [byRow.get("") ?? null]
+            : [],
         meta: { unit: null },
       });
     }
