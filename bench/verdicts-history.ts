@@ -124,7 +124,7 @@ export const seededRandom = (seed: number): (() => number) => {
   };
 };
 
-const gaussian = (rand: () => number): number => {
+export const gaussian = (rand: () => number): number => {
   const u = 1 - rand();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
 };
