@@ -112,12 +112,20 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
             choices: ["regression"] as const,
             describe: "Exit 4 when any verdict is a regression",
           })
+          .option("fail-on-metric", {
+            type: "string",
+            array: true,
+            describe:
+              "With --fail-on: only these metrics' regressions fail (e.g. client.latency_ms.p95; default: every metric)",
+          })
+          .implies("fail-on-metric", "fail-on")
           .conflicts("json", "markdown"),
       (a) =>
         call("report", {
           ...globals(a),
           services: serviceList(a.services),
           ...pick(a, ["json", "markdown", "html", "failOn"]),
+          ...(a.failOnMetric === undefined ? {} : { failOnMetrics: a.failOnMetric.map(String) }),
         }),
     )
     .command(

@@ -6,6 +6,7 @@ import type { Outcome } from "../cli/exit-codes.js";
 import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
 import { DogdriverError } from "../errors.js";
 import { openStore } from "../store/open-store.js";
+import { CLIENT_METRICS } from "../verdicts/metric-values.js";
 import { buildReport, reportJson } from "./build-report.js";
 import { readRuns, serviceFilters } from "./read-runs.js";
 import { renderHtml, trendsOf } from "./render-html.js";
@@ -20,11 +21,28 @@ export interface ReportOptions extends GlobalOptions {
   /** Also write the HTML page with trend charts to this file. */
   html?: string;
   failOn?: "regression";
+  /** With failOn: only these metrics' regressions fail the report (default: every metric's). */
+  failOnMetrics?: string[];
 }
+
+const SERVER_METRIC = /^server\.[a-z][a-z0-9_]{0,63}$/;
+
+/** The metrics that may fail the report: CLIENT_METRICS and server.<query name>; a typo is a usage error. */
+const gateMetrics = (names: readonly string[] | undefined): Set<string> | undefined => {
+  if (names === undefined || names.length === 0) return undefined;
+  for (const name of names)
+    if (!(CLIENT_METRICS as readonly string[]).includes(name) && !SERVER_METRIC.test(name))
+      throw new DogdriverError(
+        "usage",
+        `--fail-on-metric "${name}": expected one of ${CLIENT_METRICS.join(", ")} or server.<query name>`,
+      );
+  return new Set(names);
+};
 
 /** `dogdriver report`: release verdicts from the store alone (no Datadog). */
 export const reportCommand = async (options: ReportOptions, deps: Deps): Promise<Outcome> => {
   const filters = serviceFilters(options.services ?? []);
+  const gated = gateMetrics(options.failOnMetrics);
   const config = await loadCommandConfig(options, deps);
   const store = openStore(config.store, deps);
   const { runs, invalid } = await readRuns(store, filters, deps.log);
@@ -44,7 +62,9 @@ export const reportCommand = async (options: ReportOptions, deps: Deps): Promise
         : renderTable(report, colour),
   );
 
-  const regressions = report.comparisons.filter((c) => c.verdict === "regression");
+  const regressions = report.comparisons.filter(
+    (c) => c.verdict === "regression" && (gated === undefined || gated.has(c.metric)),
+  );
   if (options.failOn === "regression" && regressions.length > 0) {
     deps.log.warn(
       `${regressions.length} regression verdict${regressions.length === 1 ? "" : "s"}: ${regressions

@@ -92,6 +92,34 @@ describe("dogdriver report", () => {
     expect(calm.stdout).toContain("no change");
   });
 
+  it("--fail-on-metric narrows the gate to the metrics named, and refuses a name that is none", async () => {
+    // p50/p95/p99 rose 25%; throughput and errors did not move.
+    await importRuns(history(125));
+    const gate = (...metrics: string[]) =>
+      cli([
+        "report",
+        "--store",
+        storeUrl,
+        "--fail-on",
+        "regression",
+        ...metrics.flatMap((m) => ["--fail-on-metric", m]),
+      ]);
+    expect((await gate("client.rps")).code).toBe(0);
+    expect((await gate("client.rps", "server.cpu_pct")).code).toBe(0);
+    const p95 = await gate("client.rps", "client.latency_ms.p95");
+    expect(p95.code).toBe(4);
+    expect(p95.stderr).toContain("client.latency_ms.p95 1.9.0");
+    expect(p95.stderr).not.toContain("client.latency_ms.p50");
+    const typo = await gate("client.latency_ms.p96");
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain(
+      '--fail-on-metric "client.latency_ms.p96": expected one of client.latency_ms.p50,',
+    );
+    const alone = await cli(["report", "--store", storeUrl, "--fail-on-metric", "client.rps"]);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain("fail-on");
+  });
+
   it("prints a table with colour only on a terminal", async () => {
     await importRuns(history(125));
     const plain = await cli(["report", "--store", storeUrl]);
