@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { DogdriverError } from "../errors.js";
+import { notComparedMetric } from "../verdicts/metric-values.js";
 import { parseDurationMs } from "./duration.js";
 import { describeIssues } from "./issues.js";
 import { isValidName, NAME_RULE } from "./names.js";
@@ -145,6 +146,17 @@ export const validateConfig = (
     .replace(/^[^a-z0-9]+/, "")
     .slice(0, 100);
   const source = data.source ?? (isValidName(hostSource) ? hostSource : "default");
+
+  // A metric no comparison is made on would leave the regression monitor silent for good.
+  const regressionMetric = data.alerts?.regression_metric;
+  const notCompared =
+    regressionMetric === undefined
+      ? undefined
+      : notComparedMetric(
+          regressionMetric,
+          services.flatMap((s) => Object.keys(s.queries)),
+        );
+  if (notCompared !== undefined) problems.push(`alerts.regression_metric: ${notCompared}`);
 
   if (problems.length > 0) {
     throw new DogdriverError(

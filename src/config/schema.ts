@@ -135,7 +135,11 @@ export const alertsSchema = z.strictObject({
   regression_metric: z
     .string()
     .min(1)
-    .meta(describe('Run-record metric the regression monitor watches (default "client.latency_ms.p95")'))
+    .meta(
+      describe(
+        'Compared metric the regression monitor watches: client.latency_ms.p50/p95/p99, client.error_rate, client.rps or server.<query name> (default "client.latency_ms.p95")',
+      ),
+    )
     .optional(),
   regression_pct: z
     .number()

@@ -21,6 +21,17 @@ export const metricsOf = (runs: readonly RunRecord[]): string[] => {
   return [...CLIENT_METRICS, ...[...server].filter((m) => !NOT_COMPARED.has(m)).sort()];
 };
 
+/**
+ * Why `name` is not a metric that releases are compared on, or undefined when it is: one of CLIENT_METRICS, or
+ * server.<name> for one of `serverNames` (the configured queries' names, and what stored runs hold).
+ */
+export const notComparedMetric = (name: string, serverNames: Iterable<string>): string | undefined => {
+  const server = [...new Set(serverNames)].map((n) => `server.${n}`).filter((m) => !NOT_COMPARED.has(m));
+  if ((CLIENT_METRICS as readonly string[]).includes(name) || server.includes(name)) return undefined;
+  const known = [...CLIENT_METRICS, ...server.sort()].join(", ");
+  return `"${name}" is not a metric releases are compared on (${known}${server.length === 0 ? ", or server.<query name> for a configured query" : ""})`;
+};
+
 /** The value of a metric (dotted path) in a run, or undefined when absent, null or not finite. */
 export const metricValue = (run: RunRecord, metric: string): number | undefined => {
   let value: unknown;

@@ -141,6 +141,13 @@ describe("configuration errors", () => {
     expect(problems({ services: [{ ...CONTRACT_EXAMPLE.services[0], version: 42 }] })).toEqual([
       'services[0].version: expected a fixed version string or { "url", "field" }, got 42',
     ]);
+    // The regression monitor watches a compared metric, or it would never fire: a configured server query is one.
+    expect(problems({ ...CONTRACT_EXAMPLE, alerts: { regression_metric: "server.cpu_pct" } })).toEqual([]);
+    expect(problems({ ...CONTRACT_EXAMPLE, alerts: { regression_metric: "client.latency_ms.p90" } })).toEqual(
+      [
+        'alerts.regression_metric: "client.latency_ms.p90" is not a metric releases are compared on (client.latency_ms.p50, client.latency_ms.p95, client.latency_ms.p99, client.error_rate, client.rps, server.cpu_pct, server.latency_ms)',
+      ],
+    );
   });
 
   it("checks environment variables and flags like the file, naming where the value came from", async () => {
