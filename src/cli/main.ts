@@ -113,8 +113,9 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
             describe: "Exit 4 when any verdict is a regression",
           })
           .option("fail-on-metric", {
+            // One value per use (repeat the option): an array option would swallow the SERVICE names after it.
             type: "string",
-            array: true,
+            requiresArg: true,
             describe:
               "With --fail-on: only these metrics' regressions fail (e.g. client.latency_ms.p95; default: every metric)",
           })
@@ -125,7 +126,7 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
           ...globals(a),
           services: serviceList(a.services),
           ...pick(a, ["json", "markdown", "html", "failOn"]),
-          ...(a.failOnMetric === undefined ? {} : { failOnMetrics: a.failOnMetric.map(String) }),
+          ...(a.failOnMetric === undefined ? {} : { failOnMetrics: [a.failOnMetric].flat().map(String) }),
         }),
     )
     .command(

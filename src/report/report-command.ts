@@ -4,9 +4,11 @@ import { resolve } from "node:path";
 import type { Deps } from "../cli/deps.js";
 import type { Outcome } from "../cli/exit-codes.js";
 import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
+import type { Config } from "../config/types.js";
 import { DogdriverError } from "../errors.js";
 import { openStore } from "../store/open-store.js";
-import { CLIENT_METRICS } from "../verdicts/metric-values.js";
+import type { RunRecord } from "../store/run-record.js";
+import { notComparedMetric } from "../verdicts/metric-values.js";
 import { buildReport, reportJson } from "./build-report.js";
 import { readRuns, serviceFilters } from "./read-runs.js";
 import { renderHtml, trendsOf } from "./render-html.js";
@@ -25,27 +27,32 @@ export interface ReportOptions extends GlobalOptions {
   failOnMetrics?: string[];
 }
 
-const SERVER_METRIC = /^server\.[a-z][a-z0-9_]{0,63}$/;
-
-/** The metrics that may fail the report: CLIENT_METRICS and server.<query name>; a typo is a usage error. */
-const gateMetrics = (names: readonly string[] | undefined): Set<string> | undefined => {
+/** The metrics that may fail the report, or undefined for all; a name that is none of them is a usage error. */
+const gateMetrics = (
+  names: readonly string[] | undefined,
+  config: Config,
+  runs: readonly RunRecord[],
+): Set<string> | undefined => {
   if (names === undefined || names.length === 0) return undefined;
-  for (const name of names)
-    if (!(CLIENT_METRICS as readonly string[]).includes(name) && !SERVER_METRIC.test(name))
-      throw new DogdriverError(
-        "usage",
-        `--fail-on-metric "${name}": expected one of ${CLIENT_METRICS.join(", ")} or server.<query name>`,
-      );
+  // Server metrics: the configured queries, and those the stored runs hold (a query since removed, an import).
+  const serverNames = [
+    ...config.services.flatMap((s) => Object.keys(s.queries)),
+    ...runs.flatMap((r) => Object.keys(r.server ?? {})),
+  ];
+  for (const name of names) {
+    const why = notComparedMetric(name, serverNames);
+    if (why !== undefined) throw new DogdriverError("usage", `--fail-on-metric: ${why}`);
+  }
   return new Set(names);
 };
 
 /** `dogdriver report`: release verdicts from the store alone (no Datadog). */
 export const reportCommand = async (options: ReportOptions, deps: Deps): Promise<Outcome> => {
   const filters = serviceFilters(options.services ?? []);
-  const gated = gateMetrics(options.failOnMetrics);
   const config = await loadCommandConfig(options, deps);
   const store = openStore(config.store, deps);
   const { runs, invalid } = await readRuns(store, filters, deps.log);
+  const gated = gateMetrics(options.failOnMetrics, config, runs);
   const report = buildReport(runs, invalid);
 
   if (options.html !== undefined)
