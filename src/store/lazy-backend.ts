@@ -1,7 +1,8 @@
+import { DogdriverError } from "../errors.js";
 import type { ObjectBackend } from "./types.js";
 
-// A backend built on first use: openStore stays synchronous, and the AWS SDK (0.15-0.3 s to load, more on a busy
-// machine) is imported only by a command whose store is s3://, never for a file:// store.
+// A backend built on first use: openStore stays synchronous, and the AWS SDK (about 0.15 s to import here, more on a
+// busy machine) is imported only by a command whose store is s3://, never for a file:// store.
 
 /** A backend whose `load` runs at the first operation; `url` and `describe` answer without it. */
 export const lazyBackend = (
@@ -10,8 +11,17 @@ export const lazyBackend = (
   load: () => Promise<ObjectBackend>,
 ): ObjectBackend => {
   let loading: Promise<ObjectBackend> | undefined;
-  const backend = () => {
-    loading ??= load();
+  let closed = false;
+  const closedError = () => new DogdriverError("store", `${url}: used after it was closed`);
+  const backend = async () => {
+    if (closed) throw closedError();
+    loading ??= load().then((b) => {
+      // Closed while it loaded: close it at once, and the operations waiting for it fail with a clear message
+      // rather than on a destroyed client.
+      if (!closed) return b;
+      b.close();
+      throw closedError();
+    });
     return loading;
   };
   return {
@@ -29,11 +39,14 @@ export const lazyBackend = (
     async *children(prefix) {
       yield* (await backend()).children(prefix);
     },
-    // Closes the backend once it is loaded, if it ever was; a load that failed has nothing to close.
-    close: () =>
+    close: () => {
+      if (closed) return;
+      closed = true;
+      // A loaded backend is closed now; one still loading closes itself above; a failed load has nothing to close.
       void loading?.then(
         (b) => b.close(),
         () => {},
-      ),
+      );
+    },
   };
 };

@@ -2,7 +2,7 @@ import type { Deps } from "../cli/deps.js";
 import { DogdriverError } from "../errors.js";
 import { createFileBackend, fileStoreRoot } from "./file-store.js";
 import { lazyBackend } from "./lazy-backend.js";
-import { parseS3Url, s3Secrets, s3Settings } from "./s3-settings.js";
+import { parseS3Url, s3ObjectUrl, s3Secrets, s3Settings } from "./s3-settings.js";
 import { createRunStore } from "./store.js";
 import type { RunStore } from "./types.js";
 
@@ -12,12 +12,12 @@ export const openStore = (url: string, deps: Pick<Deps, "cwd" | "env" | "log" | 
     return createRunStore(createFileBackend(fileStoreRoot(url, deps.cwd)), deps.log);
   if (url.startsWith("s3://")) {
     // The URL and the settings are checked now; the AWS SDK is loaded when the store is first used.
-    const { bucket, prefix } = parseS3Url(url);
+    const location = parseS3Url(url);
     const settings = s3Settings(deps.env);
     const secrets = s3Secrets(deps.env);
     const backend = lazyBackend(
-      `s3://${bucket}/${prefix}`,
-      (key) => `s3://${bucket}/${prefix}${key}`,
+      s3ObjectUrl(location, ""),
+      (key) => s3ObjectUrl(location, key),
       async () => {
         const [{ createS3Client }, { createS3Backend }] = await Promise.all([
           import("./s3-client.js"),

@@ -85,3 +85,7 @@ export const parseS3Url = (url: string): S3Location => {
     );
   return { bucket, prefix: segments.length ? `${segments.join("/")}/` : "" };
 };
+
+/** Where an object of the store lives, for messages: s3://bucket/prefix/key (the store's URL with key ""). */
+export const s3ObjectUrl = ({ bucket, prefix }: S3Location, key: string): string =>
+  `s3://${bucket}/${prefix}${key}`;

@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { DogdriverError } from "../errors.js";
 import { mapOrdered } from "./map-ordered.js";
-import { parseS3Url } from "./s3-settings.js";
+import { parseS3Url, s3ObjectUrl } from "./s3-settings.js";
 import {
   type Blob,
   type ObjectBackend,
@@ -55,8 +55,9 @@ export const createS3Backend = ({
   signal,
   pageSize,
 }: S3BackendInput): ObjectBackend => {
-  const { bucket, prefix } = parseS3Url(url);
-  const describe = (key: string) => `s3://${bucket}/${prefix}${key}`;
+  const location = parseS3Url(url);
+  const { bucket, prefix } = location;
+  const describe = (key: string) => s3ObjectUrl(location, key);
   const scrub = (text: string) => secrets.reduce((out, secret) => out.split(secret).join("***"), text);
   // The SDK adds one abort listener per request in flight; on the caller's signal, 11 concurrent requests
   // would print a MaxListenersExceededWarning. Requests listen on this signal, which follows the caller's.
@@ -184,7 +185,7 @@ export const createS3Backend = ({
   }
 
   return {
-    url: `s3://${bucket}/${prefix}`,
+    url: s3ObjectUrl(location, ""),
     describe,
     get,
     put,

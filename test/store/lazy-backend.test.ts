@@ -35,6 +35,43 @@ describe("lazyBackend", () => {
     expect(closes).toBe(1);
   });
 
+  it("refuses use after close, and closes a backend that finishes loading after close once", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dogdriver-lazy-"));
+    let loads = 0;
+    let closes = 0;
+    let finish: () => void = () => {};
+    const slow = lazyBackend(
+      "file:///x",
+      (key) => `/x/${key}`,
+      async () => {
+        loads++;
+        await new Promise<void>((resolve) => {
+          finish = resolve;
+        });
+        return { ...createFileBackend(dir), close: () => closes++ } satisfies ObjectBackend;
+      },
+    );
+    const waiting = slow.get("a.json");
+    slow.close();
+    finish();
+    await expect(waiting).rejects.toThrow("file:///x: used after it was closed");
+    expect(closes).toBe(1);
+    await expect(slow.get("a.json")).rejects.toThrow("used after it was closed");
+    expect(loads).toBe(1);
+
+    const unused = lazyBackend(
+      "file:///y",
+      (key) => key,
+      async () => {
+        loads++;
+        return createFileBackend(dir);
+      },
+    );
+    unused.close();
+    await expect(unused.put("b.json", "1")).rejects.toThrow("file:///y: used after it was closed");
+    expect(loads).toBe(1);
+  });
+
   it("checks an s3:// URL when the store is opened, before anything is loaded", () => {
     expect(() => openStore("s3://Bad_Bucket/runs", testDeps({ cwd: tmpdir() }))).toThrow(
       /expected s3:\/\/bucket\/prefix/,
