@@ -44,8 +44,8 @@ def _molotov_version():
 _ORIGINAL = getattr(molotov.session.LoggedClientSession, "_request", None)
 if _ORIGINAL is None:
     raise ImportError(
-        "dogdriver's Molotov extension needs molotov 2.x: it wraps LoggedClientSession._request, "
-        f"which molotov {_molotov_version()} does not have"
+        "dogdriver's Molotov extension wraps molotov's LoggedClientSession._request, "
+        f"which molotov {_molotov_version()} does not have (it was written for molotov 2.1)"
     )
 
 _FLUSH_LINES = 64

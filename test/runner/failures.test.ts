@@ -81,7 +81,7 @@ describe("dogdriver run failure paths", () => {
     const [record] = await records("oldmolotov");
     expect(record?.state).toBe("failed");
     expect(record?.reason).toMatch(
-      /^dogdriver's Molotov extension could not load: ImportError: dogdriver's Molotov extension needs molotov 2\.x: it wraps LoggedClientSession\._request, which molotov 2\.1 does not have \(dogdriver_ext\.py, line \d+\)$/,
+      /^dogdriver's Molotov extension could not load: ImportError: dogdriver's Molotov extension wraps molotov's LoggedClientSession\._request, which molotov 2\.1 does not have \(it was written for molotov 2\.1\) \(dogdriver_ext\.py, line \d+\)$/,
     );
   });
 
