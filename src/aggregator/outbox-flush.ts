@@ -170,7 +170,7 @@ const retireReleaseEntry = async (ctx: FlushContext, stored: StoredEntry): Promi
   for (let attempt = 0; attempt < SETTLE_ATTEMPTS && current !== undefined; attempt += 1) {
     const rest = remainderOf(stored.entry, current.entry);
     try {
-      await writeEntry(ctx.store, stored.path, rest, current.etag);
+      await writeEntry(ctx.store, stored.path, rest, { ifMatch: current.etag });
       return isEmptied(rest);
     } catch (error) {
       if (!(error instanceof StoreConflictError)) throw error;
@@ -203,7 +203,7 @@ const settleEntry = async (ctx: FlushContext, stored: StoredEntry, eventsLeft: b
       ctx.store,
       stored.path,
       { ...stored.entry, seriesSent: true },
-      stored.etag,
+      { ifMatch: stored.etag },
     );
     stored.entry.seriesSent = true;
   } catch {

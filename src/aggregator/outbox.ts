@@ -45,13 +45,8 @@ export const writeEntry = (
   store: RunStore,
   path: string,
   entry: OutboxEntry,
-  condition?: string | WriteCondition,
-): Promise<string> =>
-  store.writeBlob(
-    path,
-    JSON.stringify(entry),
-    typeof condition === "string" ? { ifMatch: condition } : condition,
-  );
+  condition?: WriteCondition,
+): Promise<string> => store.writeBlob(path, JSON.stringify(entry), condition);
 
 export const listEntries = async (store: RunStore): Promise<string[]> => {
   const paths: string[] = [];
