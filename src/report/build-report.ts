@@ -1,5 +1,5 @@
 import type { RunRecord } from "../store/run-record.js";
-import { compareReleases } from "../verdicts/compare-releases.js";
+import { compareHistories } from "../verdicts/compare-releases.js";
 import { median } from "../verdicts/median.js";
 import { releaseHistories } from "../verdicts/release-history.js";
 import type { CompareOptions } from "../verdicts/types.js";
@@ -22,21 +22,22 @@ export const buildReport = (
   invalid: number,
   options: CompareOptions = {},
 ): Report => {
-  const skipped: Skipped[] = releaseHistories(runs)
+  const histories = releaseHistories(runs);
+  const skipped: Skipped[] = histories
     .filter((h) => h.releases.length === 1)
     .map((h) => {
       const only = h.releases[0] as (typeof h.releases)[number];
-      const runs = only.runs.length;
+      const count = only.runs.length;
       return {
         service: h.service,
         env: h.env,
         test: h.test,
         version: only.version,
-        runs: only.runs.length,
-        reason: `one release so far (${only.version}, ${runs} run${runs === 1 ? "" : "s"}${levels(only.runs)}); a verdict needs the next one`,
+        runs: count,
+        reason: `one release so far (${only.version}, ${count} run${count === 1 ? "" : "s"}${levels(only.runs)}); a verdict needs the next one`,
       };
     });
-  return { comparisons: compareReleases(runs, options), skipped, runs: runs.length, invalid };
+  return { comparisons: compareHistories(histories, options), skipped, runs: runs.length, invalid };
 };
 
 /** `report --json`: CONTRACT.md's { comparisons: [...] } (each entry a superset of the contract's fields). */

@@ -59,9 +59,6 @@ const MAX_OUTLIER_SHARE = 1 / 3;
 // report, and their level (a mean over both segments) is well defined.
 const DISPERSION_P = 0.001;
 const DISPERSION_MAX_RUNS = 2 * SHIFT_MIN_RUNS - 1;
-// A run beyond the outlier bound on the *better* side, among as few runs of its release at its source, says the
-// same: noisy neighbours only make runs worse, so when the few normal runs sit far below the others, the others
-// are more likely the noisy neighbours than the release (the outlier rule took the majority for the level).
 // Below 0.1% a p95 difference is rounding in the load tester; the floor also keeps constant series finite.
 const LOG_SIGMA_FLOOR = 0.001;
 const LINEAR_SIGMA_FLOOR = 1e-9;
@@ -72,10 +69,17 @@ const ABSOLUTE: Record<string, { threshold: number; margin: number }> = {
 };
 
 /** One comparison per service/env/test/source/metric, plus source "all" when there are several sources. */
-export const compareReleases = (runs: readonly RunRecord[], options: CompareOptions = {}): Comparison[] => {
+export const compareReleases = (runs: readonly RunRecord[], options: CompareOptions = {}): Comparison[] =>
+  compareHistories(releaseHistories(runs), options);
+
+/** compareReleases on runs already grouped by releaseHistories (the report needs the histories too). */
+export const compareHistories = (
+  histories: readonly History[],
+  options: CompareOptions = {},
+): Comparison[] => {
   const settings: Settings = { ...VERDICT_DEFAULTS, ...definedOnly(options) };
   const out: Comparison[] = [];
-  for (const history of releaseHistories(runs)) {
+  for (const history of histories) {
     if (history.releases.length < 2) continue;
     const recent = history.releases.slice(-MAX_RELEASES);
     const metrics = settings.metrics ?? metricsOf(recent.flatMap((r) => r.runs));
@@ -310,7 +314,12 @@ const crowdedSide = (baseline: ReleaseSide, candidate: ReleaseSide): string | un
     : `${crowded.outliers} of the ${crowded === candidate ? "candidate" : "baseline"}'s ${crowded.runs + crowded.outliers} comparable runs are outliers: its level cannot be told`;
 };
 
-/** Why a side's level is a guess: a run far on the better side among few of its release at its source. */
+/**
+ * Why a side's level is a guess: a run far on the better side among few of its release at its source
+ * (DISPERSION_MAX_RUNS). Noisy neighbours only make runs worse, so when the few normal runs sit far below the
+ * others, the others are more likely the noisy neighbours than the release (the outlier rule took the majority
+ * for the level).
+ */
 const betterSide = (
   c: MetricContext,
   inSubset: (v: Sample) => boolean,
