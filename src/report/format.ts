@@ -52,10 +52,11 @@ export const leftOut = (c: Comparison): string => {
     .join(", ");
 };
 
-/** Headline comparisons first (p95 rows), then other metrics whose verdict is decided either way. */
+/** The headline comparisons: the p95 rows every summary leads with. */
 export const headline = (comparisons: readonly Comparison[]): Comparison[] =>
   comparisons.filter((c) => c.metric === HEADLINE_METRIC);
 
+/** The other metrics' comparisons whose verdict is decided either way, listed after the headline rows. */
 export const notable = (comparisons: readonly Comparison[]): Comparison[] =>
   comparisons.filter(
     (c) => c.metric !== HEADLINE_METRIC && (c.verdict === "regression" || c.verdict === "improvement"),

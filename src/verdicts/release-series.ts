@@ -1,4 +1,5 @@
 import type { DatadogEvent, MetricSeries } from "../datadog/types.js";
+import { ALL_SOURCES } from "./compare-releases.js";
 import type { Comparison, Verdict } from "./types.js";
 
 // What the aggregator pushes to Datadog for each comparison (CONTRACT.md "Datadog metrics and events"):
@@ -82,10 +83,14 @@ export const releaseVerdicts = (comparisons: readonly Comparison[]): ReleaseVerd
   const groups = new Map<string, Comparison[]>();
   for (const c of comparisons) {
     const key = `${c.service}/${c.env}/${c.test}/${c.candidate.version}`;
-    groups.set(key, [...(groups.get(key) ?? []), c]);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [c]);
+    else group.push(c);
   }
   return [...groups.values()].flatMap((group) => {
-    const combined = group.some((c) => c.source === "all") ? group.filter((c) => c.source === "all") : group;
+    const combined = group.some((c) => c.source === ALL_SOURCES)
+      ? group.filter((c) => c.source === ALL_SOURCES)
+      : group;
     const decided = combined.filter(isDecided);
     const first = decided[0];
     if (first === undefined) return [];
