@@ -65,6 +65,20 @@ const beforeFirstChange = (store: RunStore, path: string, hook: () => Promise<vo
   });
 };
 
+/** Queues a web/stage release update: a verdict event titled `title`, and the release gauge `gauge` if given. */
+const queueVerdict = (store: RunStore, title: string, gauge?: number) =>
+  queueReleaseUpdate(
+    store,
+    "web",
+    "stage",
+    {
+      series: gauge === undefined ? [] : [releaseGauge(gauge)],
+      events: [outboxEvent(title)],
+      states: [],
+    },
+    h.clock.now(),
+  );
+
 const setup = async (url: string, extraEnv: Record<string, string> = {}) => {
   const env = { ...extraEnv, ...datadogEnv(h.dd) };
   const deps = testDeps({ cwd: h.root, clock: h.clock, env });
@@ -118,25 +132,11 @@ describe("flushOutbox", () => {
           : `s3://${s3.bucket}/settle-${++count}`;
       const { deps, store, flush, path } = await setup(url, backend === "s3" ? s3.env : {});
       const other = openStore(url, deps); // the second aggregator's own handle
-      await queueReleaseUpdate(
-        other,
-        "web",
-        "stage",
-        { series: [releaseGauge(5)], events: [outboxEvent("v1 verdict")], states: [] },
-        h.clock.now(),
-      );
+      await queueVerdict(other, "v1 verdict", 5);
 
       // Everything was read and sent; the entry is about to be retired when the other aggregator queues v2
       // (its verdict state already moved on, so nothing would ever queue v2 again).
-      const flusher = beforeFirstChange(store, path, () =>
-        queueReleaseUpdate(
-          other,
-          "web",
-          "stage",
-          { series: [releaseGauge(9)], events: [outboxEvent("v2 verdict")], states: [] },
-          h.clock.now(),
-        ),
-      );
+      const flusher = beforeFirstChange(store, path, () => queueVerdict(other, "v2 verdict", 9));
       expect(await flush(flusher)).toBe(1);
       const kept = (await readEntry(store, path))?.entry;
       expect(titles(kept)).toEqual(["v2 verdict"]);
@@ -158,13 +158,7 @@ describe("flushOutbox", () => {
 
   it("treats an emptied release entry as nothing to send, and queues into it as usual", async () => {
     const { store, flush, path } = await setup(`file://${join(h.root, "emptied")}`);
-    await queueReleaseUpdate(
-      store,
-      "web",
-      "stage",
-      { series: [releaseGauge(5)], events: [outboxEvent("v1 verdict")], states: [] },
-      h.clock.now(),
-    );
+    await queueVerdict(store, "v1 verdict", 5);
     expect(await flush(store)).toBe(0);
     const emptied = await readEntry(store, path);
     expect(emptied && isEmptied(emptied.entry)).toBe(true);
@@ -175,13 +169,7 @@ describe("flushOutbox", () => {
     expect(h.dd.requests().length).toBe(requests); // no empty submissions
     expect((await readEntry(store, path))?.etag).toBe(emptied?.etag); // and no rewrites
 
-    await queueReleaseUpdate(
-      store,
-      "web",
-      "stage",
-      { series: [], events: [outboxEvent("v2 verdict")], states: [] },
-      h.clock.now(),
-    );
+    await queueVerdict(store, "v2 verdict");
     expect(titles((await readEntry(store, path))?.entry)).toEqual(["v2 verdict"]);
     expect(await flush(store)).toBe(0);
     expect(h.dd.events().map((e) => e.title)).toEqual(["v1 verdict", "v2 verdict"]);
@@ -191,17 +179,7 @@ describe("flushOutbox", () => {
     const url = `s3://${s3.bucket}/queues-${++count}`;
     const { deps, store, path } = await setup(url, s3.env);
     const handles = [openStore(url, deps), openStore(url, deps), openStore(url, deps)];
-    await Promise.all(
-      handles.map((handle, i) =>
-        queueReleaseUpdate(
-          handle,
-          "web",
-          "stage",
-          { series: [], events: [outboxEvent(`v${i + 1} verdict`)], states: [] },
-          h.clock.now(),
-        ),
-      ),
-    );
+    await Promise.all(handles.map((handle, i) => queueVerdict(handle, `v${i + 1} verdict`)));
     expect(titles((await readEntry(store, path))?.entry)?.sort()).toEqual([
       "v1 verdict",
       "v2 verdict",

@@ -100,17 +100,22 @@ describe("interrupting dogdriver run", () => {
     );
   });
 
-  // The built CLI (npm test builds it first): SIGTERM to the dogdriver process itself, as a scheduler would send.
-  it("SIGTERM to the dogdriver process: exit 5, no molotov left, failed record", async () => {
-    const dir = await ws.testDir("cli", smokeTest({ duration: 30, processes: 2, workers: 2 }));
-    await ws.config({ store: "file://./store", services: [service("cli", target.url, "./cli")] });
-    const child = execa(process.execPath, [CLI, "run", "cli"], {
+  // The built CLI running one 30-second load test with two molotov processes, once molotov is under way.
+  const startCliRun = async (name: string) => {
+    const dir = await ws.testDir(name, smokeTest({ duration: 30, processes: 2, workers: 2 }));
+    await ws.config({ store: "file://./store", services: [service(name, target.url, `./${name}`)] });
+    const child = execa(process.execPath, [CLI, "run", name], {
       cwd: ws.dir,
       env: { PATH: process.env.PATH, HOME: ws.dir, DOGDRIVER_CACHE_DIR: `${ws.dir}/cache` },
       extendEnv: false,
       reject: false,
     });
-    const seen = await waitForMolotov(dir, 3, target);
+    return { dir, child, seen: await waitForMolotov(dir, 3, target) };
+  };
+
+  // The built CLI (npm test builds it first): SIGTERM to the dogdriver process itself, as a scheduler would send.
+  it("SIGTERM to the dogdriver process: exit 5, no molotov left, failed record", async () => {
+    const { dir, child, seen } = await startCliRun("cli");
     child.kill("SIGTERM");
     const result = await child;
     expect(result.stderr).toContain("dogdriver: SIGTERM received, stopping");
@@ -127,15 +132,7 @@ describe("interrupting dogdriver run", () => {
 
   // SIGKILL leaves dogdriver no chance to signal molotov's group: molotov must notice on its own.
   it("SIGKILL to the dogdriver process: no molotov left sending load", async () => {
-    const dir = await ws.testDir("killed", smokeTest({ duration: 30, processes: 2, workers: 2 }));
-    await ws.config({ store: "file://./store", services: [service("killed", target.url, "./killed")] });
-    const child = execa(process.execPath, [CLI, "run", "killed"], {
-      cwd: ws.dir,
-      env: { PATH: process.env.PATH, HOME: ws.dir, DOGDRIVER_CACHE_DIR: `${ws.dir}/cache` },
-      extendEnv: false,
-      reject: false,
-    });
-    const seen = await waitForMolotov(dir, 3, target);
+    const { dir, child, seen } = await startCliRun("killed");
     child.kill("SIGKILL");
     await child;
     const groups = [...new Set(seen.values())];
