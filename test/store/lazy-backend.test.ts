@@ -72,11 +72,22 @@ describe("lazyBackend", () => {
     expect(loads).toBe(1);
   });
 
-  it("checks an s3:// URL when the store is opened, before anything is loaded", () => {
+  it("checks an s3:// URL when the store is opened, and reaches for S3 only when the store is used", async () => {
     expect(() => openStore("s3://Bad_Bucket/runs", testDeps({ cwd: tmpdir() }))).toThrow(
       /expected s3:\/\/bucket\/prefix/,
     );
-    const store = openStore("s3://dogdriver-runs/team", testDeps({ cwd: tmpdir() }));
+    // Nothing listens on port 9: opening the store must not notice, its first read must.
+    const env = {
+      AWS_ENDPOINT_URL_S3: "http://127.0.0.1:9",
+      AWS_ACCESS_KEY_ID: "test-key-id",
+      AWS_SECRET_ACCESS_KEY: "test-secret",
+      AWS_MAX_ATTEMPTS: "1",
+    };
+    const store = openStore("s3://dogdriver-runs/team", testDeps({ cwd: tmpdir(), env }));
+    expect(store.url).toBe("s3://dogdriver-runs/team/");
+    await expect(store.readBlob("state.json")).rejects.toThrow(
+      /s3:\/\/dogdriver-runs\/team\/_dogdriver\/state\.json: cannot read: cannot reach http:\/\/127\.0\.0\.1:9/,
+    );
     store.close?.();
   });
 });
