@@ -6,6 +6,7 @@ import {
   type CellHistory,
   cellHistories,
   headlineComparison,
+  pct,
 } from "./verdicts-history.js";
 
 // False alarms and power as a function of α, on the verdict benchmark's own histories (same seeds and order as
@@ -49,7 +50,6 @@ const TABLES: Record<string, [BenchHistory, string]> = {
   "3": ["daily", "4 older releases + 48-run baseline"],
 };
 
-const pct = (k: number, n: number) => ((100 * k) / n).toFixed(2);
 console.log(`| table | noise | runs | ${ALPHAS.map((a) => `α=${a} FA / 10% / wrong`).join(" | ")} |`);
 console.log(`|${"---|".repeat(3 + ALPHAS.length)}`);
 for (const t of tables) {
@@ -64,7 +64,7 @@ for (const t of tables) {
         const fa = nulls.filter((j) => j.decided !== 0 && j.p < a).length;
         const hit = ten.filter((j) => j.decided === j.sign && j.p < a).length;
         const wrong = judged.filter((j) => j.sign !== 0 && j.decided === -j.sign && j.p < a).length;
-        return `${pct(fa, nulls.length)} / ${pct(hit, ten.length)} / ${wrong}`;
+        return `${pct(fa, nulls.length, 2)} / ${pct(hit, ten.length, 2)} / ${wrong}`;
       });
       console.log(`| ${label} | ${noise * 100}% | ${runs} | ${cells.join(" | ")} |`);
     }

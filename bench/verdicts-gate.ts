@@ -1,7 +1,7 @@
 import type { RunRecord } from "../src/store/run-record.js";
 import { ALL_SOURCES, compareReleases } from "../src/verdicts/compare-releases.js";
 import type { Comparison } from "../src/verdicts/types.js";
-import { cellHistories, cellSeed, gaussian, seededRandom } from "./verdicts-history.js";
+import { cellHistories, cellSeed, gaussian, pct, seededRandom } from "./verdicts-history.js";
 
 // What `report --fail-on regression` gates on: every comparison of a release (the five client metrics and the
 // server's, per source and over all sources). On releases that changed nothing, how often does *some* comparison
@@ -52,7 +52,6 @@ const withOwnNoise = (run: RunRecord, noise: number, rand: () => number): RunRec
 };
 
 const isRegression = (c: Comparison) => c.verdict === "regression";
-const pct = (k: number, n: number) => ((100 * k) / n).toFixed(2);
 
 const started = performance.now();
 console.log(
@@ -87,7 +86,7 @@ for (const noise of NOISES)
         if (cs.some((c) => c.metric === m && isRegression(c))) perMetric.set(m, (perMetric.get(m) ?? 0) + 1);
     }
     console.log(
-      `| ${noise * 100}% | ${runs} | ${(comparisons / NULLS).toFixed(1)} | ${pct(headline, NULLS)} | ${pct(any, NULLS)} | ${metricsShown.map((m) => pct(perMetric.get(m) ?? 0, NULLS)).join(" | ")} |`,
+      `| ${noise * 100}% | ${runs} | ${(comparisons / NULLS).toFixed(1)} | ${pct(headline, NULLS, 2)} | ${pct(any, NULLS, 2)} | ${metricsShown.map((m) => pct(perMetric.get(m) ?? 0, NULLS, 2)).join(" | ")} |`,
     );
   }
 console.log(`\n${((performance.now() - started) / 1000).toFixed(1)}s.`);

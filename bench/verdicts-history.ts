@@ -95,6 +95,9 @@ export function* cellHistories(
 export const signedEffect = (effect: number, sign: 1 | -1): number =>
   sign === 1 ? effect : 1 / (1 + effect) - 1;
 
+/** k of n as a percentage with `digits` decimals, for the verdict benchmarks' tables. */
+export const pct = (k: number, n: number, digits = 1): string => ((100 * k) / n).toFixed(digits);
+
 /** The comparison every benchmark judges: p95 over every source (or the only source's). */
 export const headlineComparison = (runs: readonly RunRecord[], options: CompareOptions = {}): Comparison => {
   const comparisons = compareReleases(runs, { ...options, metrics: ["client.latency_ms.p95"] });

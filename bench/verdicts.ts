@@ -15,6 +15,7 @@ import {
   DEFAULT_SPEC,
   headlineComparison,
   isSyntheticOutlier,
+  pct,
 } from "./verdicts-history.js";
 import { mannWhitney, medianThreshold, type NaiveResult, welch } from "./verdicts-naive.js";
 
@@ -72,8 +73,6 @@ const judge = (runs: RunRecord[]): Trial => {
 
 const decided = (c: Comparison): -1 | 0 | 1 =>
   c.verdict === "regression" ? 1 : c.verdict === "improvement" ? -1 : 0;
-
-const pct = (k: number, n: number, digits = 1): string => `${((100 * k) / n).toFixed(digits)}`;
 
 interface Cell {
   noise: number;
