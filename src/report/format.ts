@@ -1,4 +1,4 @@
-import type { Comparison, Verdict } from "../verdicts/types.js";
+import type { ChangePoint, Comparison, Verdict } from "../verdicts/types.js";
 
 // Wording and number formats shared by the table, Markdown and HTML renderers.
 
@@ -29,6 +29,10 @@ export const changeWithInterval = (c: Comparison): string => {
     c.change_ci_pct === null ? "" : ` [${signed(c.change_ci_pct[0])}, ${signed(c.change_ci_pct[1])}]`;
   return `${signed(c.change_pct)}%${ci}`;
 };
+
+/** A change point's shift: "+25.0%", or "n/a" when the level it is relative to is 0. */
+export const shiftText = (cp: ChangePoint): string =>
+  cp.change_pct === null ? "n/a" : `${signed(cp.change_pct)}%`;
 
 /** "1.1.0 → 1.2.0" */
 export const releasePair = (c: Comparison): string => `${c.baseline.version} → ${c.candidate.version}`;

@@ -9,6 +9,7 @@ import {
   releasePair,
   runCounts,
   shifted,
+  shiftText,
   VERDICT_LABEL,
   verdictArrow,
 } from "./format.js";
@@ -51,7 +52,7 @@ export const renderMarkdown = (report: Report): string => {
     for (const c of shifts)
       for (const cp of c.change_points)
         out.push(
-          `- ${cell(c.service)}/${cell(c.env)} ${cell(c.source)} \`${cell(cp.version)}\` at ${cp.at}: ${cp.change_pct ?? "n/a"}% (${pText(cp.p_value)})`,
+          `- ${cell(c.service)}/${cell(c.env)} ${cell(c.source)} \`${cell(cp.version)}\` at ${cp.at}: ${shiftText(cp)} (${pText(cp.p_value)})`,
         );
     out.push("");
   }

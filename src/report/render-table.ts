@@ -9,6 +9,7 @@ import {
   releasePair,
   runCounts,
   shifted,
+  shiftText,
   VERDICT_LABEL,
   verdictArrow,
 } from "./format.js";
@@ -94,7 +95,7 @@ export const renderTable = (report: Report, colour: boolean): string => {
     for (const c of shifts)
       for (const cp of c.change_points)
         lines.push(
-          `  ${c.service}/${c.env} ${c.source} ${cp.version} at ${cp.at}: ${cp.change_pct === null ? "" : `${cp.change_pct > 0 ? "+" : ""}${cp.change_pct}% `}(${pText(cp.p_value)}, ${cp.runs_before} → ${cp.runs_after} runs)`,
+          `  ${c.service}/${c.env} ${c.source} ${cp.version} at ${cp.at}: ${shiftText(cp)} (${pText(cp.p_value)}, ${cp.runs_before} → ${cp.runs_after} runs)`,
         );
   }
   const excluded = rows.filter((c) => leftOut(c) !== "");

@@ -21,13 +21,13 @@ describe("report renderers: shifts within a release", () => {
     const text = renderTable(report, false);
     expect(text).toContain("Shifts within a release (no deploy explains them):");
     expect(text).toMatch(
-      /kinto\/stage eu-west-runner-1 1\.11\.0 at \S+: \+2\d(\.\d+)?% \(p[=<][^,]+, 8 → 8 runs\)/,
+      /kinto\/stage eu-west-runner-1 1\.11\.0 at \S+: \+2\d\.\d% \(p[=<][^,]+, 8 → 8 runs\)/,
     );
   });
 
   it("lists the shift in the Markdown", () => {
     const text = renderMarkdown(report);
     expect(text).toContain("**Shifts within a release**");
-    expect(text).toMatch(/- kinto\/stage eu-west-runner-1 `1\.11\.0` at \S+: 2\d(\.\d+)?%/);
+    expect(text).toMatch(/- kinto\/stage eu-west-runner-1 `1\.11\.0` at \S+: \+2\d\.\d%/);
   });
 });
