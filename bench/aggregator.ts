@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { aggregateCommand } from "../src/aggregator/aggregate-command.js";
 import type { AggregateReport } from "../src/aggregator/types.js";
-import type { Deps } from "../src/cli/deps.js";
+import type { Deps } from "../src/state/deps.js";
 import { mapOrdered } from "../src/store/map-ordered.js";
 import { openStore } from "../src/store/open-store.js";
 import type { RunRecord } from "../src/store/run-record.js";

@@ -124,7 +124,7 @@ const paired = async (url: string, workers: number, processes: number) => {
     "-d",
     String(SECONDS),
     "--use-extension",
-    join(ROOT, "molotov/dogdriver_ext.py"),
+    join(ROOT, "extension/dogdriver_ext.py"),
     "--",
     "loadtest.py",
   ];

@@ -27,7 +27,7 @@ import {
 const ROUNDS = Number(process.argv[2] ?? 6);
 const SECONDS = 10;
 const WORKERS = 10;
-const EXTENSION = join(ROOT, "molotov/dogdriver_ext.py");
+const EXTENSION = join(ROOT, "extension/dogdriver_ext.py");
 
 const service = await startService(0, 0);
 const dir = await benchWorkspace(service.url, { duration: SECONDS, workers: WORKERS });

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
-import type { Deps } from "../src/cli/deps.js";
+import type { Deps } from "../src/state/deps.js";
 import { runKey } from "../src/store/keys.js";
 import { mapOrdered } from "../src/store/map-ordered.js";
 import { openStore } from "../src/store/open-store.js";

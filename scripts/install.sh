@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-/usr/bin/python3 -c 'import molotov' 2>/dev/null || need_apt+=(python3-molotov)
+# Checked as the runner will run it (scripts/molotov-check.sh): from the repository root a folder named like the
+# package would pass a plain `python3 -c 'import molotov'` (a namespace package) while nothing is installed.
+./scripts/molotov-check.sh >/dev/null || need_apt+=(python3-molotov)
 command -v git >/dev/null 2>&1 || need_apt+=(git)
 if ((${#need_apt[@]})); then
   if command -v apt-get >/dev/null 2>&1; then
@@ -14,6 +16,11 @@ if ((${#need_apt[@]})); then
     echo "install: apt-get install ${need_apt[*]}" >&2
     "${sudo_cmd[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    if ! ./scripts/molotov-check.sh >/dev/null; then
+      echo "install: Molotov is still not importable by the Python the runner uses (scripts/molotov-check.sh);" \
+        "set DOGDRIVER_PYTHON to a Python that has it" >&2
+      exit 1
+    fi
   else
     echo "install: please install ${need_apt[*]} (elsewhere: pip install molotov)" >&2
     exit 1

@@ -2,8 +2,8 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type Deps, streamLogger } from "./cli/deps.js";
 import { main } from "./cli/main.js";
+import { type Deps, streamLogger } from "./state/deps.js";
 
 // The entry point: the only place that reads the real process state (env, streams, clock, signals, exit).
 

@@ -1,8 +1,8 @@
-import type { Deps } from "../cli/deps.js";
 import type { Outcome } from "../cli/exit-codes.js";
 import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
 import { configWarnings } from "../config/warnings.js";
 import type { DatadogApi } from "../datadog/types.js";
+import type { Deps } from "../state/deps.js";
 import { openStore } from "../store/open-store.js";
 import { aggregate } from "./aggregate.js";
 import { dryRunText, reportJson, summaryLines } from "./render.js";

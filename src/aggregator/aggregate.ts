@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import type { Deps } from "../cli/deps.js";
 import type { Config } from "../config/types.js";
 import type { CallCounts, DatadogApi } from "../datadog/types.js";
+import type { Deps } from "../state/deps.js";
 import { mapOrdered } from "../store/map-ordered.js";
 import type { RunStore } from "../store/types.js";
 import { type Claim, claimRun, collectDeadClaims, releaseClaim, stillHeld } from "./claims.js";

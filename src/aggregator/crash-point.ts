@@ -1,4 +1,4 @@
-import type { Deps } from "../cli/deps.js";
+import type { Deps } from "../state/deps.js";
 
 // Test hook for the kill-and-rerun tests: DOGDRIVER_TEST_CRASH_AT=<step>[:<n>] kills the process with SIGKILL
 // the n-th time (default the first) it reaches <step>, so the tests can stop an aggregator between two writes

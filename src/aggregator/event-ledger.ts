@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { Deps } from "../cli/deps.js";
 import type { DatadogApi, DatadogEvent } from "../datadog/types.js";
+import type { Deps } from "../state/deps.js";
 import { type RunStore, StoreConflictError, unchangedSince } from "../store/types.js";
 import { CLAIM_LEASE_MS } from "./claims.js";
 import { crashPoint } from "./crash-point.js";

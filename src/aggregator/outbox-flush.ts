@@ -1,5 +1,5 @@
-import type { Deps } from "../cli/deps.js";
 import type { DatadogApi, MetricSeries } from "../datadog/types.js";
+import type { Deps } from "../state/deps.js";
 import { type RunStore, StoreConflictError } from "../store/types.js";
 import { crashPoint } from "./crash-point.js";
 import { datadogFailure } from "./datadog-failure.js";

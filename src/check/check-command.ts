@@ -1,11 +1,11 @@
 import { execa } from "execa";
-import type { Deps } from "../cli/deps.js";
 import type { Outcome } from "../cli/exit-codes.js";
 import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
 import type { Config } from "../config/types.js";
 import { configWarnings } from "../config/warnings.js";
 import { DogdriverError, isDogdriverError } from "../errors.js";
 import { findPython } from "../runner/runner-parts.js";
+import type { Deps } from "../state/deps.js";
 import { openStore } from "../store/open-store.js";
 
 export interface CheckOptions extends GlobalOptions {}

@@ -1,7 +1,7 @@
 import { loadConfig } from "../config/load.js";
 import type { ConfigFile } from "../config/schema.js";
 import type { Config } from "../config/types.js";
-import type { Deps } from "./deps.js";
+import type { Deps } from "../state/deps.js";
 
 /** Options every command takes (CONTRACT.md: --config, --store). */
 export interface GlobalOptions {

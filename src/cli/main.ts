@@ -1,6 +1,6 @@
 import yargs, { type Argv } from "yargs";
 import { DogdriverError, isDogdriverError } from "../errors.js";
-import type { Deps } from "./deps.js";
+import type { Deps } from "../state/deps.js";
 import { EXIT, type ExitCode, exitCodeForError, exitCodeForOutcome, type Outcome } from "./exit-codes.js";
 import type { GlobalOptions } from "./global-options.js";
 

@@ -1,7 +1,7 @@
 import { client, v1, v2 } from "@datadog/datadog-api-client";
-import type { Deps } from "../cli/deps.js";
 import type { Config } from "../config/types.js";
 import { DogdriverError, isDogdriverError } from "../errors.js";
+import type { Deps } from "../state/deps.js";
 import { DatadogError } from "./datadog-error.js";
 import { scalarResult, timeseriesResult } from "./query-answers.js";
 import { redactor } from "./redact.js";

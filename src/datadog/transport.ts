@@ -1,7 +1,7 @@
 import { deflateSync, gzipSync } from "node:zlib";
 import { client } from "@datadog/datadog-api-client";
-import type { Clock, Logger } from "../cli/deps.js";
 import { DogdriverError } from "../errors.js";
+import type { Clock, Logger } from "../state/deps.js";
 import { isIdempotent, needsAppKey, operationName } from "./operation-names.js";
 import {
   networkError,

@@ -1,9 +1,9 @@
 import type { v1 } from "@datadog/datadog-api-client";
-import type { Logger } from "../cli/deps.js";
 import type { MonitorDefinition } from "../dashboards/monitors.js";
 import type { JsonObject } from "../dashboards/types.js";
 import type { DatadogApi } from "../datadog/types.js";
 import { DogdriverError } from "../errors.js";
+import type { Logger } from "../state/deps.js";
 import type { SiteState } from "./provision-state.js";
 import { dashboardWithoutReadOnly, monitorWithoutReadOnly } from "./read-only.js";
 import type { Plan } from "./types.js";

@@ -1,7 +1,7 @@
-import type { Logger } from "../cli/deps.js";
 import type { JsonObject } from "../dashboards/types.js";
 import { DatadogError } from "../datadog/datadog-error.js";
 import type { DatadogApi } from "../datadog/types.js";
+import type { Logger } from "../state/deps.js";
 import { toJson } from "./wire.js";
 
 export interface FoundDashboard {

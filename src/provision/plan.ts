@@ -1,10 +1,10 @@
 import type { v1 } from "@datadog/datadog-api-client";
-import type { Logger } from "../cli/deps.js";
 import { dashboardMarker } from "../dashboards/dashboard.js";
 import { MANAGED_BY_TAG } from "../dashboards/metric-names.js";
 import { identityTag, type MonitorDefinition } from "../dashboards/monitors.js";
 import type { DashboardJson, JsonObject } from "../dashboards/types.js";
 import type { DatadogApi } from "../datadog/types.js";
+import type { Logger } from "../state/deps.js";
 import { findDashboard } from "./find-dashboard.js";
 import { differences } from "./json-diff.js";
 import type { SiteState } from "./provision-state.js";

@@ -1,8 +1,8 @@
-import type { Deps } from "../cli/deps.js";
 import type { Outcome } from "../cli/exit-codes.js";
 import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
 import { createDatadog, datadogSettingsFromEnv } from "../datadog/client.js";
 import { DogdriverError } from "../errors.js";
+import type { Deps } from "../state/deps.js";
 import { openStore } from "../store/open-store.js";
 import { provision } from "./provision.js";
 

@@ -1,4 +1,4 @@
-import type { Logger } from "../cli/deps.js";
+import type { Logger } from "../state/deps.js";
 import { type RunStore, StoreConflictError, unchangedSince } from "../store/types.js";
 
 // What provision created, kept in the store (_dogdriver/provision.json) so that every machine provisioning from

@@ -1,4 +1,3 @@
-import type { Logger } from "../cli/deps.js";
 import type { Config } from "../config/types.js";
 import { buildDashboard } from "../dashboards/dashboard.js";
 import { dashboardInputFor } from "../dashboards/dashboard-input.js";
@@ -6,6 +5,7 @@ import { buildMonitors } from "../dashboards/monitors.js";
 import { runIntervalSeconds } from "../dashboards/run-interval.js";
 import type { DatadogApi } from "../datadog/types.js";
 import { DogdriverError } from "../errors.js";
+import type { Logger } from "../state/deps.js";
 import { dashboardUrl } from "./app-url.js";
 import { applyPlan, validateMonitors } from "./apply.js";
 import { planProvision, uncomparedPlan, type Wanted } from "./plan.js";

@@ -1,6 +1,6 @@
-import type { Logger } from "../cli/deps.js";
 import { isValidName, NAME_RULE } from "../config/names.js";
 import { DogdriverError } from "../errors.js";
+import type { Logger } from "../state/deps.js";
 import type { RunRecord } from "../store/run-record.js";
 import type { RunFilter, RunStore } from "../store/types.js";
 

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { rename, rm, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { Deps } from "../cli/deps.js";
 import type { Outcome } from "../cli/exit-codes.js";
 import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
 import type { Config } from "../config/types.js";
 import { DogdriverError } from "../errors.js";
+import type { Deps } from "../state/deps.js";
 import { openStore } from "../store/open-store.js";
 import type { RunRecord } from "../store/run-record.js";
 import { notComparedMetric } from "../verdicts/metric-values.js";

@@ -2,7 +2,7 @@ import { open, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { RequestSample } from "./types.js";
 
-// Reads what molotov/dogdriver_ext.py writes: one requests-<pid>.tsv per molotov process, appended while the
+// Reads what extension/dogdriver_ext.py writes: one requests-<pid>.tsv per molotov process, appended while the
 // test runs. Each call to `drain` reads only the bytes added since the last one, so memory stays bounded by one
 // chunk whatever the run length; a line cut by the end of a read waits for the next call.
 

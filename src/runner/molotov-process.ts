@@ -1,5 +1,5 @@
 import { execa } from "execa";
-import type { Clock } from "../cli/deps.js";
+import type { Clock } from "../state/deps.js";
 import type { MolotovCounters } from "./types.js";
 
 // Runs molotov as `python -c BOOTSTRAP ARGS` (MOLOTOV-NOTES.md §0: /usr/bin/molotov's shebang may not be the

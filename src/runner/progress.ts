@@ -1,4 +1,4 @@
-import type { Deps } from "../cli/deps.js";
+import type { Deps } from "../state/deps.js";
 import type { ClientStats } from "./client-stats.js";
 
 // Progress of a running test on stderr: one line rewritten in place when a person watches (TTY), a plain line

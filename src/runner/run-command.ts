@@ -1,8 +1,8 @@
-import type { Deps } from "../cli/deps.js";
 import type { Outcome } from "../cli/exit-codes.js";
 import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
 import type { Config } from "../config/types.js";
 import { DogdriverError } from "../errors.js";
+import type { Deps } from "../state/deps.js";
 import { runService } from "./run-service.js";
 import { defaultRunnerParts } from "./runner-parts.js";
 import { selectServices } from "./select-services.js";

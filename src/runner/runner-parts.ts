@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Deps } from "../cli/deps.js";
 import type { Config } from "../config/types.js";
 import type { DatadogApi } from "../datadog/types.js";
+import type { Deps } from "../state/deps.js";
 import { openStore } from "../store/open-store.js";
 import type { RunnerParts } from "./types.js";
 
@@ -15,8 +15,8 @@ import type { RunnerParts } from "./types.js";
 
 const KILL_GRACE_MS = 3000;
 
-/** molotov/dogdriver_ext.py, found from this file in src/runner or dist/runner. */
-export const EXTENSION_PATH = fileURLToPath(new URL("../../molotov/dogdriver_ext.py", import.meta.url));
+/** extension/dogdriver_ext.py, found from this file in src/runner or dist/runner. */
+export const EXTENSION_PATH = fileURLToPath(new URL("../../extension/dogdriver_ext.py", import.meta.url));
 
 /** The Python named by the shebang of the first `molotov` script on PATH that has one, or python3. */
 export const findPython = (env: Deps["env"]): string => {

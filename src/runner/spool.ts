@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Logger } from "../cli/deps.js";
+import type { Logger } from "../state/deps.js";
 import { type RunRecord, runRecordSchema } from "../store/run-record.js";
 import type { RunStore } from "../store/types.js";
 

@@ -5,7 +5,7 @@ import type { RunStore } from "../store/types.js";
 
 // Shapes shared by the runner's modules. Times are epoch milliseconds, latencies milliseconds.
 
-/** One HTTP request as dogdriver's Molotov extension logged it (molotov/dogdriver_ext.py). */
+/** One HTTP request as dogdriver's Molotov extension logged it (extension/dogdriver_ext.py). */
 export interface RequestSample {
   startedAtMs: number;
   method: string;
@@ -59,7 +59,7 @@ export interface RunnerParts {
   cacheDir: string;
   /** Where records wait when the store cannot be written. */
   spoolDir: string;
-  /** Absolute path of molotov/dogdriver_ext.py. */
+  /** Absolute path of extension/dogdriver_ext.py. */
   extensionPath: string;
   /** Time molotov gets to exit after SIGTERM before its process group is killed. */
   killGraceMs: number;

@@ -1,10 +1,10 @@
 import type { AggregateOptions } from "../aggregator/aggregate-command.js";
-import type { Deps } from "../cli/deps.js";
 import type { Outcome } from "../cli/exit-codes.js";
 import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
 import { configWarnings } from "../config/warnings.js";
 import { DogdriverError, isDogdriverError } from "../errors.js";
 import type { RunOptions } from "../runner/run-command.js";
+import type { Deps } from "../state/deps.js";
 import { cronScheduler, type Scheduler } from "./scheduler.js";
 
 export interface ScheduleOptions extends GlobalOptions {}

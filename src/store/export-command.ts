@@ -1,6 +1,6 @@
-import type { Deps } from "../cli/deps.js";
 import type { Outcome } from "../cli/exit-codes.js";
 import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
+import type { Deps } from "../state/deps.js";
 import { openStore } from "./open-store.js";
 
 export interface ExportOptions extends GlobalOptions {

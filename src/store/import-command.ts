@@ -1,7 +1,7 @@
-import type { Deps } from "../cli/deps.js";
 import type { Outcome } from "../cli/exit-codes.js";
 import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
 import { DogdriverError } from "../errors.js";
+import type { Deps } from "../state/deps.js";
 import { readLines } from "./json-lines.js";
 import { runKey } from "./keys.js";
 import { mapOrdered } from "./map-ordered.js";

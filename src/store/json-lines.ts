@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { resolve } from "node:path";
-import type { Deps } from "../cli/deps.js";
 import { DogdriverError } from "../errors.js";
+import type { Deps } from "../state/deps.js";
 
 // Reads JSON Lines from a file or standard input, one line at a time, with line numbers for messages.
 

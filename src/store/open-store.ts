@@ -1,5 +1,5 @@
-import type { Deps } from "../cli/deps.js";
 import { DogdriverError } from "../errors.js";
+import type { Deps } from "../state/deps.js";
 import { createFileBackend, fileStoreRoot } from "./file-store.js";
 import { lazyBackend } from "./lazy-backend.js";
 import { parseS3Url, s3ObjectUrl, s3Secrets, s3Settings } from "./s3-settings.js";

@@ -1,6 +1,6 @@
-import type { Logger } from "../cli/deps.js";
 import { isValidName } from "../config/names.js";
 import { DogdriverError } from "../errors.js";
+import type { Logger } from "../state/deps.js";
 import {
   BLOBS_DIR,
   checkBlobPath,

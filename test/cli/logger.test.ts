@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { streamLogger } from "../../src/cli/deps.js";
+import { streamLogger } from "../../src/state/deps.js";
 import { captured } from "../support/deps.js";
 
 describe("streamLogger", () => {

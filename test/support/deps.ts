@@ -1,4 +1,4 @@
-import { type Deps, streamLogger } from "../../src/cli/deps.js";
+import { type Deps, streamLogger } from "../../src/state/deps.js";
 
 // The test twin of the process state: captured streams, a manual clock, an abortable signal.
 

@@ -1,5 +1,6 @@
 // All process state a command may touch, built once by the entry point (src/cli.ts) and replaced by a twin
-// in tests (test/support/deps.ts). Nothing else reads process.env, process.stdout, Date.now or timers.
+// in tests (test/support/deps.ts). It lives at the ground (as k6's cmd/state): every area may import it, and it
+// imports nothing of the project. Nothing else reads process.env, process.stdout, Date.now or timers.
 
 export interface OutputStream {
   write(text: string): void;
