@@ -6,7 +6,9 @@ import { z } from "zod";
 
 export const RUN_SCHEMA = "dogdriver.run.v1";
 
-export const RUN_FLAGS = ["topology_changed", "version_changed"] as const;
+// runner_saturated: the load generator could not keep up (the runner was busy), so the run says more of the runner
+// than of the release (docs/runner.md).
+export const RUN_FLAGS = ["topology_changed", "version_changed", "runner_saturated"] as const;
 
 const isoTime = z.iso.datetime({
   offset: true,

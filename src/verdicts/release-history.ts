@@ -20,7 +20,7 @@ export interface History {
 
 const EXCLUDING_FLAGS: ReadonlySet<string> = new Set(RUN_FLAGS);
 
-/** A run that enters comparisons: not failed, and not flagged topology_changed or version_changed. */
+/** A run that enters comparisons: not failed, and not flagged (RUN_FLAGS: topology, version or runner). */
 export const isUsable = (run: RunRecord): boolean => run.state !== "failed" && !isFlagged(run);
 
 export const isFlagged = (run: RunRecord): boolean => (run.flags ?? []).some((f) => EXCLUDING_FLAGS.has(f));
