@@ -257,7 +257,7 @@ const queueReleases = async (
 const planOutbox = async (input: AggregateInput, report: AggregateReport) => {
   for (const path of await listEntries(input.store)) {
     const stored = await readEntry(input.store, path);
-    if (stored === undefined || stored.entry.kind !== "run") continue;
+    if (stored === undefined || stored.entry.kind === "release") continue;
     if (!stored.entry.seriesSent) report.planned?.series.push(...stored.entry.series);
     report.planned?.events.push(...stored.entry.events.map((e) => e.event));
   }

@@ -13,6 +13,10 @@ export const OUTBOX_DIR = "outbox";
 
 export const runEntryPath = (record: Pick<RunRecord, "id">): string => `${OUTBOX_DIR}/run/${record.id}.json`;
 
+/** A run's start/stop events, queued by `run` (src/runner/run-events.ts). */
+export const runEventsEntryPath = (record: Pick<RunRecord, "id">): string =>
+  `${OUTBOX_DIR}/events/${record.id}.json`;
+
 export const releaseEntryPath = (service: string, env: string): string =>
   `${OUTBOX_DIR}/release/${service}/${env}.json`;
 

@@ -26,11 +26,12 @@ export interface OutboxEvent {
 /**
  * _dogdriver/outbox/<name>.json: what Datadog has not accepted yet. "run" entries hold a run's gauges (at the
  * run's start time) and the aggregated record (so a rerun after a crash reuses the same values); "release"
- * entries hold dogdriver.release.* values, stamped when they are sent (they describe the current verdict).
+ * entries hold dogdriver.release.* values, stamped when they are sent (they describe the current verdict);
+ * "events" entries hold a run's start and stop events, queued by `run` (written once, deleted once posted).
  */
 export interface OutboxEntry {
   schema: "dogdriver.outbox.v1";
-  kind: "run" | "release";
+  kind: "run" | "release" | "events";
   createdAtMs: number;
   series: MetricSeries[];
   seriesSent: boolean;

@@ -3,7 +3,8 @@ import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js"
 import type { Config } from "../config/types.js";
 import { DogdriverError } from "../errors.js";
 import type { Deps } from "../state/deps.js";
-import { runService } from "./run-service.js";
+import type { RunRecord } from "../store/run-record.js";
+import { queueEvents, runService } from "./run-service.js";
 import { defaultRunnerParts } from "./runner-parts.js";
 import { selectServices } from "./select-services.js";
 import { deliverSpool } from "./spool.js";
@@ -43,19 +44,21 @@ export const runCommand = async (
 ): Promise<Outcome> => {
   const config: Config = await loadCommandConfig(options, deps);
   const services = selectServices(config, options.services ?? [], options.all === true);
-  const parts: RunnerParts = { ...defaultRunnerParts(config, deps), ...injected };
+  const parts: RunnerParts = { ...defaultRunnerParts(deps), ...injected };
   const store = parts.openStore(config.store);
-  await deliverSpool(parts.spoolDir, store, deps.log).catch((error: Error) =>
+  // Only whether a key is set: `run` never calls Datadog (its events go through the outbox, run-events.ts).
+  const withEvents = Boolean(deps.env.DD_API_KEY?.trim());
+  const delivered = withEvents ? (record: RunRecord) => queueEvents({ store, deps }, record) : undefined;
+  await deliverSpool(parts.spoolDir, store, deps.log, delivered).catch((error: Error) =>
     deps.log.warn(`spool ${parts.spoolDir} not delivered: ${error.message}`),
   );
-  const datadog = await parts.datadog();
   // CONTRACT.md: without keys, say so once and skip the Datadog part.
-  if (!datadog) deps.log.once("Datadog keys not set (DD_API_KEY): run start/stop events are not posted");
+  if (!withEvents) deps.log.once("Datadog keys not set (DD_API_KEY): run start/stop events are not queued");
 
   const results: ServiceResult[] = [];
   for (const service of services) {
     if (deps.signal.aborted) break;
-    const result = await runService(service, { config, deps, parts, store, datadog });
+    const result = await runService(service, { config, deps, parts, store, queueEvents: withEvents });
     results.push(result);
     deps.log.info(summaryLine(result));
     if ("record" in result && options.json) deps.stdout.write(`${JSON.stringify(result.record)}\n`);

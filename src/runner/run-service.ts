@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ulid } from "ulid";
 import type { Config, ServiceConfig } from "../config/types.js";
-import type { DatadogApi } from "../datadog/types.js";
 import { DogdriverError } from "../errors.js";
 import type { Deps } from "../state/deps.js";
 import { RUN_SCHEMA, type RunRecord } from "../store/run-record.js";
@@ -16,7 +15,7 @@ import { readTestPlan } from "./molotov-config.js";
 import { failureReason } from "./molotov-failure.js";
 import { parseCounters, runMolotovProcess } from "./molotov-process.js";
 import { startProgress } from "./progress.js";
-import { postRunEvent } from "./run-events.js";
+import { queueRunEvents } from "./run-events.js";
 import { runTimeoutMs } from "./run-timeout.js";
 import { spoolRecord } from "./spool.js";
 import { checkoutTest } from "./test-checkout.js";
@@ -29,7 +28,8 @@ export interface ServiceContext {
   deps: Deps;
   parts: RunnerParts;
   store: RunStore;
-  datadog: DatadogApi | undefined;
+  /** DD_API_KEY is set: the run's start/stop events are queued in the store's outbox for `aggregate`. */
+  queueEvents: boolean;
 }
 
 const scenarioMissing = async (plan: TestPlan) =>
@@ -153,7 +153,6 @@ export const runService = async (service: ServiceConfig, ctx: ServiceContext): P
 
     const id = ulid(deps.clock.now());
     const base = { service: service.name, env: service.env, source: config.source, test: service.test.name };
-    await postRunEvent(ctx, { ...base, id, version: versionBefore, phase: "start", atMs: deps.clock.now() });
     const env = molotovEnv(deps, plan, service, versionBefore, captureDir);
     const timeoutMs = runTimeoutMs(service.test.timeoutMs, plan.expectedMs);
     const { stats, exit, counters, startedAt, endedAt } = await load(
@@ -182,15 +181,28 @@ export const runService = async (service: ServiceConfig, ctx: ServiceContext): P
       ...(version === versionBefore ? {} : { flags: ["version_changed"], version_before: versionBefore }),
       ...(reason === undefined ? {} : { reason }),
     };
-    // Stored before the stop event: Datadog may take its retries to answer, and a second Ctrl-C meanwhile
-    // must not lose the run.
     const stored = await storeRecord(record, ctx);
-    await postRunEvent(ctx, { ...base, id, version, phase: "stop", atMs: endedAt, record });
+    // A spooled record queues its events when it is delivered (deliverSpool).
+    if (stored === "store" && ctx.queueEvents) await queueEvents(ctx, record);
     return { service, record, stored };
   } catch (error) {
     return { service, error: error as Error };
   } finally {
     if (captureDir !== undefined) await rm(captureDir, { recursive: true, force: true });
+  }
+};
+
+/** Queues the run's start/stop events; a store that took the record but not this is a warning, not a lost run. */
+export const queueEvents = async (
+  { store, deps }: Pick<ServiceContext, "store" | "deps">,
+  record: RunRecord,
+) => {
+  try {
+    await queueRunEvents(store, record, deps.clock.now());
+  } catch (error) {
+    deps.log.warn(
+      `Datadog events of run ${record.id} not queued in ${store.url}: ${(error as Error).message}`,
+    );
   }
 };
 

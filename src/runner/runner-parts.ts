@@ -1,8 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Config } from "../config/types.js";
-import type { DatadogApi } from "../datadog/types.js";
 import type { Deps } from "../state/deps.js";
 import { openStore } from "../store/open-store.js";
 import type { RunnerParts } from "./types.js";
@@ -36,23 +34,11 @@ export const findPython = (env: Deps["env"]): string => {
   return "python3";
 };
 
-const loadDatadog = async (config: Config, deps: Deps): Promise<DatadogApi | undefined> => {
-  if (!deps.env.DD_API_KEY) return undefined;
-  // Loaded only with keys set, so a run without Datadog never loads its SDK.
-  const { createDatadog, datadogSettingsFromEnv } = await import("../datadog/client.js");
-  // Like the store, events outlive an interrupt: the stop event of a stopped run still goes out.
-  return createDatadog(datadogSettingsFromEnv(deps.env, config), {
-    ...deps,
-    signal: new AbortController().signal,
-  });
-};
-
-export const defaultRunnerParts = (config: Config, deps: Deps): RunnerParts => {
+export const defaultRunnerParts = (deps: Deps): RunnerParts => {
   const home = deps.env.HOME ?? deps.cwd;
   return {
     // The store outlives an interrupt: a stopped run still records why it failed.
     openStore: (url) => openStore(url, { ...deps, signal: new AbortController().signal }),
-    datadog: () => loadDatadog(config, deps),
     python: findPython(deps.env),
     cacheDir:
       deps.env.DOGDRIVER_CACHE_DIR ?? join(deps.env.XDG_CACHE_HOME ?? join(home, ".cache"), "dogdriver"),

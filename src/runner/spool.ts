@@ -28,11 +28,15 @@ export const spoolRecord = async (spoolDir: string, storeUrl: string, record: Ru
   return path;
 };
 
-/** Delivers every spooled record meant for `store`; returns how many were delivered and how many remain. */
+/**
+ * Delivers every spooled record meant for `store`, calling `onDelivered` for each once the store took it (the
+ * run's events are queued then); returns how many were delivered and how many remain.
+ */
 export const deliverSpool = async (
   spoolDir: string,
   store: RunStore,
   log: Logger,
+  onDelivered?: (record: RunRecord) => Promise<void>,
 ): Promise<{ delivered: number; remaining: number }> => {
   let names: string[];
   try {
@@ -65,6 +69,7 @@ export const deliverSpool = async (
     }
     try {
       await store.putRun(entry.record);
+      await onDelivered?.(entry.record);
     } catch (error) {
       log.warn(
         `store ${store.url} still unreachable (${(error as Error).message}): ${names.length - delivered} spooled run(s) wait in ${spoolDir}`,
