@@ -26,7 +26,14 @@ export const aggregateCommand = async (options: AggregateOptions, deps: Deps): P
   }
   const store = openStore(config.store, deps);
   try {
-    const report = await aggregate({ config, store, api, deps, dryRun: options.dryRun ?? false });
+    const report = await aggregate({
+      config,
+      store,
+      api,
+      deps,
+      dryRun: options.dryRun ?? false,
+      concurrency: config.storeConcurrency,
+    });
     if (options.json) deps.stdout.write(reportJson(report));
     else if (report.dry_run) deps.stdout.write(dryRunText(report));
     const { info, warnings } = summaryLines(report);

@@ -3,26 +3,28 @@ import type { Config } from "../config/types.js";
 import type { CallCounts, DatadogApi } from "../datadog/types.js";
 import type { Deps } from "../state/deps.js";
 import { mapOrdered } from "../store/map-ordered.js";
+import type { RunRecord } from "../store/run-record.js";
 import type { RunStore } from "../store/types.js";
-import { type Claim, claimRun, collectDeadClaims, releaseClaim, stillHeld } from "./claims.js";
+import { type Claim, claimBatch, collectDeadClaims, readLease, releaseClaim, stillHeld } from "./claims.js";
 import { completedRecord } from "./completed-record.js";
 import { crashPoint } from "./crash-point.js";
 import { type DoneIndex, doneIndex } from "./done-index.js";
 import { isSettled } from "./event-ledger.js";
-import { listEntries, readEntry, runEntryPath, writeEntry } from "./outbox.js";
+import { readOutbox, releaseEntryPath, runEntryPath, type StoredEntry, writeEntry } from "./outbox.js";
 import { flushOutbox } from "./outbox-flush.js";
 import { planQueries } from "./query-plan.js";
 import { type QueryOutcome, runQueryCalls } from "./query-results.js";
 import { releaseEvent } from "./release-events.js";
 import { computeReleaseUpdate, dirtyPath, queueReleaseUpdate } from "./release-update.js";
 import { runSeries } from "./run-series.js";
-import { findSettledRuns } from "./settled-runs.js";
-import type { AggregateReport, KeyedRun, OutboxEntry, RunResult } from "./types.js";
+import { type Batch, findSettledRuns } from "./settled-runs.js";
+import type { AggregateReport, KeyedRun, OutboxEntry, OutboxEvent, RunResult } from "./types.js";
 
-// `dogdriver aggregate`, the library half: claim settled runs, ask Datadog for their server values in as few
-// calls as possible, store each completed run together with an outbox entry of what Datadog must receive,
-// queue the release verdicts of the services touched, and send the outbox. docs/aggregator.md walks through
-// every crash point and why each ends with every run aggregated once and every event posted once.
+// `dogdriver aggregate`, the library half: claim the settled runs of each service/env as a batch, ask Datadog
+// for their server values in as few calls as possible, store each batch's completed runs together with one
+// outbox entry of what Datadog must receive, queue the release verdicts of the services touched, and send the
+// outbox. docs/aggregator.md walks through every crash point and why each ends with every run aggregated once
+// and every event posted once.
 
 export interface AggregateInput {
   config: Config;
@@ -31,16 +33,23 @@ export interface AggregateInput {
   api?: DatadogApi;
   deps: Deps;
   dryRun: boolean;
+  /** Store requests in flight (config `store_concurrency`). */
+  concurrency?: number;
 }
 
 interface WorkRun extends KeyedRun {
-  claim?: Claim;
-  /** An outbox entry left by an aggregator that stopped before storing the record: its values are reused. */
-  queued?: OutboxEntry;
+  /** The record an aggregator that stopped before storing it left in the outbox: its values are reused. */
+  queued?: RunRecord;
 }
 
-// Store round trips per run are independent; a few in flight hide S3 latency without flooding it.
-const STORE_CONCURRENCY = 8;
+interface WorkBatch extends Batch {
+  claim?: Claim;
+  runs: WorkRun[];
+}
+
+// Store round trips that do not depend on each other: enough in flight to hide S3's latency (tens of ms each),
+// few enough to stay under the SDK's 50 sockets.
+export const DEFAULT_STORE_CONCURRENCY = 16;
 
 export const emptyReport = (input: AggregateInput): AggregateReport => ({
   dry_run: input.dryRun,
@@ -87,6 +96,7 @@ const problem = (error: unknown) => (error instanceof Error ? error.message : St
 
 export const aggregate = async (input: AggregateInput): Promise<AggregateReport> => {
   const { config, store, api, deps, dryRun } = input;
+  const concurrency = input.concurrency ?? config.storeConcurrency ?? DEFAULT_STORE_CONCURRENCY;
   const report = emptyReport(input);
   const callsBefore = api?.calls();
   const canRead = api?.canRead ?? false;
@@ -101,41 +111,51 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
 
   const startMs = deps.clock.now();
   const done = doneIndex(store);
-  const { settled, fresh, unreadable } = await findSettledRuns(store, done, startMs, config.settleMs);
+  // The outbox as it is now, read once: the values an interrupted aggregator queued, and what the flush sends.
+  const outbox = await readOutbox(store, concurrency, report.warnings);
+  const { batches, fresh, unreadable } = await findSettledRuns(store, done, {
+    nowMs: startMs,
+    settleMs: config.settleMs,
+    concurrency,
+    ...(dryRun
+      ? {}
+      : { readLease: (service, env) => readLease(store, service, env, owner, deps.clock.now()) }),
+  });
   report.runs.skipped_fresh = fresh;
   report.runs.failed.push(...unreadable);
 
-  // 1. Claim (a dry run claims nothing) and pick up values an interrupted aggregator already queued.
-  const work: WorkRun[] = [];
-  const claimOne = async (run: KeyedRun): Promise<WorkRun | undefined> => {
-    // An unreadable entry (damaged, or caught mid-write) is recomputed and overwritten.
-    const queued = (await readEntry(store, runEntryPath(run.record)).catch(() => undefined))?.entry;
-    if (dryRun) return { ...run, ...(queued ? { queued } : {}) };
-    const claim = await claimRun(store, run.key, owner, deps.clock.now());
-    if (claim === undefined) return undefined;
-    // Listed as pending before the claim: another aggregator may have completed it since.
-    const current = await store.getRun(run.key);
-    if (current?.state !== "pending") {
-      await releaseClaim(store, claim);
-      return undefined;
-    }
-    crashPoint(deps, "claimed");
-    return { key: run.key, record: current, claim, ...(queued ? { queued } : {}) };
-  };
-  for await (const outcome of mapOrdered(settled, STORE_CONCURRENCY, async (run) => {
+  // 1. Claim each service/env's batch (a dry run claims nothing); pick up values already queued.
+  const work: WorkBatch[] = [];
+  for await (const outcome of mapOrdered(batches, concurrency, async (batch) => {
     try {
-      return { run, claimed: await claimOne(run) };
+      if (dryRun || batch.lease === undefined) return { batch };
+      return { batch, claim: await claimBatch(store, batch.lease, owner, deps.clock.now()) };
     } catch (error) {
-      return { run, error };
+      return { batch, error };
     }
   })) {
-    if ("error" in outcome) report.runs.failed.push({ key: outcome.run.key, reason: problem(outcome.error) });
-    else if (outcome.claimed === undefined) report.runs.claimed_elsewhere += 1;
-    else work.push(outcome.claimed);
+    const { batch } = outcome;
+    if ("error" in outcome) {
+      for (const run of batch.runs) report.runs.failed.push({ key: run.key, reason: problem(outcome.error) });
+      continue;
+    }
+    if (!dryRun && outcome.claim === undefined) {
+      report.runs.claimed_elsewhere += batch.runs.length;
+      continue;
+    }
+    for (const _ of batch.runs) crashPoint(deps, "claimed");
+    work.push({
+      ...batch,
+      ...(outcome.claim ? { claim: outcome.claim } : {}),
+      runs: batch.runs.map((run) => {
+        const queued = outbox.records.get(run.record.id);
+        return queued ? { ...run, queued } : run;
+      }),
+    });
   }
 
   // 2. Server values: every run without queued values, in as few calls as the plan allows.
-  const toQuery = work.filter((r) => r.queued?.record === undefined);
+  const toQuery = work.flatMap((b) => b.runs).filter((r) => r.queued === undefined);
   const plan = planQueries(toQuery, config.services);
   if (plan.unconfigured.length > 0)
     report.warnings.push(
@@ -147,66 +167,93 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
     outcome = await runQueryCalls(api, plan.calls, new Map(toQuery.map((r) => [r.key, r])), deps.signal);
   }
 
-  // 3. Complete each run: outbox entry, dirty marker, record, then release the claim.
+  // 3. Complete each batch: one outbox entry, one dirty marker, a record per run, then release the lease.
   const touched = new Set<string>();
-  const complete = async (run: WorkRun): Promise<void> => {
-    const deferred = outcome.deferred.get(run.key);
-    if (deferred !== undefined) {
-      report.runs.deferred.push({ key: run.key, reason: deferred });
-      if (run.claim) await releaseClaim(store, run.claim);
-      return;
+  const releaseSettled = new Map<string, Promise<boolean>>();
+  const settledOnce = (id: string) => {
+    const settled = releaseSettled.get(id) ?? isSettled(store, id);
+    releaseSettled.set(id, settled);
+    return settled;
+  };
+  const completeBatch = async (batch: WorkBatch): Promise<void> => {
+    const ready: { run: WorkRun; record: RunRecord }[] = [];
+    for (const run of batch.runs) {
+      const deferred = outcome.deferred.get(run.key);
+      if (deferred !== undefined) report.runs.deferred.push({ key: run.key, reason: deferred });
+      else
+        ready.push({
+          run,
+          record: run.queued ?? completedRecord(run.record, outcome.values.get(run.key), deps.clock.now()),
+        });
     }
-    const record =
-      run.queued?.record ?? completedRecord(run.record, outcome.values.get(run.key), deps.clock.now());
-    const release = releaseEvent(record);
-    const entry: OutboxEntry = run.queued ?? {
-      schema: "dogdriver.outbox.v1",
-      kind: "run",
-      createdAtMs: deps.clock.now(),
-      series: runSeries(record),
-      seriesSent: false,
-      events: (await isSettled(store, release.id)) ? [] : [release],
-      record,
-    };
+    if (ready.length === 0) return;
+    // Runs whose values were already queued keep their entry; the others share one.
+    const records = ready.filter((r) => r.run.queued === undefined).map((r) => r.record);
+    const events = new Map<string, OutboxEvent>();
+    for (const record of records) {
+      const release = releaseEvent(record);
+      if (!events.has(release.id) && !(await settledOnce(release.id))) events.set(release.id, release);
+    }
+    const serviceEnv = `${batch.service}/${batch.env}`;
     if (dryRun) {
-      // A queued entry is shown with the rest of the outbox (planOutbox).
-      if (canWrite && run.queued === undefined) {
-        report.planned?.series.push(...entry.series);
-        report.planned?.events.push(...entry.events.map((e) => e.event));
+      if (canWrite) {
+        report.planned?.series.push(...records.flatMap(runSeries));
+        report.planned?.events.push(...[...events.values()].map((e) => e.event));
       }
-      touched.add(`${record.service}/${record.env}`);
-      report.runs.processed.push(resultOf(run.key, record));
+      touched.add(serviceEnv);
+      for (const { run, record } of ready) report.runs.processed.push(resultOf(run.key, record));
       return;
     }
-    if (run.claim && !(await stillHeld(store, run.claim))) {
-      report.runs.claimed_elsewhere += 1; // our lease ran out and another aggregator took the run over
+    if (batch.claim && !(await stillHeld(store, batch.claim))) {
+      report.runs.claimed_elsewhere += ready.length; // our lease ran out and another aggregator took them over
       return;
     }
     if (canWrite) {
-      if (run.queued === undefined) await writeEntry(store, runEntryPath(record), entry);
-      crashPoint(deps, "outbox-written");
-      await store.writeBlob(dirtyPath(record.service, record.env), "{}");
+      const first = records[0];
+      if (first !== undefined) {
+        const path = runEntryPath(first);
+        const entry: OutboxEntry = {
+          schema: "dogdriver.outbox.v1",
+          kind: "run",
+          createdAtMs: deps.clock.now(),
+          series: [],
+          seriesSent: false,
+          events: [...events.values()],
+          records,
+        };
+        outbox.entries.set(path, { path, etag: await writeEntry(store, path, entry), entry });
+      }
+      for (const _ of ready) crashPoint(deps, "outbox-written");
+      await store.writeBlob(dirtyPath(batch.service, batch.env), "{}");
     }
-    await store.putRun(record);
-    crashPoint(deps, "record-written");
-    if (run.claim) await releaseClaim(store, run.claim);
-    touched.add(`${record.service}/${record.env}`);
-    await done.add(record);
-    report.runs.processed.push(resultOf(run.key, record));
+    for await (const failure of mapOrdered(ready, concurrency, async ({ run, record }) => {
+      try {
+        await store.putRun(record, run.etag ? { ifMatch: run.etag } : {});
+        crashPoint(deps, "record-written");
+        await done.add(record);
+        report.runs.processed.push(resultOf(run.key, record));
+        return undefined;
+      } catch (error) {
+        return { key: run.key, reason: problem(error) };
+      }
+    }))
+      if (failure) report.runs.failed.push(failure);
+    touched.add(serviceEnv);
   };
-  for await (const failure of mapOrdered(work, STORE_CONCURRENCY, async (run) => {
+  for await (const failure of mapOrdered(work, concurrency, async (batch) => {
     try {
-      await complete(run);
-      return undefined;
+      await completeBatch(batch);
+      return [];
     } catch (error) {
-      if (run.claim) await releaseClaim(store, run.claim).catch(() => {});
-      return { key: run.key, reason: problem(error) };
+      return batch.runs.map((run) => ({ key: run.key, reason: problem(error) }));
+    } finally {
+      if (batch.claim) await releaseClaim(store, batch.claim, deps.clock.now()).catch(() => {});
     }
   }))
-    if (failure) report.runs.failed.push(failure);
+    report.runs.failed.push(...failure);
 
   // 4. Release verdicts of every service/env marked dirty (by this call, or one that stopped before this step).
-  if (canWrite) await queueReleases(input, report, touched, done);
+  if (canWrite) await queueReleases(input, report, touched, done, outbox.entries);
   if (!dryRun) {
     await done.save();
     await collectDeadClaims(store, deps.clock.now());
@@ -215,8 +262,16 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
   if (canWrite) {
     // 5. Send what the outbox holds.
     if (!dryRun && api !== undefined)
-      report.push.outbox_pending = await flushOutbox({ store, api, deps, owner, report });
-    else if (dryRun) await planOutbox(input, report);
+      report.push.outbox_pending = await flushOutbox({
+        store,
+        api,
+        deps,
+        owner,
+        report,
+        known: outbox.entries,
+        concurrency,
+      });
+    else if (dryRun) planOutbox(outbox.entries, report);
   }
   report.calls = callsSince(api, callsBefore);
   return report;
@@ -227,6 +282,7 @@ const queueReleases = async (
   report: AggregateReport,
   touched: Set<string>,
   done: DoneIndex,
+  known: Map<string, StoredEntry>,
 ) => {
   const { store, deps, dryRun } = input;
   const dirty = new Set(touched);
@@ -234,31 +290,33 @@ const queueReleases = async (
     const [, service, env] = path.replace(/\.json$/, "").split("/");
     if (service && env) dirty.add(`${service}/${env}`);
   }
-  for (const serviceEnv of dirty) {
+  const queue = async (serviceEnv: string) => {
     const [service = "", env = ""] = serviceEnv.split("/");
     try {
       const update = await computeReleaseUpdate(store, await done.history(service, env));
       if (dryRun) {
         report.planned?.series.push(...update.series);
         report.planned?.events.push(...update.events.map((e) => e.event));
-        continue;
+        return;
       }
       await queueReleaseUpdate(store, service, env, update, deps.clock.now());
+      known.delete(releaseEntryPath(service, env)); // rewritten: the flush reads it again
       await store.deleteBlob(dirtyPath(service, env));
     } catch (error) {
       report.warnings.push(
         `release verdicts of ${serviceEnv} not queued (${problem(error)}): retried next time`,
       );
     }
-  }
+  };
+  for await (const _ of mapOrdered(dirty, input.concurrency ?? DEFAULT_STORE_CONCURRENCY, queue));
 };
 
 /** In a dry run, what the outbox would send besides this call's runs. */
-const planOutbox = async (input: AggregateInput, report: AggregateReport) => {
-  for (const path of await listEntries(input.store)) {
-    const stored = await readEntry(input.store, path);
-    if (stored === undefined || stored.entry.kind === "release") continue;
-    if (!stored.entry.seriesSent) report.planned?.series.push(...stored.entry.series);
-    report.planned?.events.push(...stored.entry.events.map((e) => e.event));
+const planOutbox = (entries: Map<string, StoredEntry>, report: AggregateReport) => {
+  for (const { entry } of entries.values()) {
+    if (entry.kind === "release") continue;
+    if (!entry.seriesSent)
+      report.planned?.series.push(...entry.series, ...(entry.records ?? []).flatMap(runSeries));
+    report.planned?.events.push(...entry.events.map((e) => e.event));
   }
 };

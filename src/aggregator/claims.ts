@@ -1,10 +1,16 @@
-import { type RunStore, StoreConflictError } from "../store/types.js";
+import { type RunStore, StoreConflictError, unchangedSince } from "../store/types.js";
 import { parseBlobOr } from "./parse-blob.js";
 import type { ClaimBody } from "./types.js";
 
-// A claim says "this aggregator is completing this run until expiresAtMs". It is created with If-None-Match: *
-// so only one aggregator wins; a claim whose lease ran out (its owner crashed) is taken over with If-Match on
-// the etag read, so two aggregators taking over the same dead claim cannot both win either.
+// A claim says "this aggregator is completing the settled runs of this service/env until expiresAtMs": one
+// object per service/env, _dogdriver/leases/<service>/<env>.json, so a batch of runs costs one claim and one
+// release instead of three requests per run.
+//
+// It is optimistic: the aggregator reads the lease BEFORE it reads the service/env's records, and claims with
+// If-Match on the version it read (If-None-Match: * when there was none). Whoever claimed or released the lease
+// in between (and so may have completed some of those runs) changed its version, so the claim fails and the
+// runs are left for the next call. That is why a lease is released by rewriting it, never deleted: a delete
+// and a re-create could bring back the version "absent" an aggregator read before them.
 
 /** Long enough for one aggregate call to finish its runs, short enough that a crash delays them little. */
 export const CLAIM_LEASE_MS = 15 * 60_000;
@@ -14,37 +20,51 @@ export interface Claim {
   etag: string;
 }
 
-/** _dogdriver/claims/<service>/<env>/<started_at>_<id>.json for runs/<service>/<env>/<...>.json. */
-export const claimPath = (runKey: string): string => `claims/${runKey.replace(/^runs\//, "")}`;
+/** The lease as read before the records: what a claim must find unchanged. */
+export interface LeaseSeen {
+  path: string;
+  etag?: string;
+  /** Held by a live lease of another aggregator: its runs are not ours to complete now. */
+  heldElsewhere: boolean;
+}
+
+export const leasePath = (service: string, env: string): string => `leases/${service}/${env}.json`;
 
 const parse = (body: string): ClaimBody | undefined => parseBlobOr<ClaimBody | undefined>(body, undefined);
 
-/** Claims a run for `owner`; undefined when another live claim holds it. */
-export const claimRun = async (
+/** Reads the lease of a service/env before its records are read. */
+export const readLease = async (
   store: RunStore,
-  runKey: string,
+  service: string,
+  env: string,
+  owner: string,
+  nowMs: number,
+): Promise<LeaseSeen> => {
+  const path = leasePath(service, env);
+  const current = await store.readBlob(path);
+  if (current === undefined) return { path, heldElsewhere: false };
+  const held = parse(current.body);
+  // Unreadable means caught mid-write (S3-compatible servers without atomic reads): treat it as held.
+  const heldElsewhere = held === undefined || (held.owner !== owner && held.expiresAtMs > nowMs);
+  return { path, etag: current.etag, heldElsewhere };
+};
+
+/** Claims the batch for `owner`; undefined when the lease changed since `seen` (another aggregator was here). */
+export const claimBatch = async (
+  store: RunStore,
+  seen: LeaseSeen,
   owner: string,
   nowMs: number,
   leaseMs = CLAIM_LEASE_MS,
 ): Promise<Claim | undefined> => {
-  const path = claimPath(runKey);
+  if (seen.heldElsewhere) return undefined;
   const body = JSON.stringify({
     owner,
     claimedAtMs: nowMs,
     expiresAtMs: nowMs + leaseMs,
   } satisfies ClaimBody);
   try {
-    return { path, etag: await store.writeBlob(path, body, { ifNoneMatch: "*" }) };
-  } catch (error) {
-    if (!(error instanceof StoreConflictError)) throw error;
-  }
-  const current = await store.readBlob(path);
-  if (current === undefined) return undefined; // released just now: the run is probably done, look next time
-  const held = parse(current.body);
-  // Unreadable means caught mid-write (S3-compatible servers without atomic reads): treat it as held.
-  if (held === undefined || (held.owner !== owner && held.expiresAtMs > nowMs)) return undefined;
-  try {
-    return { path, etag: await store.writeBlob(path, body, { ifMatch: current.etag }) };
+    return { path: seen.path, etag: await store.writeBlob(seen.path, body, unchangedSince(seen.etag)) };
   } catch (error) {
     if (error instanceof StoreConflictError) return undefined;
     throw error;
@@ -55,11 +75,19 @@ export const claimRun = async (
 export const stillHeld = async (store: RunStore, claim: Claim): Promise<boolean> =>
   (await store.readBlob(claim.path))?.etag === claim.etag;
 
-export const releaseClaim = (store: RunStore, claim: Claim): Promise<void> => store.deleteBlob(claim.path);
+/** Frees the lease (a rewrite, see above); a lease somebody took over meanwhile is theirs and left alone. */
+export const releaseClaim = async (store: RunStore, claim: Claim, nowMs: number): Promise<void> => {
+  const body = JSON.stringify({ owner: "", claimedAtMs: nowMs, expiresAtMs: 0 } satisfies ClaimBody);
+  try {
+    await store.writeBlob(claim.path, body, { ifMatch: claim.etag });
+  } catch (error) {
+    if (!(error instanceof StoreConflictError)) throw error;
+  }
+};
 
 /**
- * Deletes claims left by an aggregator that stopped after completing the run but before releasing its claim.
- * Only claims of runs that are no longer pending: nobody takes those over, so no live claim can be deleted.
+ * Deletes per-run claims (_dogdriver/claims/…) that versions before the batch leases left behind once their
+ * runs were finished; nothing creates them any more. One listing per call, empty once they are gone.
  */
 export const collectDeadClaims = async (store: RunStore, nowMs: number): Promise<number> => {
   let removed = 0;

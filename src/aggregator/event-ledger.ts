@@ -44,12 +44,6 @@ export const postOnce = async (ctx: PostContext, id: string, event: DatadogEvent
   const { store, owner } = ctx;
   const path = ledgerPath(id);
   const nowMs = ctx.deps.clock.now();
-  const current = await store.readBlob(path);
-  const held = current === undefined ? undefined : parse(current.body);
-  // Unreadable: caught mid-write (an S3-compatible server without atomic reads); look again next time.
-  if (current !== undefined && held === undefined) return "busy";
-  if (held?.state === "posted" || held?.state === "too_old" || held?.state === "rejected") return "already";
-  if (held?.state === "sending" && held.owner !== owner && held.atMs + CLAIM_LEASE_MS > nowMs) return "busy";
 
   const write = async (
     state: LedgerBody["state"],
@@ -71,11 +65,21 @@ export const postOnce = async (ctx: PostContext, id: string, event: DatadogEvent
     }
   };
 
-  if (event.timestampMs !== undefined && event.timestampMs < nowMs - MAX_EVENT_AGE_MS) {
-    return (await write("too_old", current?.etag)) === undefined ? "busy" : "too_old";
+  const tooOld = event.timestampMs !== undefined && event.timestampMs < nowMs - MAX_EVENT_AGE_MS;
+  // Most events are new: create the ledger entry straight away (If-None-Match), and read it only when it exists.
+  let sending = tooOld ? undefined : await write("sending", undefined);
+  if (sending === undefined) {
+    const current = await store.readBlob(path);
+    const held = current === undefined ? undefined : parse(current.body);
+    // Unreadable: caught mid-write (an S3-compatible server without atomic reads); look again next time.
+    if (current !== undefined && held === undefined) return "busy";
+    if (held?.state === "posted" || held?.state === "too_old" || held?.state === "rejected") return "already";
+    if (held?.state === "sending" && held.owner !== owner && held.atMs + CLAIM_LEASE_MS > nowMs)
+      return "busy";
+    if (tooOld) return (await write("too_old", current?.etag)) === undefined ? "busy" : "too_old";
+    sending = await write("sending", current?.etag);
+    if (sending === undefined) return "busy";
   }
-  const sending = await write("sending", current?.etag);
-  if (sending === undefined) return "busy";
   crashPoint(ctx.deps, "event-sending");
   try {
     await ctx.api.postEvent(event);

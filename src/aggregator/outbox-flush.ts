@@ -1,10 +1,12 @@
 import type { DatadogApi, MetricSeries } from "../datadog/types.js";
 import type { Deps } from "../state/deps.js";
+import { mapOrdered } from "../store/map-ordered.js";
 import { type RunStore, StoreConflictError } from "../store/types.js";
 import { crashPoint } from "./crash-point.js";
 import { datadogFailure } from "./datadog-failure.js";
 import { postOnce } from "./event-ledger.js";
-import { isEmptied, listEntries, readEntry, type StoredEntry, writeEntry } from "./outbox.js";
+import { isEmptied, listEntries, readEntry, runEntryPath, type StoredEntry, writeEntry } from "./outbox.js";
+import { runSeries } from "./run-series.js";
 import { countPoints, splitByAge, stampAt } from "./stale-points.js";
 import type { AggregateReport, OutboxEntry } from "./types.js";
 
@@ -24,102 +26,146 @@ export interface FlushContext {
   deps: Pick<Deps, "env" | "clock" | "log" | "signal">;
   owner: string;
   report: AggregateReport;
+  /** Entries this call already read or wrote, by path. */
+  known?: Map<string, StoredEntry>;
+  /** Store requests in flight. */
+  concurrency?: number;
 }
 
-interface Outgoing {
+/** What one outbox entry sends: a batch entry sends a unit per run (named outbox/run/<id>.json in messages). */
+interface Unit {
   stored: StoredEntry;
+  label: string;
   series: MetricSeries[];
 }
 
-const seriesToSend = async (
-  ctx: FlushContext,
-  stored: StoredEntry,
-  nowMs: number,
-): Promise<MetricSeries[]> => {
+interface Part {
+  label: string;
+  run?: string;
+  series: MetricSeries[];
+}
+
+const partsOf = (stored: StoredEntry): Part[] => {
   const { entry } = stored;
-  if (entry.seriesSent) return [];
-  if (entry.kind === "release") return stampAt(entry.series, nowMs);
-  const { fresh, tooOld } = splitByAge(entry.series, nowMs);
-  if (tooOld.length > 0) {
-    // Kept with the exact points, so they can be replayed once historical metrics ingestion is enabled.
-    await ctx.store.writeBlob(
-      `${TOO_OLD_DIR}/${stored.path}`,
-      JSON.stringify({
-        reason: "older than Datadog accepts (1 hour)",
-        run: entry.record?.id,
-        series: tooOld,
-      }),
-    );
-    ctx.report.push.points_too_old += countPoints(tooOld);
-    ctx.report.push.too_old_entries.push(stored.path);
-  }
-  return fresh;
+  if (entry.records !== undefined)
+    return entry.records.map((r) => ({ label: runEntryPath(r), run: r.id, series: runSeries(r) }));
+  return [{ label: stored.path, ...(entry.record ? { run: entry.record.id } : {}), series: entry.series }];
 };
 
+/** The units of an entry, with their gauges as they go out now (too-old points kept aside). */
+const unitsOf = async (ctx: FlushContext, stored: StoredEntry, nowMs: number): Promise<Unit[]> => {
+  const { entry } = stored;
+  if (entry.seriesSent) return [{ stored, label: stored.path, series: [] }];
+  if (entry.kind === "release") return [{ stored, label: stored.path, series: stampAt(entry.series, nowMs) }];
+  return Promise.all(
+    partsOf(stored).map(async ({ label, run, series }) => {
+      const { fresh, tooOld } = splitByAge(series, nowMs);
+      if (tooOld.length > 0) {
+        // Kept with the exact points, so they can be replayed once historical metrics ingestion is enabled.
+        await ctx.store.writeBlob(
+          `${TOO_OLD_DIR}/${label}`,
+          JSON.stringify({ reason: "older than Datadog accepts (1 hour)", run, series: tooOld }),
+        );
+        ctx.report.push.points_too_old += countPoints(tooOld);
+        ctx.report.push.too_old_entries.push(label);
+      }
+      return { stored, label, series: fresh };
+    }),
+  );
+};
+
+/**
+ * The outbox as listed now; entries this call already holds (read at its start or written by it) are not read
+ * again: a copy that another aggregator changed since is caught by the conditional writes that retire it.
+ */
 const readAll = async (ctx: FlushContext): Promise<{ entries: StoredEntry[]; unreadable: number }> => {
   const entries: StoredEntry[] = [];
   let unreadable = 0;
-  for (const path of await listEntries(ctx.store)) {
-    try {
-      const stored = await readEntry(ctx.store, path);
-      // An emptied release entry (everything in it was sent) waits for the next queued verdict.
-      if (stored !== undefined && !isEmptied(stored.entry)) entries.push(stored);
-    } catch (error) {
+  const paths = await listEntries(ctx.store);
+  const read = mapOrdered(
+    paths,
+    ctx.concurrency ?? 1,
+    async (path): Promise<{ stored?: StoredEntry; error?: Error }> => {
+      try {
+        return { stored: ctx.known?.get(path) ?? (await readEntry(ctx.store, path)) };
+      } catch (error) {
+        return { error: error as Error };
+      }
+    },
+  );
+  for await (const outcome of read) {
+    if (outcome.error) {
       // Being rewritten by another aggregator (or damaged): left for the next call, which says so again.
       unreadable += 1;
-      ctx.report.warnings.push((error as Error).message);
+      ctx.report.warnings.push(outcome.error.message);
+    } else if (outcome.stored !== undefined && !isEmptied(outcome.stored.entry)) {
+      // An emptied release entry (everything in it was sent) waits for the next queued verdict.
+      entries.push(outcome.stored);
     }
   }
   return { entries, unreadable };
 };
 
-const reject = async (ctx: FlushContext, stored: StoredEntry, reason: string): Promise<void> => {
+/** Moves what Datadog refused for good aside, under the unit's name. */
+const reject = async (ctx: FlushContext, unit: Unit, reason: string): Promise<void> => {
+  const { stored } = unit;
+  const whole = stored.entry.records === undefined;
   await ctx.store.writeBlob(
-    `${REJECTED_DIR}/${stored.path}`,
-    JSON.stringify({ reason, entry: stored.entry }),
+    `${REJECTED_DIR}/${unit.label}`,
+    JSON.stringify(whole ? { reason, entry: stored.entry } : { reason, series: unit.series }),
   );
-  if (stored.entry.kind === "release") await retireReleaseEntry(ctx, stored);
-  else await ctx.store.deleteBlob(stored.path);
-  ctx.report.warnings.push(
-    `Datadog refused ${stored.path} (${reason}): moved to _dogdriver/${REJECTED_DIR}/`,
-  );
+  ctx.report.warnings.push(`Datadog refused ${unit.label} (${reason}): moved to _dogdriver/${REJECTED_DIR}/`);
 };
 
 /**
- * Submits the gauges of every entry in one go. Returns the entries whose gauges Datadog accepted: all of them,
- * none (Datadog unavailable: everything stays queued), or, after a refusal, those accepted one by one.
+ * Submits the gauges of every unit in one go. Returns the entries whose gauges Datadog accepted: all of them,
+ * none (Datadog unavailable: everything stays queued), or, after a refusal, those whose units were each accepted
+ * or refused for good, one by one; `refused` are the entries of which every unit was refused (moved aside).
  */
 const submit = async (
   ctx: FlushContext,
-  outgoing: Outgoing[],
-): Promise<{ accepted: StoredEntry[]; rejected: number }> => {
-  const all = outgoing.flatMap((o) => o.series);
+  entries: StoredEntry[],
+  units: Unit[],
+): Promise<{ accepted: StoredEntry[]; refused: StoredEntry[] }> => {
+  const all = units.flatMap((u) => u.series);
   try {
     if (all.length > 0) ctx.report.push.points_sent += (await ctx.api.submitMetrics(all)).points;
-    return { accepted: outgoing.map((o) => o.stored), rejected: 0 };
+    return { accepted: entries, refused: [] };
   } catch (error) {
     const failure = datadogFailure(error);
     if (failure.transient) {
       ctx.report.warnings.push(
-        `Datadog did not accept the metrics (${failure.reason}): ${outgoing.length} outbox entries kept for the next aggregate`,
+        `Datadog did not accept the metrics (${failure.reason}): ${entries.length} outbox entries kept for the next aggregate`,
       );
-      return { accepted: [], rejected: 0 };
+      return { accepted: [], refused: [] };
     }
   }
-  const accepted: StoredEntry[] = [];
-  let rejected = 0;
-  for (const { stored, series } of outgoing) {
+  const unsent = new Set<StoredEntry>();
+  const refusedUnits = new Map<StoredEntry, number>();
+  for (const unit of units) {
+    if (unsent.size > 0) {
+      unsent.add(unit.stored); // Datadog became unavailable: the rest waits for the next call
+      continue;
+    }
     try {
-      if (series.length > 0) ctx.report.push.points_sent += (await ctx.api.submitMetrics(series)).points;
-      accepted.push(stored);
+      if (unit.series.length > 0)
+        ctx.report.push.points_sent += (await ctx.api.submitMetrics(unit.series)).points;
     } catch (error) {
       const failure = datadogFailure(error);
-      if (failure.transient) break;
-      await reject(ctx, stored, failure.reason);
-      rejected += 1;
+      if (failure.transient) unsent.add(unit.stored);
+      else {
+        await reject(ctx, unit, failure.reason);
+        refusedUnits.set(unit.stored, (refusedUnits.get(unit.stored) ?? 0) + 1);
+      }
     }
   }
-  return { accepted, rejected };
+  const unitCount = (stored: StoredEntry) => units.filter((u) => u.stored === stored).length;
+  const refused = entries.filter((e) => !unsent.has(e) && refusedUnits.get(e) === unitCount(e));
+  for (const stored of refused) {
+    if (stored.entry.kind === "release") await retireReleaseEntry(ctx, stored);
+    else await ctx.store.deleteBlob(stored.path);
+  }
+  return { accepted: entries.filter((e) => !unsent.has(e) && !refused.includes(e)), refused };
 };
 
 /** Posts the entry's events; true when one is still being posted by another aggregator. */
@@ -217,13 +263,11 @@ export const flushOutbox = async (ctx: FlushContext): Promise<number> => {
   const { entries, unreadable } = await readAll(ctx);
   if (entries.length === 0) return unreadable;
   const nowMs = ctx.deps.clock.now();
-  const outgoing = await Promise.all(
-    entries.map(async (stored) => ({ stored, series: await seriesToSend(ctx, stored, nowMs) })),
-  );
-  const { accepted, rejected } = await submit(ctx, outgoing);
+  const units = (await Promise.all(entries.map((stored) => unitsOf(ctx, stored, nowMs)))).flat();
+  const { accepted, refused } = await submit(ctx, entries, units);
   if (accepted.length > 0) crashPoint(ctx.deps, "series-submitted");
 
-  let pending = unreadable + entries.length - accepted.length - rejected;
+  let pending = unreadable + entries.length - accepted.length - refused.length;
   for (const [index, stored] of accepted.entries()) {
     if (ctx.deps.signal.aborted) {
       pending += accepted.length - index;

@@ -1,4 +1,5 @@
 import { DogdriverError } from "../errors.js";
+import { mapOrdered } from "../store/map-ordered.js";
 import type { RunRecord } from "../store/run-record.js";
 import type { RunStore, WriteCondition } from "../store/types.js";
 import type { OutboxEntry } from "./types.js";
@@ -28,7 +29,8 @@ export interface StoredEntry {
 
 /** Nothing left to send: an emptied release entry. */
 export const isEmptied = (entry: OutboxEntry): boolean =>
-  entry.events.length === 0 && (entry.seriesSent || entry.series.length === 0);
+  entry.events.length === 0 &&
+  (entry.seriesSent || (entry.series.length === 0 && (entry.records ?? []).length === 0));
 
 export const readEntry = async (store: RunStore, path: string): Promise<StoredEntry | undefined> => {
   const blob = await store.readBlob(path);
@@ -51,6 +53,36 @@ export const writeEntry = (
   entry: OutboxEntry,
   condition?: WriteCondition,
 ): Promise<string> => store.writeBlob(path, JSON.stringify(entry), condition);
+
+export interface OutboxSnapshot {
+  entries: Map<string, StoredEntry>;
+  /** Completed records queued by an aggregator that stopped before storing them, by run id. */
+  records: Map<string, RunRecord>;
+}
+
+/** Every readable entry, read `concurrency` at a time; an unreadable one is a warning (recomputed, overwritten). */
+export const readOutbox = async (
+  store: RunStore,
+  concurrency: number,
+  warnings: string[],
+): Promise<OutboxSnapshot> => {
+  const snapshot: OutboxSnapshot = { entries: new Map(), records: new Map() };
+  const read = async (path: string) => {
+    try {
+      return await readEntry(store, path);
+    } catch (error) {
+      warnings.push((error as Error).message);
+      return undefined;
+    }
+  };
+  for await (const stored of mapOrdered(await listEntries(store), concurrency, read)) {
+    if (stored === undefined) continue;
+    snapshot.entries.set(stored.path, stored);
+    const { record, records = record ? [record] : [] } = stored.entry;
+    if (stored.entry.kind === "run") for (const r of records) snapshot.records.set(r.id, r);
+  }
+  return snapshot;
+};
 
 export const listEntries = async (store: RunStore): Promise<string[]> => {
   const paths: string[] = [];

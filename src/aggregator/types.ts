@@ -8,6 +8,8 @@ import type { RunRecord } from "../store/run-record.js";
 export interface KeyedRun {
   key: string;
   record: RunRecord;
+  /** The record's version as read, so completing it is one conditional PUT. */
+  etag?: string;
 }
 
 /** _dogdriver/claims/<service>/<env>/<file>: who works on a run, until when. */
@@ -36,7 +38,10 @@ export interface OutboxEntry {
   series: MetricSeries[];
   seriesSent: boolean;
   events: OutboxEvent[];
+  /** A "run" entry written before batches: one run, its gauges in `series`. */
   record?: RunRecord;
+  /** A "run" entry of a batch: its runs' completed records; their gauges are runSeries(record) of each. */
+  records?: RunRecord[];
 }
 
 /** _dogdriver/events/<id>.json: the ledger that makes each event posted once. */

@@ -18,6 +18,7 @@ export const DEFAULT_CONFIG_NAMES = [
 export const DEFAULTS = {
   store: "file://./.dogdriver",
   settle: "10m",
+  storeConcurrency: 16,
   schedule: { run: "*/30 * * * *", aggregate: "*/5 * * * *" },
   testName: "dogdriver",
   alerts: {
@@ -172,6 +173,7 @@ export const validateConfig = (
     store: data.store ?? DEFAULTS.store,
     source,
     settleMs: parseDurationMs(data.settle ?? DEFAULTS.settle) ?? 600_000,
+    storeConcurrency: data.store_concurrency ?? DEFAULTS.storeConcurrency,
     schedule: { ...DEFAULTS.schedule, ...data.schedule },
     services,
     alerts: {

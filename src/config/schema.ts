@@ -169,6 +169,13 @@ export const configFileSchema = z.strictObject({
     .meta(describe("Where the runner runs; runs are compared only within a source (default: the host name)"))
     .optional(),
   settle: duration.meta(describe('How old a run must be before it is aggregated (default "10m")')).optional(),
+  store_concurrency: z
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .meta(describe("Store requests `aggregate` keeps in flight at once (default 16)"))
+    .optional(),
   schedule: z
     .strictObject({
       run: cron.meta(describe('Cron expression for `run --all` (default "*/30 * * * *")')).optional(),

@@ -47,6 +47,8 @@ export interface Config {
   store: string;
   source: string;
   settleMs: number;
+  /** Store requests `aggregate` keeps in flight at once. */
+  storeConcurrency: number;
   schedule: { run: string; aggregate: string };
   services: ServiceConfig[];
   alerts: AlertsConfig;

@@ -50,10 +50,19 @@ export const createRunStore = (backend: ObjectBackend, log: Pick<Logger, "warn">
     }
   };
 
-  const putRun = async (input: RunRecord): Promise<PutResult> => {
+  const putRun = async (input: RunRecord, options: { ifMatch?: string } = {}): Promise<PutResult> => {
     const record = checkRecord(input, `run ${String((input as { id?: unknown })?.id)}`);
     const key = runKey(record);
     const body = encodeRecord(record);
+    // The aggregator read the record moments ago: one PUT instead of a GET and a PUT per completed run.
+    if (options.ifMatch) {
+      try {
+        await backend.put(key, body, { ifMatch: options.ifMatch });
+        return "updated";
+      } catch (error) {
+        if (!(error instanceof StoreConflictError)) throw error;
+      }
+    }
     for (let attempt = 1; ; attempt++) {
       const current = await backend.get(key);
       let existing: RunRecord | undefined;
@@ -78,10 +87,10 @@ export const createRunStore = (backend: ObjectBackend, log: Pick<Logger, "warn">
     }
   };
 
-  const getRun = async (key: string): Promise<RunRecord | undefined> => {
+  const readRun = async (key: string): Promise<{ record: RunRecord; etag: string } | undefined> => {
     checkRunKey(key);
     const blob = await backend.get(key);
-    return blob && decodeRecord(blob.body, backend.describe(key));
+    return blob && { record: decodeRecord(blob.body, backend.describe(key)), etag: blob.etag };
   };
 
   async function* keyPagesUnder(prefix: string): AsyncGenerator<string[]> {
@@ -146,7 +155,8 @@ export const createRunStore = (backend: ObjectBackend, log: Pick<Logger, "warn">
   return {
     url: backend.url,
     putRun,
-    getRun,
+    getRun: async (key) => (await readRun(key))?.record,
+    readRun,
     listRunKeys,
     listRuns,
     readBlob,

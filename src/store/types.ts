@@ -27,9 +27,15 @@ export type PutResult = "created" | "updated" | "unchanged" | "kept";
 export interface RunStore {
   /** The store URL for messages (never holds credentials). */
   readonly url: string;
-  /** Writes a record atomically (readers see the old or the new document, never half of one). */
-  putRun(record: RunRecord): Promise<PutResult>;
+  /**
+   * Writes a record atomically (readers see the old or the new document, never half of one). With `ifMatch` (the
+   * etag the caller read) the record is written in one request while it is still that version; if it changed,
+   * the write goes the usual way (read, compare, write).
+   */
+  putRun(record: RunRecord, options?: { ifMatch?: string }): Promise<PutResult>;
   getRun(key: string): Promise<RunRecord | undefined>;
+  /** A record with its etag, for a later putRun(…, { ifMatch }). */
+  readRun(key: string): Promise<{ record: RunRecord; etag: string } | undefined>;
   /** Keys of stored records, optionally for one service/env, in key order. Scales to 100,000+ records. */
   listRunKeys(filter?: RunFilter): AsyncIterable<string>;
   /**

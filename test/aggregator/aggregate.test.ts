@@ -201,8 +201,13 @@ describe("aggregate", () => {
     expect(h.dd.requests()).toEqual([]);
     const blobs: string[] = [];
     for await (const b of store.listBlobs("")) blobs.push(b);
-    // Only the index of finished runs: no outbox, no ledger, nothing queued for Datadog.
-    expect(blobs.sort()).toEqual(["index/done/offline/stage.json", "index/history/offline/stage.json"]);
+    // Only the index of finished runs and the service/env's released lease: no outbox, no ledger, nothing
+    // queued for Datadog.
+    expect(blobs.sort()).toEqual([
+      "index/done/offline/stage.json",
+      "index/history/offline/stage.json",
+      "leases/offline/stage.json",
+    ]);
   });
 
   it("--dry-run prints the queries and exact payloads, and sends and stores nothing", async () => {
