@@ -186,6 +186,7 @@ describe("configuration values", () => {
       store: "file://./.dogdriver",
       source: "build_host.example.com",
       settleMs: 600_000,
+      storeConcurrency: 16,
       schedule: { run: "*/30 * * * *", aggregate: "*/5 * * * *" },
       services: [
         {
