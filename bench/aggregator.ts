@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -7,9 +7,9 @@ import type { AggregateReport } from "../src/aggregator/types.js";
 import type { Deps } from "../src/state/deps.js";
 import { mapOrdered } from "../src/store/map-ordered.js";
 import { openStore } from "../src/store/open-store.js";
-import type { RunRecord } from "../src/store/run-record.js";
-import { type Emulator, startDatadogEmulator } from "../test/support/datadog-emulator/index.js";
+import { startDatadogEmulator } from "../test/support/datadog-emulator/index.js";
 import { startS3Server } from "../test/support/s3-server.js";
+import { benchRun as run, seedServerMetrics, writeBenchConfig } from "./aggregator-bench-support.js";
 
 // What one `aggregate` call costs: Datadog calls (the rate-limited resource), store requests and time, for a
 // backlog of pending runs and for the steady state (many finished runs, one new run per service). Against the
@@ -38,64 +38,6 @@ const deps = (env: Record<string, string>, cwd: string): Deps => {
   };
 };
 
-let sequence = 0;
-const run = (service: string, startMs: number, state: RunRecord["state"]): RunRecord => ({
-  schema: "dogdriver.run.v1",
-  id: `01JD${String(++sequence).padStart(22, "0")}`,
-  service,
-  env: "prod",
-  version: `1.${Math.floor(sequence / 40)}.0`,
-  source: "bench",
-  test: "dogdriver",
-  started_at: new Date(startMs).toISOString(),
-  ended_at: new Date(startMs + MINUTE).toISOString(),
-  state,
-  client: {
-    requests: 1000,
-    errors: 1,
-    rps: 16,
-    latency_ms: { p50: 40, p75: 50, p90: 60, p95: 70 + (sequence % 7), p99: 90, max: 200, mean: 45 },
-  },
-  ...(state === "aggregated" ? { server: { latency_ms: 30, cpu_pct: 20 } } : {}),
-});
-
-const seed = async (dd: Emulator, fromMs: number, toMs: number) => {
-  const series = SERVICES.flatMap((service) =>
-    ["app.latency", "app.cpu", "app.hosts"].map((metric) => ({
-      metric,
-      type: 3,
-      tags: [`service:${service}`, "env:prod"],
-      points: Array.from({ length: Math.floor((toMs - fromMs) / 10_000) }, (_, i) => ({
-        timestamp: Math.floor(fromMs / 1000) + i * 10,
-        value: metric === "app.hosts" ? 4 : 30,
-      })),
-    })),
-  );
-  await fetch(`${dd.url}/api/v2/series`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "dd-api-key": dd.apiKey },
-    body: JSON.stringify({ series }),
-  });
-};
-
-const configFile = async (dir: string, store: string) => {
-  const path = join(dir, `config-${++sequence}.json`);
-  const services = SERVICES.map((name) => ({
-    name,
-    env: "prod",
-    endpoint: `http://127.0.0.1:9/${name}`,
-    version: "fixed",
-    test: { repo: "/nonexistent" },
-    queries: {
-      latency_ms: "avg:app.latency{service:{service},env:{env}}",
-      cpu_pct: "avg:app.cpu{service:{service},env:{env}}",
-    },
-    topology_query: "sum:app.hosts{service:{service},env:{env}}",
-  }));
-  await writeFile(path, JSON.stringify({ store, source: "bench", services }));
-  return path;
-};
-
 const aggregateOnce = async (config: string, env: Record<string, string>, cwd: string) => {
   const d = deps(env, cwd);
   const t = performance.now();
@@ -120,7 +62,7 @@ const main = async () => {
   };
   try {
     const now = Date.now();
-    await seed(dd, now - 58 * MINUTE, now);
+    await seedServerMetrics(dd, SERVICES, now - 58 * MINUTE, now);
     for (const [backend, perService] of [
       ["file", 5],
       ["file", 25],
@@ -128,7 +70,7 @@ const main = async () => {
       ["s3", 25],
     ] as const) {
       dd.reset();
-      await seed(dd, now - 58 * MINUTE, now);
+      await seedServerMetrics(dd, SERVICES, now - 58 * MINUTE, now);
       const url =
         backend === "file"
           ? `file://${join(dir, `backlog-${perService}`)}`
@@ -142,7 +84,7 @@ const main = async () => {
       );
       for await (const _ of mapOrdered(runs, 16, (r) => store.putRun(r)));
       const before = s3.requests().length;
-      const { seconds, report } = await aggregateOnce(await configFile(dir, url), env, dir);
+      const { seconds, report } = await aggregateOnce(await writeBenchConfig(dir, url, SERVICES), env, dir);
       rows.push(
         `| backlog, ${backend} | ${runs.length} pending (${perService}/service) | ${report.runs.processed.length} | ${report.calls.queries} | ${report.calls.submissions} | ${report.calls.events} | ${backend === "s3" ? s3Requests(before) : "-"} | ${seconds.toFixed(2)} s |`,
       );
@@ -160,7 +102,7 @@ const main = async () => {
       ),
     );
     for await (const _ of mapOrdered(finished, 16, (r) => store.putRun(r)));
-    const config = await configFile(dir, url);
+    const config = await writeBenchConfig(dir, url, SERVICES);
     for (const label of ["first call (index empty)", "next call (index built)"]) {
       for (const s of SERVICES)
         await store.putRun(run(s, now - (label.startsWith("first") ? 20 : 15) * MINUTE, "pending"));

@@ -1,16 +1,15 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { execa } from "execa";
 import { queueRunEvents } from "../src/runner/run-events.js";
-import type { Deps } from "../src/state/deps.js";
 import { mapOrdered } from "../src/store/map-ordered.js";
 import { openStore } from "../src/store/open-store.js";
-import type { RunRecord } from "../src/store/run-record.js";
 import type { RunStore } from "../src/store/types.js";
-import { type Emulator, startDatadogEmulator } from "../test/support/datadog-emulator/index.js";
+import { startDatadogEmulator } from "../test/support/datadog-emulator/index.js";
 import { type S3TestServer, startS3Server } from "../test/support/s3-server.js";
+import { benchRun, quietDeps, seedServerMetrics, writeBenchConfig } from "./aggregator-bench-support.js";
 import { fmt, median } from "./runner-bench-support.js";
 
 // What `aggregate` costs a fleet, per aggregated run, measured on the built CLI in its own process (so its CPU
@@ -31,81 +30,14 @@ const USAGE_HOOK = join(ROOT, "bench/cpu-report.mjs");
 const MINUTE = 60_000;
 const SERVICES = ["svc0", "svc1", "svc2", "svc3", "svc4"];
 
-const quiet = (env: Record<string, string>, cwd: string): Deps => ({
-  env,
-  cwd,
-  stdout: { write: () => {}, isTTY: false },
-  stderr: { write: () => {}, isTTY: false },
-  clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
-  log: { info: () => {}, warn: () => {}, debug: () => {}, once: () => {} },
-  signal: new AbortController().signal,
-  hostname: "bench",
-  stdin: (async function* () {})(),
-});
-
 let sequence = 0;
-const pendingRun = (service: string, startMs: number): RunRecord => ({
-  schema: "dogdriver.run.v1",
-  id: `01JD${String(++sequence).padStart(22, "0")}`,
-  service,
-  env: "prod",
-  version: `1.${Math.floor(sequence / 40)}.0`,
-  source: "bench",
-  test: "dogdriver",
-  started_at: new Date(startMs).toISOString(),
-  ended_at: new Date(startMs + MINUTE).toISOString(),
-  state: "pending",
-  client: {
-    requests: 1000,
-    errors: 1,
-    rps: 16,
-    latency_ms: { p50: 40, p75: 50, p90: 60, p95: 70 + (sequence % 7), p99: 90, max: 200, mean: 45 },
-  },
-});
-
-const seedDatadog = async (dd: Emulator, fromMs: number, toMs: number) => {
-  const series = SERVICES.flatMap((service) =>
-    ["app.latency", "app.cpu", "app.hosts"].map((metric) => ({
-      metric,
-      type: 3,
-      tags: [`service:${service}`, "env:prod"],
-      points: Array.from({ length: Math.floor((toMs - fromMs) / 10_000) }, (_, i) => ({
-        timestamp: Math.floor(fromMs / 1000) + i * 10,
-        value: metric === "app.hosts" ? 4 : 30,
-      })),
-    })),
-  );
-  await fetch(`${dd.url}/api/v2/series`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "dd-api-key": dd.apiKey },
-    body: JSON.stringify({ series }),
-  });
-};
-
-const writeConfig = async (dir: string, store: string) => {
-  const path = join(dir, `config-${++sequence}.json`);
-  const services = SERVICES.map((name) => ({
-    name,
-    env: "prod",
-    endpoint: `http://127.0.0.1:9/${name}`,
-    version: "fixed",
-    test: { repo: "/nonexistent" },
-    queries: {
-      latency_ms: "avg:app.latency{service:{service},env:{env}}",
-      cpu_pct: "avg:app.cpu{service:{service},env:{env}}",
-    },
-    topology_query: "sum:app.hosts{service:{service},env:{env}}",
-  }));
-  await writeFile(path, JSON.stringify({ store, source: "bench", services }));
-  return path;
-};
 
 /** `perService` settled pending runs per service, spread over the last 50 minutes; with their events queued. */
 const seedRuns = async (store: RunStore, perService: number, withEvents: boolean) => {
   const now = Date.now();
   const spacing = Math.floor((38 * MINUTE) / perService);
   const runs = SERVICES.flatMap((s) =>
-    Array.from({ length: perService }, (_, i) => pendingRun(s, now - 50 * MINUTE + i * spacing)),
+    Array.from({ length: perService }, (_, i) => benchRun(s, now - 50 * MINUTE + i * spacing, "pending")),
   );
   for await (const _ of mapOrdered(runs, 16, async (r) => {
     await store.putRun(r);
@@ -188,11 +120,16 @@ const main = async () => {
         for (const withEvents of name === CLIS[0]?.name ? [false, true] : [false]) {
           // 250 pending runs of 5 services on S3.
           dd.reset();
-          await seedDatadog(dd, Date.now() - 58 * MINUTE, Date.now());
+          await seedServerMetrics(dd, SERVICES, Date.now() - 58 * MINUTE, Date.now());
           const url = `s3://${s3.bucket}/r${round}-${name}-${withEvents ? "ev" : "plain"}`;
-          const seeded = await seedRuns(openStore(url, quiet(s3.env, dir)), 50, withEvents);
+          const seeded = await seedRuns(openStore(url, quietDeps(s3.env, dir)), 50, withEvents);
           const before = s3.requests().length;
-          const s3Run = await aggregateCli(path, await writeConfig(dir, url), { ...s3.env, ...ddEnv }, dir);
+          const s3Run = await aggregateCli(
+            path,
+            await writeBenchConfig(dir, url, SERVICES),
+            { ...s3.env, ...ddEnv },
+            dir,
+          );
           const requests = s3.requests().slice(before);
           const label = withEvents ? ", with the runs' start/stop events queued" : "";
           if (s3Run.processed !== seeded)
@@ -221,10 +158,15 @@ const main = async () => {
         // 1,000 pending runs of 5 services on the file store, with Datadog keys (the emulator) and without.
         for (const keys of [true, false]) {
           dd.reset();
-          await seedDatadog(dd, Date.now() - 58 * MINUTE, Date.now());
+          await seedServerMetrics(dd, SERVICES, Date.now() - 58 * MINUTE, Date.now());
           const fileUrl = `file://${join(dir, `r${round}-${name}-${keys ? "keys" : "nokeys"}`)}`;
-          const seeded = await seedRuns(openStore(fileUrl, quiet({}, dir)), 200, false);
-          const fileRun = await aggregateCli(path, await writeConfig(dir, fileUrl), keys ? ddEnv : {}, dir);
+          const seeded = await seedRuns(openStore(fileUrl, quietDeps({}, dir)), 200, false);
+          const fileRun = await aggregateCli(
+            path,
+            await writeBenchConfig(dir, fileUrl, SERVICES),
+            keys ? ddEnv : {},
+            dir,
+          );
           if (fileRun.processed !== seeded)
             throw new Error(`${name}: ${fileRun.processed} of ${seeded} aggregated`);
           const label = keys ? "with Datadog keys (emulator)" : "without Datadog keys";
