@@ -168,6 +168,10 @@ export const readTestPlan = async (dir: string, name: string): Promise<TestPlan>
     env: { ...molotov.env, ...test.env },
     ...(requirements === undefined ? {} : { requirements: inside(dir, requirements, file, requirementsKey) }),
     ...(expectedS === undefined ? {} : { expectedMs: expectedS * 1000 }),
+    // A test bounded by max_runs may end before its duration; only a duration alone says how long it must last.
+    ...(test.duration === undefined || test.max_runs !== undefined || test.single_run === true
+      ? {}
+      : { durationMs: test.duration * 1000 }),
     ...(test.fail === undefined ? {} : { failThreshold: test.fail }),
     origin: `${file}, test "${name}"`,
   };

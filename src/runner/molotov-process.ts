@@ -51,6 +51,8 @@ export interface MolotovProcessInput {
   killGraceMs: number;
   signal: AbortSignal;
   clock: Clock;
+  /** Called once molotov is spawned, with its pid (which is also its process group's id). */
+  onStart?(pid: number): void;
 }
 
 const tailKeeper = () => {
@@ -95,6 +97,7 @@ export const runMolotovProcess = async (input: MolotovProcessInput): Promise<Mol
   child.stdout?.on("data", stdout.add);
   child.stderr?.on("data", stderr.add);
   const pid = child.pid;
+  if (pid !== undefined) input.onStart?.(pid);
 
   const stopTimer = new AbortController();
   const exited = child.then((result) => result);
