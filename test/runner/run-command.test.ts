@@ -66,7 +66,8 @@ describe("dogdriver run --all", () => {
       source: "ci",
       test: "dogdriver",
     });
-    expect(f.flags).toBeUndefined();
+    // runner_saturated is the truth on a busy test machine (runner-saturation.test.ts); nothing else is flagged.
+    expect((f.flags ?? []).filter((flag) => flag !== "runner_saturated")).toEqual([]);
     // Both molotov processes (-p 2) were captured: what the service answered is what was recorded.
     expect(f.client.requests).toBe(fast.requests());
     expect(f.client.errors).toBe(0);
@@ -88,7 +89,8 @@ describe("dogdriver run --all", () => {
     expect(s.client.errors).toBe(Math.floor(slow.requests() / 25));
     expect(s.client.error_rate).toBeCloseTo(s.client.errors / s.client.requests, 5);
     // The version read after the load is the one recorded; the change is flagged.
-    expect(s).toMatchObject({ version: "2.0.1", version_before: "2.0.0", flags: ["version_changed"] });
+    expect(s).toMatchObject({ version: "2.0.1", version_before: "2.0.0" });
+    expect((s.flags ?? []).filter((flag) => flag !== "runner_saturated")).toEqual(["version_changed"]);
 
     // A start and a stop event per run, tagged for the service, grouped by run.
     const events = datadog.events();
