@@ -25,8 +25,7 @@ for what requests cannot show: a scenario's assertion fails on a 200 answer too.
   #lag      epoch_s  lag_ms       how late a 50 ms asyncio sleep woke up: the event loop could not keep up
                                   (busy with its own work, or the process got no CPU)
 The lag sampler is a timer on each process's event loop, started at its first scenario run. Why not molotov's
-`scenario_failure` event: any events listener makes molotov call it for every request event too (~4% of
-throughput for an empty one).
+`scenario_failure` event: any events listener makes molotov await it for every request event too.
 """
 
 import asyncio

@@ -4,7 +4,7 @@ import type { MolotovExit } from "./molotov-process.js";
 import type { MolotovCounters, ScenarioSteps, TestPlan } from "./types.js";
 
 // Turns how molotov ended into the reason a run failed, or undefined for a usable run. Molotov's exit status
-// says little (a finished run exits 1, MOLOTOV-NOTES.md §2), so this reads its counters, its console and what
+// says little (a finished run exits 1, docs/runner.md), so this reads its counters, its console and what
 // the extension captured.
 
 const lines = (text: string) =>

@@ -57,7 +57,7 @@ export const runCommand = async (
     deps.log.warn(`spool ${parts.spoolDir} not delivered: ${error.message}`),
   );
   const datadog = await parts.datadog();
-  // CONTRACT.md: without keys, say so once and skip the Datadog part.
+  // docs/contract.md: without keys, say so once and skip the Datadog part.
   if (!datadog) deps.log.once("Datadog keys not set (DD_API_KEY): run start/stop events are not posted");
 
   const results: ServiceResult[] = [];

@@ -117,7 +117,7 @@ const load = async (
   const startedAt = deps.clock.now();
   const running = runMolotovProcess({
     python,
-    // `--` ends --use-extension's nargs="+", which would otherwise swallow the scenario (MOLOTOV-NOTES.md §2).
+    // `--` ends --use-extension's nargs="+", which would otherwise swallow the scenario (docs/runner.md).
     args: [...plan.flags, "--use-extension", parts.extensionPath, ...plan.extensions, "--", plan.scenario],
     cwd: plan.dir,
     env,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-// The `dogdriver.run.v1` record (CONTRACT.md). The stored JSON is the domain object: fields keep the contract's
+// The `dogdriver.run.v1` record (docs/contract.md). The stored JSON is the domain object: fields keep the contract's
 // snake_case names and units in their names. Fields beyond the contract are optional and documented in
 // docs/run-record.md; unknown fields are kept as they are (a newer producer may add some).
 
