@@ -45,12 +45,12 @@ const loadAverage = async () => (await readFile("/proc/loadavg", "utf8")).split(
 const service = await startService(20, 0, true);
 const dir = await benchWorkspace(service.url, { duration: SECONDS, workers: WORKERS });
 
-/** One `dogdriver run` under `hogs` busy loops; its record. */
-const runOnce = async (hogs: number): Promise<RunRecord> => {
+/** One `dogdriver run` under `hogs` busy loops; its record, or undefined when none was written (stderr shown). */
+const runOnce = async (hogs: number): Promise<RunRecord | undefined> => {
   const running = startHogs(hogs);
   try {
     const favoured = hogs < 0 ? ["nice", "-n", "-15"] : [];
-    await execa(
+    const result = await execa(
       favoured[0] ?? "taskset",
       [
         ...favoured.slice(1),
@@ -68,6 +68,10 @@ const runOnce = async (hogs: number): Promise<RunRecord> => {
         reject: false,
       },
     );
+    if (!String(result.stdout).trim()) {
+      process.stderr.write(`no record: ${String(result.stderr).split("\n").slice(-3).join(" | ")}\n`);
+      return undefined;
+    }
   } finally {
     await stopHogs(running);
   }
@@ -85,6 +89,7 @@ try {
     const order = round % 2 === 0 ? HOGS : [...HOGS].reverse();
     for (const hogs of order) {
       const record = await runOnce(hogs);
+      if (record === undefined) continue;
       results.get(hogs)?.push(record);
       const r = record.runner;
       process.stderr.write(
