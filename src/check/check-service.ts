@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ServiceConfig } from "../config/types.js";
 import { isDogdriverError } from "../errors.js";
-import { childEnv } from "../runner/child-env.js";
 import { readDeployedVersion } from "../runner/deployed-version.js";
 import { readTestPlan } from "../runner/molotov-config.js";
 import { checkoutTest, redactUrl } from "../runner/test-checkout.js";
+import { testEnv } from "../runner/test-env.js";
 import type { Deps } from "../state/deps.js";
 import { probeMolotov } from "./molotov-probe.js";
 import type { CheckResult } from "./types.js";
@@ -104,14 +104,7 @@ const checkTest = async (
     const probe = await probeMolotov({
       python,
       cwd: plan.dir,
-      env: {
-        ...childEnv(deps.env),
-        ...plan.env,
-        DOGDRIVER_ENDPOINT: service.endpoint,
-        DOGDRIVER_SERVICE: service.name,
-        DOGDRIVER_ENV: service.env,
-        DOGDRIVER_VERSION: version,
-      },
+      env: testEnv(deps, plan, service, version),
       scenario: plan.scenario,
       signal: deps.signal,
     });

@@ -56,7 +56,7 @@ export const probeMolotov = async ({
 }: ProbeInput): Promise<ProbeResult> => {
   const result = await execa(python, ["-c", PROBE, EXTENSION_PATH, ...(scenario ? [scenario] : [])], {
     cwd,
-    env: { ...env, PYTHONDONTWRITEBYTECODE: "1" },
+    env: { ...env, PYTHONDONTWRITEBYTECODE: "1" }, // no __pycache__ left in the test directory
     extendEnv: false,
     reject: false,
     timeout: PROBE_TIMEOUT_MS,

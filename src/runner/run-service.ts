@@ -9,7 +9,6 @@ import type { Deps } from "../state/deps.js";
 import { RUN_SCHEMA, type RunRecord } from "../store/run-record.js";
 import type { RunStore } from "../store/types.js";
 import { captureReader } from "./capture-reader.js";
-import { childEnv } from "./child-env.js";
 import { ClientStats } from "./client-stats.js";
 import { readDeployedVersion } from "./deployed-version.js";
 import { readTestPlan } from "./molotov-config.js";
@@ -21,6 +20,7 @@ import { runTimeoutMs } from "./run-timeout.js";
 import { isSaturated, RunnerHealth } from "./runner-health.js";
 import { spoolRecord } from "./spool.js";
 import { checkoutTest } from "./test-checkout.js";
+import { testEnv } from "./test-env.js";
 import type { RunnerParts, ServiceResult, TestPlan } from "./types.js";
 import { ensureVirtualenv } from "./virtualenv.js";
 
@@ -46,20 +46,11 @@ const molotovEnv = (
   service: ServiceConfig,
   version: string,
   captureDir: string,
-) => {
-  return {
-    ...childEnv(deps.env),
-    ...plan.env,
-    DOGDRIVER_ENDPOINT: service.endpoint,
-    DOGDRIVER_SERVICE: service.name,
-    DOGDRIVER_ENV: service.env,
-    DOGDRIVER_VERSION: version,
-    DOGDRIVER_CAPTURE_DIR: captureDir,
-    DOGDRIVER_RESULT_FILE: join(captureDir, "result.json"),
-    // Keep the user's test directory free of __pycache__.
-    PYTHONDONTWRITEBYTECODE: "1",
-  };
-};
+) => ({
+  ...testEnv(deps, plan, service, version),
+  DOGDRIVER_CAPTURE_DIR: captureDir,
+  DOGDRIVER_RESULT_FILE: join(captureDir, "result.json"),
+});
 
 /** Prepares the test: checkout, molotov.json, requirements. Fails before any load is sent. */
 const prepare = async (service: ServiceConfig, { deps, parts }: ServiceContext) => {

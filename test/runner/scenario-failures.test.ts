@@ -90,12 +90,13 @@ describe("scenario failures", () => {
     );
     expect(JSON.stringify(record)).not.toContain("secret");
     expect(record.state).toBe("pending");
-    expect(record.flags).toEqual(["error_rate_high"]);
+    // runner_saturated may join it on a busy machine (runner-saturation.test.ts).
+    expect((record.flags ?? []).filter((f) => f !== "runner_saturated")).toEqual(["error_rate_high"]);
     expect(isUsable(record)).toBe(false);
     // The summary line and --json say it too.
     expect(deps.stderr.text()).toMatch(
       new RegExp(
-        `flaky/test: 1\\.0\\.0: \\d+ requests, 0 errors, ${client.failures} of ${client.scenario_runs} scenario runs failed \\(AssertionError: token mismatch .*\\), error rate 4\\d(\\.\\d+)?%, .*; flagged error_rate_high: left out of verdicts`,
+        `flaky/test: 1\\.0\\.0: \\d+ requests, 0 errors, ${client.failures} of ${client.scenario_runs} scenario runs failed \\(AssertionError: token mismatch .*\\), error rate 4\\d(\\.\\d+)?%, .*; flagged (runner_saturated, )?error_rate_high: left out of verdicts`,
       ),
     );
     expect(JSON.parse(deps.stdout.text()).client).toMatchObject({
