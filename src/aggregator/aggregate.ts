@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Config } from "../config/types.js";
 import type { CallCounts, DatadogApi } from "../datadog/types.js";
 import type { Deps } from "../state/deps.js";
+import { limitedStore } from "../store/limited-store.js";
 import { mapOrdered } from "../store/map-ordered.js";
 import type { RunRecord } from "../store/run-record.js";
 import type { RunStore } from "../store/types.js";
@@ -95,8 +96,9 @@ const resultOf = (key: string, record: KeyedRun["record"]): RunResult => ({
 const problem = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 export const aggregate = async (input: AggregateInput): Promise<AggregateReport> => {
-  const { config, store, api, deps, dryRun } = input;
+  const { config, api, deps, dryRun } = input;
   const concurrency = input.concurrency ?? config.storeConcurrency ?? DEFAULT_STORE_CONCURRENCY;
+  const store = limitedStore(input.store, concurrency);
   const report = emptyReport(input);
   const callsBefore = api?.calls();
   const canRead = api?.canRead ?? false;
@@ -253,7 +255,7 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
     report.runs.failed.push(...failure);
 
   // 4. Release verdicts of every service/env marked dirty (by this call, or one that stopped before this step).
-  if (canWrite) await queueReleases(input, report, touched, done, outbox.entries);
+  if (canWrite) await queueReleases({ ...input, store }, report, touched, done, outbox.entries);
   if (!dryRun) {
     await done.save();
     await collectDeadClaims(store, deps.clock.now());
