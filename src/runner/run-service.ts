@@ -152,7 +152,13 @@ export const runService = async (service: ServiceConfig, ctx: ServiceContext): P
     deps.log.info(`${label}: running ${plan.origin} against ${service.endpoint} (version ${versionBefore})`);
 
     const id = ulid(deps.clock.now());
-    const base = { service: service.name, env: service.env, source: config.source, test: service.test.name };
+    const base = {
+      service: service.name,
+      env: service.env,
+      source: config.source,
+      test: service.test.name,
+      ...(service.team === undefined ? {} : { team: service.team }),
+    };
     await postRunEvent(ctx, { ...base, id, version: versionBefore, phase: "start", atMs: deps.clock.now() });
     const env = molotovEnv(deps, plan, service, versionBefore, captureDir);
     const timeoutMs = runTimeoutMs(service.test.timeoutMs, plan.expectedMs);
