@@ -17,11 +17,14 @@ export interface InitOptions extends GlobalOptions {
   test?: boolean;
 }
 
+// "kinto" from https://kinto.stage.example.com; an address (127.0.0.1, [::1]) names nothing.
 const nameFromHost = (endpoint: URL) =>
-  endpoint.hostname
-    .split(".")[0]
-    ?.toLowerCase()
-    .replace(/[^a-z0-9_.-]/g, "-") ?? "";
+  /^[\d.]+$|^\[/.test(endpoint.hostname)
+    ? "service"
+    : (endpoint.hostname
+        .split(".")[0]
+        ?.toLowerCase()
+        .replace(/[^a-z0-9_.-]/g, "-") ?? "service");
 
 /** `dogdriver init`: writes a starter configuration (and test), and never overwrites a file. */
 export const initCommand = async (options: InitOptions, deps: Deps): Promise<Outcome> => {

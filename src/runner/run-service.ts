@@ -12,6 +12,7 @@ import { captureReader } from "./capture-reader.js";
 import { childEnv } from "./child-env.js";
 import { ClientStats } from "./client-stats.js";
 import { readDeployedVersion } from "./deployed-version.js";
+import { oneAtATime } from "./keyed-queue.js";
 import { readTestPlan } from "./molotov-config.js";
 import { failureReason } from "./molotov-failure.js";
 import { parseCounters, runMolotovProcess } from "./molotov-process.js";
@@ -147,7 +148,7 @@ export const runService = async (service: ServiceConfig, ctx: ServiceContext): P
   let captureDir: string | undefined;
   try {
     const versionBefore = await readDeployedVersion(service.version, deps.signal);
-    const { plan, python } = await prepare(service, ctx);
+    const { plan, python } = await oneAtATime(service.test.repo, () => prepare(service, ctx));
     captureDir = await mkdtemp(join(tmpdir(), "dogdriver-run-"));
     deps.log.info(`${label}: running ${plan.origin} against ${service.endpoint} (version ${versionBefore})`);
 

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runSeries } from "../../src/aggregator/run-series.js";
+import { loadCommandConfig } from "../../src/cli/global-options.js";
+import { checkDiscovery } from "../../src/discovery/check-discovery.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { RunRecord } from "../../src/store/run-record.js";
 import { service, smokeTest, type Workspace, workspace } from "../runner/runner-fixtures.js";
@@ -184,6 +186,24 @@ describe("discover.datadog", () => {
     }
     datadog.reset();
     datadog.setCatalog(catalog());
+  });
+
+  it("check's lines: the services added, the config's overrides and a warning per malformed block", async () => {
+    await writeConfig();
+    const deps = depsWith();
+    const config = await loadCommandConfig({}, deps);
+    const lines = await checkDiscovery(config, deps);
+    expect(lines[0]).toMatchObject({ name: "discover", ok: true });
+    expect(lines[0]?.detail).toMatch(
+      /^Software Catalog \(entity API\): 12 service\(s\) added: svc-01\/stage, /,
+    );
+    expect(lines.filter((l) => l.warning)).toHaveLength(8);
+    expect(lines.filter((l) => !l.ok)).toEqual([]);
+    const refused = await checkDiscovery(config, {
+      ...deps,
+      env: { ...deps.env, DD_APP_KEY: "0".repeat(40) },
+    });
+    expect(refused).toMatchObject([{ name: "discover", ok: false }]);
   });
 
   it("a wrong application key is a 403 naming the key; no key at all is refused before any call", async () => {
