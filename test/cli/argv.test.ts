@@ -1,20 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { CommandCall } from "../../src/cli/main.js";
-import { main } from "../../src/cli/main.js";
-import { testDeps } from "../support/deps.js";
+import { parseArgv } from "../support/parse-argv.js";
 
 // argv -> { command, options } for every command, through main() with a capturing invoke: the yargs layer
 // only turns argv into options, and this table pins what each command receives.
 
-const parse = async (argv: string[]) => {
-  const calls: CommandCall[] = [];
-  const deps = testDeps({ cwd: "/nonexistent" });
-  const code = await main(argv, deps, "1.2.3", async (call) => {
-    calls.push(call);
-    return "ok";
-  });
-  return { code, calls, stdout: deps.stdout.text(), stderr: deps.stderr.text() };
-};
+const parse = parseArgv;
 
 const G = { verbose: false };
 

@@ -2,9 +2,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { type CommandCall, main } from "../../src/cli/main.js";
 import { parseShard } from "../../src/runner/shard.js";
-import { testDeps } from "../support/deps.js";
+import { parseArgv } from "../support/parse-argv.js";
 
 // The recipes under deploy/: every manifest and workflow parses, and every dogdriver command line in them is
 // accepted by the CLI's own parser (so renaming a flag breaks this test, not a user's cluster).
@@ -67,16 +66,6 @@ const commandLines = (): CommandLine[] => {
   return found;
 };
 
-const parse = async (argv: string[]) => {
-  const calls: CommandCall[] = [];
-  const deps = testDeps({ cwd: "/nonexistent" });
-  const code = await main(argv, deps, "0.0.0", async (call) => {
-    calls.push(call);
-    return "ok";
-  });
-  return { code, calls, stderr: deps.stderr.text() };
-};
-
 describe("deploy/ recipes", () => {
   const lines = commandLines();
 
@@ -97,7 +86,7 @@ describe("deploy/ recipes", () => {
   it.each(commandLines().map((l) => [l.where, l.argv] as const))(
     "%s: accepted by the CLI's parser",
     async (_where, argv) => {
-      const { code, calls, stderr } = await parse(argv);
+      const { code, calls, stderr } = await parseArgv(argv);
       expect(stderr).toBe("");
       expect(code).toBe(0);
       const options = calls[0]?.options ?? {};
