@@ -31,6 +31,8 @@ export const listLine = (s: ServiceConfig): string => `${s.name} ${s.env} ${s.en
 
 const errorCode = (error: Error) => (error instanceof DogdriverError ? error.code : "internal");
 
+const round2 = (value: number) => Math.round(value * 100) / 100;
+
 const summaryLine = (result: ServiceResult): string => {
   const label = `${result.service.name}/${result.service.env}`;
   if ("error" in result) return `${label}: not run: ${result.error.message}`;
@@ -41,12 +43,18 @@ const summaryLine = (result: ServiceResult): string => {
   const changed = record.version_before
     ? ` (was ${record.version_before} before the load: flagged version_changed)`
     : "";
-  return `${label}: ${record.version}${changed}: ${client.requests} requests, ${client.errors} errors, ${client.rps} rps, p50 ${client.latency_ms.p50} ms, p95 ${client.latency_ms.p95} ms${where}`;
+  const failures =
+    client.failures === undefined
+      ? ""
+      : `, ${client.failures} of ${client.scenario_runs} scenario runs failed${client.failure_messages?.[0] ? ` (${client.failure_messages[0]})` : ""}`;
+  const excluded = (record.flags ?? []).filter((f) => f !== "version_changed");
+  const flagged = excluded.length ? `; flagged ${excluded.join(", ")}: left out of verdicts` : "";
+  return `${label}: ${record.version}${changed}: ${client.requests} requests, ${client.errors} errors${failures}, error rate ${round2(100 * (client.error_rate ?? 0))}%, ${client.rps} rps, p50 ${client.latency_ms.p50} ms, p95 ${client.latency_ms.p95} ms${flagged}${where}`;
 };
 
 /**
  * `dogdriver run`: load-tests each selected service, one at a time unless --parallel asks for more (concurrent
- * tests from one machine distort each other's latency: docs/fleet.md measures how much); one service's failure
+ * tests from one machine distort each other's latency: docs/fleet.md); one service's failure
  * never stops the next. Exit 5 when any load test failed,
  * 3 when the only failures were invalid input (molotov.json, a version endpoint's answer), 1 when records had to
  * be spooled.
@@ -88,7 +96,7 @@ export const runCommand = async (
   await deliverSpool(parts.spoolDir, store, deps.log).catch((error: Error) =>
     deps.log.warn(`spool ${parts.spoolDir} not delivered: ${error.message}`),
   );
-  // CONTRACT.md: without keys, say so once and skip the Datadog part.
+  // docs/contract.md: without keys, say so once and skip the Datadog part.
   if (!datadog) deps.log.once("Datadog keys not set (DD_API_KEY): run start/stop events are not posted");
 
   // Up to `parallel` tests at once; each worker takes the next service until none is left or the user stops.
