@@ -42,6 +42,7 @@ export const runEvent = (record: RunRecord, phase: Phase): DatadogEvent => {
       `version:${version}`,
       `source:${record.source}`,
       `test:${record.test}`,
+      ...(record.team === undefined ? [] : [`team:${record.team}`]),
     ],
     aggregationKey: `dogdriver-run-${record.id}`,
     alertType: phase === "start" ? "info" : failed ? "error" : "success",

@@ -1,4 +1,5 @@
 import type { ServiceConfig } from "../config/types.js";
+import type { DatadogApi } from "../datadog/types.js";
 import type { RunRecord } from "../store/run-record.js";
 import type { RunStore } from "../store/types.js";
 
@@ -66,6 +67,8 @@ export interface TestPlan {
 /** Everything the runner reaches outside the process; tests and the demo replace parts of it. */
 export interface RunnerParts {
   openStore(url: string): RunStore;
+  /** Datadog for discovery from the Software Catalog; undefined without `discover.datadog` or keys. */
+  datadog(): Promise<DatadogApi | undefined>;
   /** The Python that has molotov installed. */
   python: string;
   /** Where git checkouts and virtualenvs are kept between runs. */

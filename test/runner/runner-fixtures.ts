@@ -44,6 +44,7 @@ export const workspace = async (): Promise<Workspace> => {
     cacheDir: join(dir, "cache"),
     spoolDir: join(dir, "spool"),
     killGraceMs: 1500,
+    datadog: async () => undefined,
   };
   const makeDeps = () =>
     testDeps({ cwd: dir, env: { PATH: process.env.PATH, HOME: dir }, hostname: "test-runner" });
