@@ -195,18 +195,19 @@ describe("discover.datadog", () => {
     await writeConfig();
     const deps = depsWith();
     const config = await loadCommandConfig({}, deps);
-    const lines = await checkDiscovery(config, deps);
-    expect(lines[0]).toMatchObject({ name: "discover", ok: true });
+    const { results: lines, services } = await checkDiscovery(config, deps);
+    expect(lines[0]).toMatchObject({ check: "discover", status: "ok" });
     expect(lines[0]?.detail).toMatch(
       /^Software Catalog \(entity API\): 12 service\(s\) added: svc-01\/stage, /,
     );
-    expect(lines.filter((l) => l.warning)).toHaveLength(8);
-    expect(lines.filter((l) => !l.ok)).toEqual([]);
+    expect(lines.filter((l) => l.status === "warn")).toHaveLength(8);
+    expect(lines.filter((l) => l.status === "fail")).toEqual([]);
+    expect(services).toHaveLength(config.services.length + 12);
     const refused = await checkDiscovery(config, {
       ...deps,
       env: { ...deps.env, DD_APP_KEY: "0".repeat(40) },
     });
-    expect(refused).toMatchObject([{ name: "discover", ok: false }]);
+    expect(refused.results).toMatchObject([{ check: "discover", status: "fail" }]);
   });
 
   it("a wrong application key is a 403 naming the key; no key at all is refused before any call", async () => {
