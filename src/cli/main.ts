@@ -104,6 +104,10 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
           .positional("services", { type: "string", array: true })
           .option("json", { type: "boolean", describe: "The contract's JSON on stdout" })
           .option("markdown", { type: "boolean", describe: "Markdown, for CI summaries and PR comments" })
+          .option("history", {
+            type: "boolean",
+            describe: "Each release's verdict against the release before it, not only the newest pair",
+          })
           .option("html", {
             type: "string",
             describe: "Also write an HTML page with the per-run trend charts to FILE",
@@ -125,7 +129,7 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
         call("report", {
           ...globals(a),
           services: serviceList(a.services),
-          ...pick(a, ["json", "markdown", "html", "failOn"]),
+          ...pick(a, ["json", "markdown", "history", "html", "failOn"]),
           ...(a.failOnMetric === undefined ? {} : { failOnMetrics: [a.failOnMetric].flat().map(String) }),
         }),
     )

@@ -1,3 +1,4 @@
+import { ALL_SOURCES } from "../verdicts/compare-releases.js";
 import type { ChangePoint, Comparison, Verdict } from "../verdicts/types.js";
 
 // Wording and number formats shared by the table, Markdown and HTML renderers.
@@ -33,6 +34,14 @@ export const changeWithInterval = (c: Comparison): string => {
 /** A change point's shift: "+25.0%", or "n/a" when the level it is relative to is 0. */
 export const shiftText = (cp: ChangePoint): string =>
   cp.change_pct === null ? "n/a" : `${signed(cp.change_pct)}%`;
+
+/** A source's row that took the all-sources verdict (its own runs cannot decide): marked in every view. */
+export const isBorrowed = (c: Comparison): boolean => c.basis === "all_sources" && c.source !== ALL_SOURCES;
+
+/** The mark after a borrowed row's verdict, and the footnote that explains it. */
+export const BORROWED_MARK = "*";
+export const BORROWED_NOTE =
+  "* this source's own runs cannot decide: the verdict of all sources, each compared at its own level (docs/verdicts.md)";
 
 /** "1.1.0 → 1.2.0" */
 export const releasePair = (c: Comparison): string => `${c.baseline.version} → ${c.candidate.version}`;

@@ -93,6 +93,23 @@ export const compareHistories = (
   return out;
 };
 
+/**
+ * Each release's comparisons against the release before it (the newest MAX_RELEASES - 1 pairs of every
+ * history), oldest pair first: what compareHistories answered when that release was the candidate, with only
+ * the runs stored up to it.
+ */
+export const compareEveryRelease = (
+  histories: readonly History[],
+  options: CompareOptions = {},
+): Comparison[] =>
+  histories.flatMap((history) => {
+    const first = Math.max(2, history.releases.length - MAX_RELEASES + 2);
+    const out: Comparison[] = [];
+    for (let end = first; end <= history.releases.length; end++)
+      out.push(...compareHistories([{ ...history, releases: history.releases.slice(0, end) }], options));
+    return out;
+  });
+
 const definedOnly = (o: CompareOptions): Partial<Settings> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<Settings>;
 
