@@ -48,8 +48,8 @@ export const buildReport = (
 };
 
 /**
- * `report --json`: CONTRACT.md's { comparisons: [...] } (each entry a superset of the contract's fields), and
- * with --history every release against the one before it in `history`.
+ * `report --json`: docs/contract.md's { comparisons: [...] } (each entry a superset of the contract's fields),
+ * and with --history every release against the one before it in `history`.
  */
 export const reportJson = (report: Report): string =>
   `${JSON.stringify(
