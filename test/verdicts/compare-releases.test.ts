@@ -248,6 +248,26 @@ describe("compareReleases", () => {
     expect(find(cs, P95, "near").source).toBe("near");
   });
 
+  it("leaves runs of a saturated runner out: another process on the runner is not an rps regression", () => {
+    // Four candidate runs in a row shared the runner with a CPU hog: rps fell 20% and p95 rose, on the
+    // runner's side (four in a row are a shift to the outlier rule, not noisy neighbours).
+    const candidate = [
+      ...release("1.11.0", 4000, 6, 100, {}, 2),
+      ...[0, 1, 2, 3].map((i) =>
+        run(4200 + i * 30, { version: "1.11.0", p95: 130, rps: 16, flags: ["runner_saturated"] }),
+      ),
+    ];
+    const cs = compareReleases(history(candidate));
+    expect(find(cs, "client.rps")).toMatchObject({
+      verdict: "no_change",
+      candidate: { runs: 6, flagged: 4 },
+    });
+    expect(find(cs).verdict).toBe("no_change");
+    // Kept in, the same runs make the false alarm the flag prevents.
+    const unflagged = candidate.map(({ flags: _flags, ...r }) => r);
+    expect(find(compareReleases(history(unflagged)), "client.rps").verdict).not.toBe("no_change");
+  });
+
   it("gives a source row its own runs cannot decide the all-sources verdict, marked as borrowed", () => {
     // Two sources, "far" 1.5x slower. The baseline ran 8 times near and once far; the candidate (20% slower)
     // ran 5 times at each. Far's own row has one baseline run: alone it cannot compare, but far's level is
