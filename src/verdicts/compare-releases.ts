@@ -37,9 +37,10 @@ const MAX_RELEASES = 12;
 const MAX_RUNS_COMPARED = 300;
 const MAX_RUNS_HISTORY = 40;
 const POWER = 0.8;
-// No single run may carry more than 1.2/minRuns of the estimate. A plain comparison of minRuns runs gives each
+// A single run should not carry more than 1.2/minRuns of the estimate. A plain comparison of minRuns runs gives each
 // 1/minRuns; a fit that borrows source levels from other releases adds a little to that. Beyond, one
-// undetectable outlier (the only run linking two releases at a source) would decide the verdict.
+// undetectable outlier (the only run linking two releases at a source) could decide the verdict: it stands only
+// if the fit without that run gives the same one (the two-reading rule).
 const MAX_INFLUENCE_RATIO = 1.2;
 // A decided verdict needs the Hodges-Lehmann shift of the same runs (robust: no run can drag it) to agree
 // with the least-squares estimate: same sign, and within this fraction of its size. A least-squares estimate
