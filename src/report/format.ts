@@ -52,11 +52,18 @@ export const runCounts = (c: Comparison): string => {
   return `${c.baseline.runs} → ${c.candidate.runs}${left > 0 ? ` (${left} left out)` : ""}`;
 };
 
-/** What a comparison's runs left out, for footnotes: "2 flagged, 1 failed, 1 outlier". */
+/** What a comparison's runs left out, for footnotes: "2 flagged (1 runner saturated), 1 failed, 1 outlier". */
 export const leftOut = (c: Comparison): string => {
   const count = (k: "flagged" | "failed" | "outliers") => c.baseline[k] + c.candidate[k];
+  const saturated = (c.baseline.saturated ?? 0) + (c.candidate.saturated ?? 0);
+  const flagged =
+    saturated === 0
+      ? "flagged"
+      : saturated === count("flagged")
+        ? "flagged (runner saturated)"
+        : `flagged (${saturated} runner saturated)`;
   return [
-    [count("flagged"), "flagged"],
+    [count("flagged"), flagged],
     [count("failed"), "failed"],
     [count("outliers"), "outlier"],
   ]

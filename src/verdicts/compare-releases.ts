@@ -208,6 +208,8 @@ const compareSubset = (c: MetricContext, source: string): Comparison => {
       median: values.length > 0 ? median(values.map((v) => v.raw)) : null,
       first_seen: new Date(release.firstSeenMs).toISOString(),
       flagged: runs.filter((r) => r.state !== "failed" && isFlagged(r)).length,
+      saturated: runs.filter((r) => r.state !== "failed" && (r.flags ?? []).includes("runner_saturated"))
+        .length,
       failed: runs.filter((r) => r.state === "failed").length,
       outliers: (c.samples[i] ?? []).filter((v) => inSubset(v) && v.outlier).length,
     };

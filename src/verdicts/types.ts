@@ -17,8 +17,10 @@ export interface ReleaseSide {
   median: number | null;
   /** Earliest started_at of any run of this release: what orders releases. */
   first_seen: string;
-  /** Runs left out because they carry topology_changed or version_changed. */
+  /** Runs left out because they carry topology_changed, version_changed or runner_saturated. */
   flagged: number;
+  /** Of those, runs whose runner was saturated (flag runner_saturated): the runner's noise, not the release's. */
+  saturated?: number;
   /** Runs in state "failed". */
   failed: number;
   /** Runs set aside as noisy-neighbour outliers (beyond 3.5 robust SDs on the worse side, 5 on the better, from their source and release level). */

@@ -211,6 +211,15 @@ describe("dogdriver report", () => {
     expect(html).toContain("<td>client.latency_ms.p50</td>");
   });
 
+  it("says which left-out runs met a saturated runner", async () => {
+    await importRuns([
+      ...history(100),
+      run(3400, { version: "1.9.0", p95: 160, rps: 12, flags: ["runner_saturated"] }),
+    ]);
+    const { stdout } = await cli(["report", "--store", storeUrl]);
+    expect(stdout).toContain("kinto/stage eu-west-runner-1: 2 flagged (1 runner saturated), 1 failed");
+  });
+
   it("marks a source row that took the all-sources verdict", async () => {
     const at = (version: string, start: number, near: number, far: number, level: number, offset = 0) => [
       ...release(version, start, near, level, { source: "near" }, offset),
