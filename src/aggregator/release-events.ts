@@ -12,7 +12,13 @@ export const releaseEvent = (record: RunRecord): OutboxEvent => {
     event: {
       title: `${record.service} ${record.env}: release ${record.version} first seen`,
       text: `dogdriver load-tested ${record.service} (${record.env}) at version ${record.version} for the first time, from ${record.source} at ${record.started_at}.`,
-      tags: ["dogdriver", `service:${record.service}`, `env:${record.env}`, `version:${record.version}`],
+      tags: [
+        "dogdriver",
+        `service:${record.service}`,
+        `env:${record.env}`,
+        `version:${record.version}`,
+        ...(record.team === undefined ? [] : [`team:${record.team}`]),
+      ],
       aggregationKey: `dogdriver-release-${id}`,
       alertType: "info",
       timestampMs: Date.parse(record.started_at),
