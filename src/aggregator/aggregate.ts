@@ -7,6 +7,7 @@ import type { RunStore } from "../store/types.js";
 import { type Claim, claimRun, collectDeadClaims, releaseClaim, stillHeld } from "./claims.js";
 import { completedRecord } from "./completed-record.js";
 import { crashPoint } from "./crash-point.js";
+import { throwIfCredentials } from "./datadog-failure.js";
 import { type DoneIndex, doneIndex } from "./done-index.js";
 import { isSettled } from "./event-ledger.js";
 import { listEntries, readEntry, runEntryPath, writeEntry } from "./outbox.js";
@@ -142,9 +143,24 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
       `${plan.unconfigured.length} run(s) of services missing from ${config.file}: completed from client data alone`,
     );
   let outcome: QueryOutcome = { values: new Map(), deferred: new Map() };
+  // A refused key (401/403, thrown by the calls below) sends every run back to pending, untouched.
+  const untouchedOnRefusal = async <T>(calls: Promise<T>): Promise<T> => {
+    try {
+      return await calls;
+    } catch (error) {
+      await Promise.all(work.map((r) => (r.claim ? releaseClaim(store, r.claim).catch(() => {}) : undefined)));
+      throw error;
+    }
+  };
   if (canRead && api !== undefined) {
     report.planned?.queries.push(...plan.calls);
-    outcome = await runQueryCalls(api, plan.calls, new Map(toQuery.map((r) => [r.key, r])), deps.signal);
+    outcome = await untouchedOnRefusal(
+      runQueryCalls(api, plan.calls, new Map(toQuery.map((r) => [r.key, r])), deps.signal),
+    );
+  } else if (canWrite && api !== undefined && !dryRun && work.length > 0) {
+    // No query tried the API key: one validation, so a wrong key leaves the runs pending too. Datadog
+    // unavailable is not a refusal: the runs complete and their points wait in the outbox.
+    await untouchedOnRefusal(api.validateKeys().catch(throwIfCredentials));
   }
 
   // 3. Complete each run: outbox entry, dirty marker, record, then release the claim.
