@@ -148,7 +148,9 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
     try {
       return await calls;
     } catch (error) {
-      await Promise.all(work.map((r) => (r.claim ? releaseClaim(store, r.claim).catch(() => {}) : undefined)));
+      await Promise.all(
+        work.map((r) => (r.claim ? releaseClaim(store, r.claim).catch(() => {}) : undefined)),
+      );
       throw error;
     }
   };

@@ -33,7 +33,12 @@ export const datadogFailure = (error: unknown): DatadogFailure => {
   const status = statusOf(error);
   return {
     transient:
-      status === undefined || status === 401 || status === 403 || status === 408 || status === 429 || status >= 500,
+      status === undefined ||
+      status === 401 ||
+      status === 403 ||
+      status === 408 ||
+      status === 429 ||
+      status >= 500,
     reason,
   };
 };

@@ -23,7 +23,10 @@ export interface RequeueResult {
 const mergeRelease = (live: OutboxEntry | undefined, rejected: OutboxEntry): OutboxEntry =>
   live === undefined
     ? rejected
-    : { ...live, events: [...live.events, ...rejected.events.filter((e) => !live.events.some((l) => l.id === e.id))] };
+    : {
+        ...live,
+        events: [...live.events, ...rejected.events.filter((e) => !live.events.some((l) => l.id === e.id))],
+      };
 
 const putBack = async (store: RunStore, path: string, entry: OutboxEntry): Promise<void> => {
   for (let attempt = 1; ; attempt += 1) {
@@ -42,7 +45,8 @@ const putBack = async (store: RunStore, path: string, entry: OutboxEntry): Promi
 const clearRejectedMark = async (store: RunStore, id: string): Promise<void> => {
   const blob = await store.readBlob(ledgerPath(id));
   if (blob === undefined) return;
-  if (parseBlobOr<Partial<LedgerBody>>(blob.body, {}).state === "rejected") await store.deleteBlob(ledgerPath(id));
+  if (parseBlobOr<Partial<LedgerBody>>(blob.body, {}).state === "rejected")
+    await store.deleteBlob(ledgerPath(id));
 };
 
 export const requeueRejected = async (store: RunStore): Promise<RequeueResult> => {

@@ -1,10 +1,12 @@
 import type { z } from "zod";
+import { safeText } from "../text/safe-text.js";
 
 // Turns zod issues into "path: message" lines, with a "did you mean" hint for unknown keys.
 
 /** A value as messages quote it: strings in quotes, anything else as JSON, cut after 60 characters. */
 export const got = (value: unknown): string => {
-  const text = typeof value === "string" ? `"${value}"` : JSON.stringify(value);
+  // A config file may be a copy of anything: what it holds is quoted in safe text, never raw.
+  const text = typeof value === "string" ? `"${safeText(value.slice(0, 200))}"` : JSON.stringify(value);
   return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
 };
 

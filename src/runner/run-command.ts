@@ -22,7 +22,11 @@ const summaryLine = (result: ServiceResult): string => {
   if ("error" in result) return `${label}: not run: ${result.error.message}`;
   const { record } = result;
   const { client } = record;
-  const where = result.stored === "spool" ? " (spooled: store unreachable)" : "";
+  const where = {
+    store: "",
+    spool: " (spooled: store unreachable)",
+    stdout: " (NOT STORED: printed on stdout, import it with `dogdriver import`)",
+  }[result.stored];
   if (record.state === "failed") return `${label}: FAILED ${record.version}: ${record.reason}${where}`;
   const changed = record.version_before
     ? ` (was ${record.version_before} before the load: flagged version_changed)`
@@ -34,7 +38,7 @@ const summaryLine = (result: ServiceResult): string => {
  * `dogdriver run`: load-tests each selected service, one at a time (concurrent tests from one machine would
  * distort each other's latency); one service's failure never stops the next. Exit 5 when any load test failed,
  * 3 when the only failures were invalid input (molotov.json, a version endpoint's answer), 1 when records had to
- * be spooled.
+ * be spooled (or, neither store nor spool taking them, printed on stdout).
  */
 export const runCommand = async (
   options: RunOptions,
@@ -58,7 +62,9 @@ export const runCommand = async (
     const result = await runService(service, { config, deps, parts, store, datadog });
     results.push(result);
     deps.log.info(summaryLine(result));
-    if ("record" in result && options.json) deps.stdout.write(`${JSON.stringify(result.record)}\n`);
+    // The last resort of a record neither the store nor the spool took: stdout, one importable JSON line.
+    if ("record" in result && (options.json || result.stored === "stdout"))
+      deps.stdout.write(`${JSON.stringify(result.record)}\n`);
   }
 
   const errors = results.flatMap((r) => ("error" in r ? [r.error] : []));
@@ -77,6 +83,6 @@ export const runCommand = async (
     );
   }
   if (errors.length > 0 || failedRuns > 0 || skipped > 0) return "load_test_failed";
-  if (results.some((r) => "stored" in r && r.stored === "spool")) return "failure";
+  if (results.some((r) => "stored" in r && r.stored !== "store")) return "failure";
   return "ok";
 };

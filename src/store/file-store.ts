@@ -1,12 +1,13 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { link, mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
+import { link, open, readdir, readFile, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import { DogdriverError } from "../errors.js";
 import { withFileLock } from "./file-lock.js";
+import { makeDir } from "./make-dir.js";
 import {
   type Blob,
   type ObjectBackend,
@@ -74,7 +75,7 @@ export const createFileBackend = (
   };
 
   const writeTemp = async (target: string, body: string): Promise<string> => {
-    await mkdir(dirname(target), { recursive: true });
+    await makeDir(dirname(target));
     const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString("hex")}.tmp`);
     const handle = await open(temp, "wx");
     try {

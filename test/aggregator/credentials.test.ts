@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { aggregateCommand } from "../../src/aggregator/aggregate-command.js";
 import { exitCodeForError } from "../../src/cli/exit-codes.js";
 import { DogdriverError } from "../../src/errors.js";
 import { openStore } from "../../src/store/open-store.js";
@@ -13,7 +14,6 @@ import {
   useHarness,
   writeConfig,
 } from "./fixtures.js";
-import { aggregateCommand } from "../../src/aggregator/aggregate-command.js";
 
 // A wrong Datadog key (401/403) is a problem of the whole process, not of one run or payload: aggregate stops
 // before it marks, moves or rejects anything, and the same store completes once the key is right.
@@ -56,7 +56,9 @@ describe("aggregate with a key Datadog refuses", () => {
     await seedServerMetrics(h.dd, "svc", t0 - 50 * MINUTE, t0, () => ({ latency: 20, cpu: 30, hosts: 3 }));
 
     // An outbox from an earlier aggregate whose submission Datadog could not take (503).
-    const early = [40, 35].map((ago) => pendingRun({ service: "svc", version: "1.0.0", startMs: t0 - ago * MINUTE }));
+    const early = [40, 35].map((ago) =>
+      pendingRun({ service: "svc", version: "1.0.0", startMs: t0 - ago * MINUTE }),
+    );
     for (const r of early) await store.putRun(r);
     h.dd.inject({ path: "/api/v2/series", status: 503, times: Number.POSITIVE_INFINITY });
     h.dd.inject({ path: "/api/v1/events", status: 503, times: Number.POSITIVE_INFINITY });
@@ -94,7 +96,9 @@ describe("aggregate with a key Datadog refuses", () => {
     // Only the API key set, and wrong: no query tries it, so one validation does; nothing is completed.
     const apiOnly = await failing(config, { DD_API_KEY: WRONG_API, DOGDRIVER_DD_URL: h.dd.url });
     expect(apiOnly?.exit).toBe(1);
-    expect(apiOnly?.text).toMatch(/Datadog rejected the API key \(403\) for site .*check DD_API_KEY and DD_SITE/s);
+    expect(apiOnly?.text).toMatch(
+      /Datadog rejected the API key \(403\) for site .*check DD_API_KEY and DD_SITE/s,
+    );
     expect(await blobs(store, "rejected/")).toEqual([]);
     expect(await blobs(store, "outbox/")).toEqual(outbox);
     expect(await states(store)).toEqual([...Array(2).fill("aggregated"), ...Array(5).fill("pending")]);
@@ -109,10 +113,13 @@ describe("aggregate with a key Datadog refuses", () => {
     expect((await blobs(store, "outbox/")).filter((p) => p.startsWith("outbox/run/"))).toEqual([]);
     const p95 = h.dd.points().filter((p) => p.metric === "dogdriver.run.latency.p95");
     expect(new Set(p95.map((p) => p.timestamp)).size).toBe(7);
-    expect(h.dd.events().map((e) => e.title).filter((t) => t.includes("first seen")).sort()).toEqual([
-      "svc stage: release 1.0.0 first seen",
-      "svc stage: release 2.0.0 first seen",
-    ]);
+    expect(
+      h.dd
+        .events()
+        .map((e) => e.title)
+        .filter((t) => t.includes("first seen"))
+        .sort(),
+    ).toEqual(["svc stage: release 1.0.0 first seen", "svc stage: release 2.0.0 first seen"]);
   });
 
   it("--requeue-rejected sends again what dogdriver 0.1.0 moved to rejected/ after a 403", async () => {
@@ -130,7 +137,10 @@ describe("aggregate with a key Datadog refuses", () => {
     h.dd.clearFaults();
     const path = `outbox/run/${run.id}.json`;
     const entry = JSON.parse((await store.readBlob(path))?.body ?? "");
-    await store.writeBlob(`rejected/${path}`, JSON.stringify({ reason: "Datadog rejected the API key (403)", entry }));
+    await store.writeBlob(
+      `rejected/${path}`,
+      JSON.stringify({ reason: "Datadog rejected the API key (403)", entry }),
+    );
     await store.deleteBlob(path);
     const [release] = entry.events;
     await store.writeBlob(
