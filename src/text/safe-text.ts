@@ -8,11 +8,11 @@
 
 const UNSAFE = /[^\p{L}\p{M}\p{N}\p{P}\p{S} ]/gu;
 
-const escape = (char: string): string => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`;
+const escapeChar = (char: string): string => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`;
 
 /** `text` with every character outside the safe set escaped, cut to `maxChars` characters when given. */
 export const safeText = (text: string, maxChars?: number): string => {
-  const escaped = text.replace(UNSAFE, escape);
+  const escaped = text.replace(UNSAFE, escapeChar);
   if (maxChars === undefined || escaped.length <= maxChars) return escaped;
   // By code point, so a cut never leaves half of a surrogate pair.
   return `${Array.from(escaped)
