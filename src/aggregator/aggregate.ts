@@ -14,7 +14,7 @@ import { listEntries, readEntry, runEntryPath, writeEntry } from "./outbox.js";
 import { flushOutbox } from "./outbox-flush.js";
 import { planQueries } from "./query-plan.js";
 import { type QueryOutcome, runQueryCalls } from "./query-results.js";
-import { releaseEvent } from "./release-events.js";
+import { firstRuns, releaseEvent, releaseEventId } from "./release-events.js";
 import { computeReleaseUpdate, dirtyPath, queueReleaseUpdate } from "./release-update.js";
 import { runSeries } from "./run-series.js";
 import { findSettledRuns } from "./settled-runs.js";
@@ -166,6 +166,7 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
   }
 
   // 3. Complete each run: outbox entry, dirty marker, record, then release the claim.
+  const first = await earliestRuns(work, done);
   const touched = new Set<string>();
   const complete = async (run: WorkRun): Promise<void> => {
     const deferred = outcome.deferred.get(run.key);
@@ -176,7 +177,7 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
     }
     const record =
       run.queued?.record ?? completedRecord(run.record, outcome.values.get(run.key), deps.clock.now());
-    const release = releaseEvent(record);
+    const release = releaseEvent(first.get(releaseEventId(record)) ?? record);
     const entry: OutboxEntry = run.queued ?? {
       schema: "dogdriver.outbox.v1",
       kind: "run",
@@ -238,6 +239,19 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
   }
   report.calls = callsSince(api, callsBefore);
   return report;
+};
+
+/**
+ * The earliest run of each release the runs of `work` belong to, among them and the finished runs of their
+ * service/envs (an imported or backfilled run may be older than all of them). Without the history (unreadable
+ * right now) the batch alone decides; the flush still dates each event at the earliest entry carrying it.
+ */
+const earliestRuns = async (work: readonly KeyedRun[], done: DoneIndex) => {
+  const serviceEnvs = new Map(work.map((r) => [`${r.record.service}/${r.record.env}`, r.record]));
+  const known = work.map((r) => r.record);
+  for (const { service, env } of serviceEnvs.values())
+    known.push(...(await done.history(service, env).catch(() => [])));
+  return firstRuns(known);
 };
 
 const queueReleases = async (

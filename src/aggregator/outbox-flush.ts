@@ -5,6 +5,7 @@ import { crashPoint } from "./crash-point.js";
 import { datadogFailure, throwIfCredentials } from "./datadog-failure.js";
 import { postOnce } from "./event-ledger.js";
 import { isEmptied, listEntries, readEntry, type StoredEntry, writeEntry } from "./outbox.js";
+import { dateReleaseEventsAtEarliest } from "./release-events.js";
 import { countPoints, splitByAge, stampAt } from "./stale-points.js";
 import type { AggregateReport, OutboxEntry } from "./types.js";
 
@@ -219,6 +220,7 @@ const settleEntry = async (ctx: FlushContext, stored: StoredEntry, eventsLeft: b
 export const flushOutbox = async (ctx: FlushContext): Promise<number> => {
   const { entries, unreadable } = await readAll(ctx);
   if (entries.length === 0) return unreadable;
+  dateReleaseEventsAtEarliest(entries.map((stored) => stored.entry));
   const nowMs = ctx.deps.clock.now();
   const outgoing = await Promise.all(
     entries.map(async (stored) => ({ stored, series: await seriesToSend(ctx, stored, nowMs) })),
