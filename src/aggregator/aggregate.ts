@@ -4,7 +4,14 @@ import type { CallCounts, DatadogApi } from "../datadog/types.js";
 import type { Deps } from "../state/deps.js";
 import { mapOrdered } from "../store/map-ordered.js";
 import type { RunStore } from "../store/types.js";
-import { type Claim, claimRun, collectDeadClaims, releaseClaim, stillHeld } from "./claims.js";
+import {
+  CLAIM_LEASE_MS,
+  type Claim,
+  claimRun,
+  collectDeadClaims,
+  releaseClaim,
+  stillHeld,
+} from "./claims.js";
 import { completedRecord } from "./completed-record.js";
 import { crashPoint } from "./crash-point.js";
 import { throwIfCredentials } from "./datadog-failure.js";
@@ -229,6 +236,9 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
   if (!dryRun) {
     await done.save();
     await collectDeadClaims(store, deps.clock.now());
+    // A writer killed mid-write leaves a temporary file or a lock; nothing lives that long (milliseconds).
+    const swept = (await store.sweepLitter?.(CLAIM_LEASE_MS)) ?? 0;
+    if (swept > 0) deps.log.info(`removed ${swept} temporary file(s) and lock(s) left by killed writers`);
   }
 
   if (canWrite) {

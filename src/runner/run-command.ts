@@ -3,6 +3,7 @@ import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js"
 import type { Config } from "../config/types.js";
 import { DogdriverError } from "../errors.js";
 import type { Deps } from "../state/deps.js";
+import { sweepDeadCaptureDirs } from "./capture-dirs.js";
 import { runService } from "./run-service.js";
 import { defaultRunnerParts } from "./runner-parts.js";
 import { selectServices } from "./select-services.js";
@@ -48,6 +49,8 @@ export const runCommand = async (
   const config: Config = await loadCommandConfig(options, deps);
   const services = selectServices(config, options.services ?? [], options.all === true);
   const parts: RunnerParts = { ...defaultRunnerParts(config, deps), ...injected };
+  const swept = await sweepDeadCaptureDirs(deps);
+  if (swept > 0) deps.log.debug(`removed ${swept} capture director(ies) of killed runs`);
   const store = parts.openStore(config.store);
   await deliverSpool(parts.spoolDir, store, deps.log).catch((error: Error) =>
     deps.log.warn(`spool ${parts.spoolDir} not delivered: ${error.message}`),

@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { ulid } from "ulid";
 import type { Config, ServiceConfig } from "../config/types.js";
@@ -9,6 +8,7 @@ import type { Deps } from "../state/deps.js";
 import { RUN_SCHEMA, type RunRecord } from "../store/run-record.js";
 import type { RunStore } from "../store/types.js";
 import { safeText } from "../text/safe-text.js";
+import { makeCaptureDir } from "./capture-dirs.js";
 import { captureReader } from "./capture-reader.js";
 import { childEnv } from "./child-env.js";
 import { ClientStats } from "./client-stats.js";
@@ -149,7 +149,7 @@ export const runService = async (service: ServiceConfig, ctx: ServiceContext): P
   try {
     const versionBefore = await readDeployedVersion(service.version, deps.signal, deps.clock);
     const { plan, python } = await prepare(service, ctx);
-    captureDir = await mkdtemp(join(tmpdir(), "dogdriver-run-"));
+    captureDir = await makeCaptureDir(deps);
     deps.log.info(`${label}: running ${plan.origin} against ${service.endpoint} (version ${versionBefore})`);
 
     const id = ulid(deps.clock.now());

@@ -12,8 +12,8 @@ import { service, smokeTest, type Workspace, workspace } from "./runner-fixtures
 
 const HOSTILE = "1.0\n\u001b[31mRED";
 const ESCAPED = "1.0\\u{a}\\u{1b}[31mRED";
-// Any C0/C1 control character, ESC included.
-const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+// Any C0/C1 control character (ESC included) but the newline that ends each line.
+const CONTROL = /[^\P{Cc}\n]/u;
 
 describe("text from a service", () => {
   let ws: Workspace;
