@@ -2,7 +2,7 @@ import type { RunRecord } from "../store/run-record.js";
 import { eventId } from "./event-ledger.js";
 import type { OutboxEntry, OutboxEvent } from "./types.js";
 
-// The release event (CONTRACT.md): posted once when a version of a service/env is first seen. Its identity is
+// The release event (docs/contract.md): posted once when a version of a service/env is first seen. Its identity is
 // the service, env and version, so every run of that version queues the same event and the ledger keeps one.
 // Its time is that of the earliest run of the release, not of whichever run's entry is flushed first (entries
 // go out in run-id order, and an import or a backfill completes runs older than those already completed).

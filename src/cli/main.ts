@@ -181,9 +181,9 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
     )
     .command(
       "check",
-      "Validate the config, store access, Molotov and Datadog keys",
-      (y) => y,
-      (a) => call("check", { ...globals(a) }),
+      "Validate the config, store, Molotov, Datadog keys and each service's endpoint, version and test",
+      (y) => y.option("json", { type: "boolean", describe: "Print the findings as JSON on stdout" }),
+      (a) => call("check", { ...globals(a), ...pick(a, ["json"]) }),
     )
     .command(
       "demo",

@@ -6,7 +6,7 @@ export const TEMPLATE_VARIABLES = ["service", "env", "source", "version"] as con
 
 const SCOPE = TEMPLATE_VARIABLES.map((name) => `$${name}`).join(",");
 
-/** Per run, one series per service/env/source: runs are only comparable within a source (CONTRACT.md). */
+/** Per run, one series per service/env/source: runs are only comparable within a source (docs/contract.md). */
 export const RUN_GROUP = "service,env,source";
 export const RELEASE_GROUP = "service,env,source,version";
 

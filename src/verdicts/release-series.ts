@@ -2,7 +2,7 @@ import type { DatadogEvent, MetricSeries } from "../datadog/types.js";
 import { ALL_SOURCES } from "./compare-releases.js";
 import type { Comparison, Verdict } from "./types.js";
 
-// What the aggregator pushes to Datadog for each comparison (CONTRACT.md "Datadog metrics and events"):
+// What the aggregator pushes to Datadog for each comparison (docs/contract.md "Datadog metrics and events"):
 // dogdriver.release.change_pct and dogdriver.release.verdict, tagged like every dogdriver series plus metric:.
 
 const VERDICT_VALUE: Record<Verdict, number | undefined> = {
@@ -131,7 +131,7 @@ const metricLine = (c: Comparison): string => {
   return `- ${c.metric}: ${c.verdict.replace("_", " ")}${change}${interval}, median ${c.baseline.median} -> ${c.candidate.median} (${c.baseline.runs} -> ${c.candidate.runs} runs, p=${c.p_value ?? "n/a"})`;
 };
 
-/** The Datadog event that announces a release's verdict (CONTRACT.md: tags dogdriver, service, env, version). */
+/** The Datadog event that announces a release's verdict (docs/contract.md: tags dogdriver, service, env, version). */
 export const verdictEvent = (r: ReleaseVerdict): DatadogEvent => {
   const headline =
     r.comparisons.find((c) => c.verdict === r.verdict && c.metric === "client.latency_ms.p95") ??

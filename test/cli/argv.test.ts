@@ -80,6 +80,7 @@ const TABLE: [string, string[], CommandCall][] = [
     { command: "export", options: { ...G, service: "kinto", env: "stage" } },
   ],
   ["check", ["check", "--config", "x.json"], { command: "check", options: { ...G, config: "x.json" } }],
+  ["check --json", ["check", "--json"], { command: "check", options: { ...G, json: true } }],
   ["demo", ["demo"], { command: "demo", options: { ...G } }],
   ["demo --quick", ["demo", "--quick"], { command: "demo", options: { ...G, quick: true } }],
 ];
