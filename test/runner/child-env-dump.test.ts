@@ -122,5 +122,5 @@ describe("the environment of run's children", () => {
         if (child === "molotov") expect(env.MY_TEST_TOKEN).toBe("for-the-load-test");
       }
     }
-  });
+  }, 120_000); // a virtualenv and a pip build: about 10 s idle, several times that on a loaded machine
 });
