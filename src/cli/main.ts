@@ -33,6 +33,8 @@ export const invokeCommand: Invoke = async ({ command, options }, deps) => {
       return (await import("../store/export-command.js")).exportCommand(options as never, deps);
     case "check":
       return (await import("../check/check-command.js")).checkCommand(options as never, deps);
+    case "init":
+      return (await import("../init/init-command.js")).initCommand(options as never, deps);
     case "demo":
       return (await import("../demo/demo-command.js")).demoCommand(options as never, deps);
     default:
@@ -50,6 +52,16 @@ const pick = (argv: Record<string, unknown>, keys: string[]): Record<string, unk
   Object.fromEntries(keys.filter((k) => argv[k] !== undefined).map((k) => [k, argv[k]]));
 
 const serviceList = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+
+// `run` and `schedule` share how a runner takes its part of a fleet (docs/fleet.md).
+const fleetOptions = {
+  shard: {
+    type: "string",
+    requiresArg: true,
+    describe: "With --all: take share I of N (I/N, e.g. 2/4; index/N reads JOB_COMPLETION_INDEX)",
+  },
+  parallel: { type: "number", requiresArg: true, describe: "Test up to K services at once (default 1)" },
+} as const;
 
 /** Builds the parser; `onCall` receives each parsed command call. */
 export const buildParser = (argv: string[], version: string, onCall: (call: CommandCall) => void): Argv => {
@@ -77,8 +89,20 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
             describe: "Service names (name or name/env)",
           })
           .option("all", { type: "boolean", describe: "Every configured service" })
-          .option("json", { type: "boolean", describe: "Print the finished run records on stdout" }),
-      (a) => call("run", { ...globals(a), services: serviceList(a.services), ...pick(a, ["all", "json"]) }),
+          .option("json", { type: "boolean", describe: "Print the finished run records on stdout" })
+          .option("list", {
+            type: "boolean",
+            describe:
+              "Print the services the run would test (name env endpoint team), one per line; test nothing",
+          })
+          .options(fleetOptions)
+          .conflicts("list", "json"),
+      (a) =>
+        call("run", {
+          ...globals(a),
+          services: serviceList(a.services),
+          ...pick(a, ["all", "json", "list", "shard", "parallel"]),
+        }),
     )
     .command(
       "aggregate",
@@ -151,8 +175,8 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
     .command(
       "schedule",
       "Run `run --all` and `aggregate` on the configured cron expressions until stopped",
-      (y) => y,
-      (a) => call("schedule", { ...globals(a) }),
+      (y) => y.options(fleetOptions),
+      (a) => call("schedule", { ...globals(a), ...pick(a, ["shard", "parallel"]) }),
     )
     .command(
       "import <file>",
@@ -184,6 +208,26 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
       "Validate the config, store, Molotov, Datadog keys and each service's endpoint, version and test",
       (y) => y.option("json", { type: "boolean", describe: "Print the findings as JSON on stdout" }),
       (a) => call("check", { ...globals(a), ...pick(a, ["json"]) }),
+    )
+    .command(
+      "init <endpoint>",
+      "Write a commented starter configuration for a service at ENDPOINT (and, with --test, a starter load test)",
+      (y) =>
+        y
+          .positional("endpoint", { type: "string", demandOption: true, describe: "The service's base URL" })
+          .option("name", { type: "string", describe: "Service name (default: from the endpoint's host)" })
+          .option("env", { type: "string", describe: 'Environment (default "stage")' })
+          .option("json", { type: "boolean", describe: "Write dogdriver.config.json instead of YAML" })
+          .option("test", {
+            type: "boolean",
+            describe: "Also write loadtest/molotov.json and loadtest/loadtest.py",
+          }),
+      (a) =>
+        call("init", {
+          ...globals(a),
+          endpoint: String(a.endpoint),
+          ...pick(a, ["name", "env", "json", "test"]),
+        }),
     )
     .command(
       "demo",

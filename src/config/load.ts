@@ -241,10 +241,24 @@ export const validateConfig = (
       staleHours: alerts.stale_hours ?? DEFAULTS.alerts.staleHours,
     },
     datadogSite: data.datadog?.site,
+    ...(data.discover === undefined
+      ? {}
+      : {
+          discover: {
+            datadog: data.discover.datadog,
+            owners: data.discover.owners ?? [],
+            tags: data.discover.tags ?? [],
+            kinds: data.discover.kinds ?? ["service"],
+          },
+        }),
   };
 };
 
-const toService = (service: NonNullable<ConfigFile["services"]>[number], _index: number): ServiceConfig => {
+/** A validated service entry as the runner takes it (defaults applied); also used for catalog entries. */
+export const toService = (
+  service: NonNullable<ConfigFile["services"]>[number],
+  _index = 0,
+): ServiceConfig => {
   const endpoint = service.endpoint.replace(/\/+$/, "");
   let version: VersionSource;
   if (typeof service.version === "string") version = { fixed: service.version };
@@ -267,6 +281,7 @@ const toService = (service: NonNullable<ConfigFile["services"]>[number], _index:
     },
     queries: { ...service.queries },
     ...(service.topology_query === undefined ? {} : { topologyQuery: service.topology_query }),
+    ...(service.team === undefined ? {} : { team: service.team }),
   };
 };
 

@@ -27,6 +27,16 @@ export interface ServiceConfig {
   /** Named Datadog metric queries with {service}, {env}, {version} placeholders. */
   queries: Record<string, string>;
   topologyQuery?: string;
+  /** The owning team (config `team`, or the catalog entity's owner): a `team` tag on runs, metrics and events. */
+  team?: string;
+}
+
+export interface DiscoverConfig {
+  datadog: boolean;
+  owners: string[];
+  tags: string[];
+  /** Entity kinds to read; only "service" entities are ever run. */
+  kinds: string[];
 }
 
 export interface AlertsConfig {
@@ -54,4 +64,6 @@ export interface Config {
   alerts: AlertsConfig;
   /** Datadog site from the config (DD_SITE wins). */
   datadogSite?: string;
+  /** Software Catalog discovery, when configured. */
+  discover?: DiscoverConfig;
 }

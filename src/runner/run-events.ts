@@ -12,6 +12,7 @@ export interface RunEvent {
   version: string;
   source: string;
   test: string;
+  team?: string;
   phase: "start" | "stop";
   atMs: number;
   record?: RunRecord;
@@ -52,6 +53,7 @@ export const postRunEvent = async (
         `version:${event.version}`,
         `source:${event.source}`,
         `test:${event.test}`,
+        ...(event.team === undefined ? [] : [`team:${event.team}`]),
       ],
       aggregationKey: `dogdriver-run-${event.id}`,
       alertType: event.phase === "start" ? "info" : failed ? "error" : "success",

@@ -1,20 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { CommandCall } from "../../src/cli/main.js";
-import { main } from "../../src/cli/main.js";
-import { testDeps } from "../support/deps.js";
+import { parseArgv } from "../support/parse-argv.js";
 
 // argv -> { command, options } for every command, through main() with a capturing invoke: the yargs layer
 // only turns argv into options, and this table pins what each command receives.
 
-const parse = async (argv: string[]) => {
-  const calls: CommandCall[] = [];
-  const deps = testDeps({ cwd: "/nonexistent" });
-  const code = await main(argv, deps, "1.2.3", async (call) => {
-    calls.push(call);
-    return "ok";
-  });
-  return { code, calls, stdout: deps.stdout.text(), stderr: deps.stderr.text() };
-};
+const parse = parseArgv;
 
 const G = { verbose: false };
 
@@ -28,6 +19,16 @@ const TABLE: [string, string[], CommandCall][] = [
     "run --all --json",
     ["run", "--all", "--json"],
     { command: "run", options: { ...G, services: [], all: true, json: true } },
+  ],
+  [
+    "run --all --shard --parallel",
+    ["run", "--all", "--shard", "2/4", "--parallel", "3"],
+    { command: "run", options: { ...G, services: [], all: true, shard: "2/4", parallel: 3 } },
+  ],
+  [
+    "run --all --list --shard index/N",
+    ["run", "--all", "--list", "--shard", "index/12"],
+    { command: "run", options: { ...G, services: [], all: true, list: true, shard: "index/12" } },
   ],
   [
     "run with globals",
@@ -67,6 +68,24 @@ const TABLE: [string, string[], CommandCall][] = [
     ["schedule", "--store", "file://x"],
     { command: "schedule", options: { ...G, store: "file://x" } },
   ],
+  [
+    "schedule --shard --parallel",
+    ["schedule", "--shard", "index/4", "--parallel", "2"],
+    { command: "schedule", options: { ...G, shard: "index/4", parallel: 2 } },
+  ],
+  [
+    "init ENDPOINT",
+    ["init", "https://kinto.stage.example.com"],
+    { command: "init", options: { ...G, endpoint: "https://kinto.stage.example.com" } },
+  ],
+  [
+    "init with options",
+    ["init", "http://127.0.0.1:8080", "--name", "web", "--env", "prod", "--json", "--test"],
+    {
+      command: "init",
+      options: { ...G, endpoint: "http://127.0.0.1:8080", name: "web", env: "prod", json: true, test: true },
+    },
+  ],
   ["import FILE", ["import", "runs.jsonl"], { command: "import", options: { ...G, file: "runs.jsonl" } }],
   [
     "import - --skip-invalid",
@@ -97,7 +116,18 @@ describe("argv -> command options", () => {
     const { stdout } = await parse(["--help"]);
     const listed = [...stdout.matchAll(/^ {2}dogdriver (\w+)/gm)].map((m) => m[1]);
     expect(listed.sort()).toEqual(
-      ["aggregate", "check", "demo", "export", "import", "provision", "report", "run", "schedule"].sort(),
+      [
+        "aggregate",
+        "check",
+        "demo",
+        "export",
+        "import",
+        "init",
+        "provision",
+        "report",
+        "run",
+        "schedule",
+      ].sort(),
     );
     expect(new Set(TABLE.map(([, , call]) => call.command))).toEqual(new Set(listed));
   });
@@ -136,6 +166,7 @@ describe("the command line itself", () => {
     ["import without a file", ["import"], /Missing required argument: file|Not enough non-option arguments/],
     ["an invalid choice", ["report", "--fail-on", "always"], /Invalid values?:/],
     ["conflicting options", ["report", "--json", "--markdown"], /mutually exclusive/],
+    ["--shard without a value", ["run", "--all", "--shard"], /Not enough arguments following: shard/],
   ])("refuses %s with exit 2 and a hint", async (_name, argv, message) => {
     const { code, calls, stderr } = await parse(argv);
     expect(code).toBe(2);
