@@ -117,8 +117,14 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
             type: "boolean",
             describe: "Print the queries and payloads; send and store nothing",
           })
-          .option("json", { type: "boolean", describe: "Print what was done as JSON on stdout" }),
-      (a) => call("aggregate", { ...globals(a), ...pick(a, ["settle", "dryRun", "json"]) }),
+          .option("json", { type: "boolean", describe: "Print what was done as JSON on stdout" })
+          .option("requeue-rejected", {
+            type: "boolean",
+            describe: "First put what Datadog refused (_dogdriver/rejected/) back into the outbox",
+          })
+          .conflicts("requeue-rejected", "dry-run"),
+      (a) =>
+        call("aggregate", { ...globals(a), ...pick(a, ["settle", "dryRun", "json", "requeueRejected"]) }),
     )
     .command(
       "report [services..]",
