@@ -6,16 +6,25 @@ import { limitedStore } from "../store/limited-store.js";
 import { mapOrdered } from "../store/map-ordered.js";
 import type { RunRecord } from "../store/run-record.js";
 import type { RunStore } from "../store/types.js";
-import { type Claim, claimBatch, collectDeadClaims, readLease, releaseClaim, stillHeld } from "./claims.js";
+import {
+  CLAIM_LEASE_MS,
+  type Claim,
+  claimBatch,
+  collectDeadClaims,
+  readLease,
+  releaseClaim,
+  stillHeld,
+} from "./claims.js";
 import { completedRecord } from "./completed-record.js";
 import { crashPoint } from "./crash-point.js";
+import { throwIfCredentials } from "./datadog-failure.js";
 import { type DoneIndex, doneIndex } from "./done-index.js";
 import { isSettled } from "./event-ledger.js";
 import { readOutbox, releaseEntryPath, runEntryPath, type StoredEntry, writeEntry } from "./outbox.js";
 import { flushOutbox } from "./outbox-flush.js";
 import { planQueries } from "./query-plan.js";
 import { type QueryOutcome, runQueryCalls } from "./query-results.js";
-import { releaseEvent } from "./release-events.js";
+import { firstRuns, releaseEvent, releaseEventId } from "./release-events.js";
 import { computeReleaseUpdate, dirtyPath, queueReleaseUpdate } from "./release-update.js";
 import { runSeries } from "./run-series.js";
 import { type Batch, findSettledRuns } from "./settled-runs.js";
@@ -164,12 +173,35 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
       `${plan.unconfigured.length} run(s) of services missing from ${config.file}: completed from client data alone`,
     );
   let outcome: QueryOutcome = { values: new Map(), deferred: new Map() };
+  // A refused key (401/403, thrown by the calls below) sends every run back to pending, untouched.
+  const untouchedOnRefusal = async <T>(calls: Promise<T>): Promise<T> => {
+    try {
+      return await calls;
+    } catch (error) {
+      await Promise.all(
+        work.map((b) =>
+          b.claim ? releaseClaim(store, b.claim, deps.clock.now()).catch(() => {}) : undefined,
+        ),
+      );
+      throw error;
+    }
+  };
   if (canRead && api !== undefined) {
     report.planned?.queries.push(...plan.calls);
-    outcome = await runQueryCalls(api, plan.calls, new Map(toQuery.map((r) => [r.key, r])), deps.signal);
+    outcome = await untouchedOnRefusal(
+      runQueryCalls(api, plan.calls, new Map(toQuery.map((r) => [r.key, r])), deps.signal),
+    );
+  } else if (canWrite && api !== undefined && !dryRun && work.length > 0) {
+    // No query tried the API key: one validation, so a wrong key leaves the runs pending too. Datadog
+    // unavailable is not a refusal: the runs complete and their points wait in the outbox.
+    await untouchedOnRefusal(api.validateKeys().catch(throwIfCredentials));
   }
 
   // 3. Complete each batch: one outbox entry, one dirty marker, a record per run, then release the lease.
+  const earliest = await earliestRuns(
+    work.flatMap((b) => b.runs),
+    done,
+  );
   const touched = new Set<string>();
   const releaseSettled = new Map<string, Promise<boolean>>();
   const settledOnce = (id: string) => {
@@ -193,7 +225,7 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
     const records = ready.filter((r) => r.run.queued === undefined).map((r) => r.record);
     const events = new Map<string, OutboxEvent>();
     for (const record of records) {
-      const release = releaseEvent(record);
+      const release = releaseEvent(earliest.get(releaseEventId(record)) ?? record);
       if (!events.has(release.id) && !(await settledOnce(release.id))) events.set(release.id, release);
     }
     const serviceEnv = `${batch.service}/${batch.env}`;
@@ -259,6 +291,9 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
   if (!dryRun) {
     await done.save();
     await collectDeadClaims(store, deps.clock.now());
+    // A writer killed mid-write leaves a temporary file or a lock; nothing lives that long (milliseconds).
+    const swept = (await store.sweepLitter?.(CLAIM_LEASE_MS)) ?? 0;
+    if (swept > 0) deps.log.info(`removed ${swept} temporary file(s) and lock(s) left by killed writers`);
   }
 
   if (canWrite) {
@@ -277,6 +312,19 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
   }
   report.calls = callsSince(api, callsBefore);
   return report;
+};
+
+/**
+ * The earliest run of each release the runs of `work` belong to, among them and the finished runs of their
+ * service/envs (an imported or backfilled run may be older than all of them). Without the history (unreadable
+ * right now) the batch alone decides; the flush still dates each event at the earliest entry carrying it.
+ */
+const earliestRuns = async (work: readonly KeyedRun[], done: DoneIndex) => {
+  const serviceEnvs = new Map(work.map((r) => [`${r.record.service}/${r.record.env}`, r.record]));
+  const known = work.map((r) => r.record);
+  for (const { service, env } of serviceEnvs.values())
+    known.push(...(await done.history(service, env).catch(() => [])));
+  return firstRuns(known);
 };
 
 const queueReleases = async (

@@ -7,6 +7,7 @@ import type { Config } from "../config/types.js";
 import { configWarnings } from "../config/warnings.js";
 import { checkDiscovery } from "../discovery/check-discovery.js";
 import { DogdriverError, isDogdriverError } from "../errors.js";
+import { childEnv } from "../runner/child-env.js";
 import { findPython } from "../runner/runner-parts.js";
 import type { Deps } from "../state/deps.js";
 import { fileStoreRoot } from "../store/file-store.js";
@@ -91,7 +92,7 @@ const checkMolotov = async (python: string, deps: Deps): Promise<CheckResult> =>
   const probe = await probeMolotov({
     python,
     cwd: "/",
-    env: { ...deps.env } as Record<string, string>,
+    env: childEnv(deps.env), // never the keys: the probe runs Python as a test would
     signal: deps.signal,
   });
   if (probe.molotov === undefined) {

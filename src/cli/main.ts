@@ -117,8 +117,14 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
             type: "boolean",
             describe: "Print the queries and payloads; send and store nothing",
           })
-          .option("json", { type: "boolean", describe: "Print what was done as JSON on stdout" }),
-      (a) => call("aggregate", { ...globals(a), ...pick(a, ["settle", "dryRun", "json"]) }),
+          .option("json", { type: "boolean", describe: "Print what was done as JSON on stdout" })
+          .option("requeue-rejected", {
+            type: "boolean",
+            describe: "First put what Datadog refused (_dogdriver/rejected/) back into the outbox",
+          })
+          .conflicts("requeue-rejected", "dry-run"),
+      (a) =>
+        call("aggregate", { ...globals(a), ...pick(a, ["settle", "dryRun", "json", "requeueRejected"]) }),
     )
     .command(
       "report [services..]",
@@ -128,6 +134,10 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
           .positional("services", { type: "string", array: true })
           .option("json", { type: "boolean", describe: "The contract's JSON on stdout" })
           .option("markdown", { type: "boolean", describe: "Markdown, for CI summaries and PR comments" })
+          .option("history", {
+            type: "boolean",
+            describe: "Each release's verdict against the release before it, not only the newest pair",
+          })
           .option("html", {
             type: "string",
             describe: "Also write an HTML page with the per-run trend charts to FILE",
@@ -149,7 +159,7 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
         call("report", {
           ...globals(a),
           services: serviceList(a.services),
-          ...pick(a, ["json", "markdown", "html", "failOn"]),
+          ...pick(a, ["json", "markdown", "history", "html", "failOn"]),
           ...(a.failOnMetric === undefined ? {} : { failOnMetrics: [a.failOnMetric].flat().map(String) }),
         }),
     )

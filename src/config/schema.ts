@@ -19,7 +19,7 @@ const name = (what: string) =>
 const duration = z
   .string({ error: (i) => `expected a duration such as "10m", "30s" or "1h", got ${got(i.input)}` })
   .refine((text) => parseDurationMs(text) !== undefined, {
-    error: (i) => `expected a duration such as "10m", "30s" or "1h", got ${got(i.input)}`,
+    error: (i) => `expected a duration such as "10m", "30s" or "1h", at most 7d, got ${got(i.input)}`,
   })
   .meta({ pattern: "^(\\d+(\\.\\d+)?(ms|s|m|h|d))+$" });
 
@@ -198,6 +198,16 @@ export const configFileSchema = z.strictObject({
     .min(1)
     .max(64)
     .meta(describe("Store requests `aggregate` keeps in flight at once (default 16)"))
+    .optional(),
+  spool: z
+    .string({ error: (i) => `expected a directory, got ${got(i.input)}` })
+    .min(1)
+    .refine((text) => !/[\0\n\r]/.test(text), { error: (i) => `expected a directory, got ${got(i.input)}` })
+    .meta(
+      describe(
+        'Directory where finished runs wait when the store cannot take them; put it on a persistent volume (DOGDRIVER_SPOOL_DIR wins; default "./.dogdriver-spool")',
+      ),
+    )
     .optional(),
   schedule: z
     .strictObject({

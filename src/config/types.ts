@@ -59,6 +59,8 @@ export interface Config {
   settleMs: number;
   /** Store requests `aggregate` keeps in flight at once. */
   storeConcurrency: number;
+  /** `spool` as written (relative to the working directory); DOGDRIVER_SPOOL_DIR outranks it. */
+  spoolDir?: string;
   schedule: { run: string; aggregate: string };
   services: ServiceConfig[];
   alerts: AlertsConfig;

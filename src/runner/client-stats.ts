@@ -1,5 +1,6 @@
 import { DDSketch } from "@datadog/sketches-js";
 import type { LatencySummary, RunRecord } from "../store/run-record.js";
+import { safeText } from "../text/safe-text.js";
 import type { RequestSample, ScenarioSteps } from "./types.js";
 
 // Summarises request samples as they stream in, in constant memory.
@@ -59,8 +60,10 @@ export class ClientStats {
   }
 
   /** A scenario run raised: counted, and its message kept when it is one of the first few distinct ones. */
-  addFailure(message: string): void {
+  addFailure(raw: string): void {
     this.failures += 1;
+    // A test's own text: stored and printed only in the safe set (src/text/safe-text.ts).
+    const message = safeText(raw);
     if (this.failureMessages.length < MAX_FAILURE_MESSAGES && !this.failureMessages.includes(message))
       this.failureMessages.push(message);
   }
