@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Config } from "../config/types.js";
 import type { CallCounts, DatadogApi } from "../datadog/types.js";
+import { dashboardUrl } from "../provision/app-url.js";
+import { FLEET_DASHBOARD_KEY, readSiteState } from "../provision/provision-state.js";
 import type { Deps } from "../state/deps.js";
 import { mapOrdered } from "../store/map-ordered.js";
 import type { RunStore } from "../store/types.js";
@@ -222,6 +224,14 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
   return report;
 };
 
+/** The fleet dashboard `provision` recorded in the store for this Datadog site, for the verdict events' link. */
+const verdictLinks = async (input: AggregateInput): Promise<{ dashboardUrl?: string }> => {
+  if (input.api === undefined) return {};
+  const state = await readSiteState(input.store, input.api.site, input.deps.log);
+  const id = state.dashboards[FLEET_DASHBOARD_KEY];
+  return id === undefined ? {} : { dashboardUrl: dashboardUrl(input.api.site, id) };
+};
+
 const queueReleases = async (
   input: AggregateInput,
   report: AggregateReport,
@@ -230,6 +240,7 @@ const queueReleases = async (
 ) => {
   const { store, deps, dryRun } = input;
   const dirty = new Set(touched);
+  const links = await verdictLinks(input);
   for await (const path of store.listBlobs("dirty/")) {
     const [, service, env] = path.replace(/\.json$/, "").split("/");
     if (service && env) dirty.add(`${service}/${env}`);
@@ -237,7 +248,7 @@ const queueReleases = async (
   for (const serviceEnv of dirty) {
     const [service = "", env = ""] = serviceEnv.split("/");
     try {
-      const update = await computeReleaseUpdate(store, await done.history(service, env));
+      const update = await computeReleaseUpdate(store, await done.history(service, env), links);
       if (dryRun) {
         report.planned?.series.push(...update.series);
         report.planned?.events.push(...update.events.map((e) => e.event));

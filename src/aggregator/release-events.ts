@@ -1,3 +1,4 @@
+import { eventTags } from "../datadog/tag-names.js";
 import type { RunRecord } from "../store/run-record.js";
 import { eventId } from "./event-ledger.js";
 import type { OutboxEvent } from "./types.js";
@@ -12,7 +13,11 @@ export const releaseEvent = (record: RunRecord): OutboxEvent => {
     event: {
       title: `${record.service} ${record.env}: release ${record.version} first seen`,
       text: `dogdriver load-tested ${record.service} (${record.env}) at version ${record.version} for the first time, from ${record.source} at ${record.started_at}.`,
-      tags: ["dogdriver", `service:${record.service}`, `env:${record.env}`, `version:${record.version}`],
+      tags: eventTags("release", [
+        `service:${record.service}`,
+        `env:${record.env}`,
+        `version:${record.version}`,
+      ]),
       aggregationKey: `dogdriver-release-${id}`,
       alertType: "info",
       timestampMs: Date.parse(record.started_at),

@@ -22,6 +22,7 @@ export const DEFAULTS = {
   testName: "dogdriver",
   alerts: {
     notify: [],
+    notifyByTeam: {},
     regressionMetric: "client.latency_ms.p95",
     regressionPct: 10,
     errorRatePct: 5,
@@ -176,6 +177,7 @@ export const validateConfig = (
     services,
     alerts: {
       notify: alerts.notify ?? [...DEFAULTS.alerts.notify],
+      notifyByTeam: { ...alerts.notify_by_team },
       regressionMetric: alerts.regression_metric ?? DEFAULTS.alerts.regressionMetric,
       regressionPct: alerts.regression_pct ?? DEFAULTS.alerts.regressionPct,
       errorRatePct: alerts.error_rate_pct ?? DEFAULTS.alerts.errorRatePct,
@@ -208,6 +210,8 @@ const toService = (service: NonNullable<ConfigFile["services"]>[number], _index:
     },
     queries: { ...service.queries },
     ...(service.topology_query === undefined ? {} : { topologyQuery: service.topology_query }),
+    ...(service.team === undefined ? {} : { team: service.team }),
+    notify: [...(service.notify ?? [])],
   };
 };
 

@@ -86,6 +86,19 @@ export const versionSchema = z
     ),
   );
 
+// A notification handle as Datadog's monitor messages take it.
+const handles = z.array(
+  z
+    .string()
+    .regex(/^@\S+$/, { error: (i) => `expected a handle such as "@slack-perf", got ${got(i.input)}` }),
+);
+
+const teamName = z
+  .string({ error: (i) => `expected a team name, got ${got(i.input)}` })
+  .regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/i, {
+    error: (i) => `expected a team name (letters, digits, '_', '.', '-'), got ${got(i.input)}`,
+  });
+
 export const serviceSchema = z.strictObject({
   name: name("a service name").meta(describe("Service name (the Datadog `service` tag)")),
   env: name("an environment name").meta(describe("Environment (the Datadog `env` tag)")),
@@ -121,16 +134,33 @@ export const serviceSchema = z.strictObject({
   topology_query: queryText
     .meta(describe("Datadog query whose value changing during a run flags it topology_changed"))
     .optional(),
+  team: teamName
+    .meta(
+      describe(
+        "The team that owns the service (the Software Catalog's owner): alerts.notify_by_team routes by it",
+      ),
+    )
+    .optional(),
+  notify: handles
+    .meta(describe("Who the monitors notify for this service, besides alerts.notify"))
+    .optional(),
 });
 
 export const alertsSchema = z.strictObject({
-  notify: z
-    .array(
-      z
-        .string()
-        .regex(/^@\S+$/, { error: (i) => `expected a handle such as "@slack-perf", got ${got(i.input)}` }),
+  notify: handles
+    .meta(
+      describe(
+        'Who monitors notify, for every service: "@slack-perf", "@pagerduty-web", "@someone@example.com"',
+      ),
     )
-    .meta(describe('Who monitors notify: "@slack-perf", "@pagerduty-web", "@someone@example.com"'))
+    .optional(),
+  notify_by_team: z
+    .record(teamName, handles)
+    .meta(
+      describe(
+        'Who monitors notify for the services of a team (services[].team): { "checkout": ["@slack-checkout"] }',
+      ),
+    )
     .optional(),
   regression_metric: z
     .string()

@@ -27,11 +27,17 @@ export interface ServiceConfig {
   /** Named Datadog metric queries with {service}, {env}, {version} placeholders. */
   queries: Record<string, string>;
   topologyQuery?: string;
+  /** The owning team (the Software Catalog's owner when discovered): alerts.notifyByTeam routes by it. */
+  team?: string;
+  /** Handles the monitors notify for this service, besides alerts.notify. */
+  notify: string[];
 }
 
 export interface AlertsConfig {
-  /** Who monitors notify: "@slack-perf", "@pagerduty-web", "@someone@example.com". */
+  /** Who monitors notify for every service: "@slack-perf", "@pagerduty-web", "@someone@example.com". */
   notify: string[];
+  /** Team -> handles notified for the services of that team. */
+  notifyByTeam: Record<string, string[]>;
   /** A release whose change on this metric exceeds `regressionPct` with a regression verdict alerts. */
   regressionMetric: string;
   regressionPct: number;

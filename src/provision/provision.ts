@@ -2,6 +2,7 @@ import type { Config } from "../config/types.js";
 import { buildDashboard } from "../dashboards/dashboard.js";
 import { dashboardInputFor } from "../dashboards/dashboard-input.js";
 import { buildMonitors } from "../dashboards/monitors.js";
+import { notifyRoutes, unnotifiedWarnings } from "../dashboards/notify-routes.js";
 import { runIntervalSeconds } from "../dashboards/run-interval.js";
 import type { DatadogApi } from "../datadog/types.js";
 import { DogdriverError } from "../errors.js";
@@ -9,7 +10,7 @@ import type { Logger } from "../state/deps.js";
 import { dashboardUrl } from "./app-url.js";
 import { applyPlan, validateMonitors } from "./apply.js";
 import { planProvision, uncomparedPlan, type Wanted } from "./plan.js";
-import { readSiteState, type StateStore, writeSiteState } from "./provision-state.js";
+import { FLEET_DASHBOARD_KEY, readSiteState, type StateStore, writeSiteState } from "./provision-state.js";
 import { renderPayloads, renderPlan } from "./render-plan.js";
 import { changeCount, type Plan } from "./types.js";
 
@@ -59,11 +60,12 @@ export const wantedFor = (request: ProvisionRequest): Wanted => {
   if (service !== undefined) return { dashboardKey: `trend:${service}`, service, dashboard };
   const monitorInput = {
     alerts: config.alerts,
+    routes: notifyRoutes(config),
     runIntervalSeconds: runIntervalSeconds(config.schedule.run),
     settleMs: config.settleMs,
   };
   return {
-    dashboardKey: "trend",
+    dashboardKey: FLEET_DASHBOARD_KEY,
     dashboard,
     monitors: (url) =>
       buildMonitors({ ...monitorInput, ...(url === undefined ? {} : { dashboardUrl: url }) }),
@@ -77,6 +79,7 @@ export const provision = async (
 ): Promise<ProvisionResult> => {
   const { api, site, store, log } = context;
   const wanted = wantedFor(request);
+  if (wanted.monitors !== undefined) for (const line of unnotifiedWarnings(request.config)) log.warn(line);
   const urlOf = (id: string) => dashboardUrl(site, id);
   if (api === undefined) {
     if (!request.dryRun) throw new DogdriverError("invalid_config", NO_KEYS);

@@ -1,4 +1,5 @@
-import type { DatadogApi } from "../datadog/types.js";
+import { eventTags, locationTag } from "../datadog/tag-names.js";
+import type { DatadogApi, DatadogEvent } from "../datadog/types.js";
 import type { RunRecord } from "../store/run-record.js";
 
 // A start and a stop event per run in Datadog, as the original dogdriver posted, so a load test shows up next
@@ -28,36 +29,42 @@ const stopText = (record: RunRecord) => {
   return lines.join("\n");
 };
 
+/** The Datadog event of a run's start or stop (tagged dogdriver_event:run_start or run_end). */
+export const runEventBody = (event: RunEvent): DatadogEvent => {
+  const what = `${event.service}/${event.env} ${event.version}`;
+  const failed = event.record?.state === "failed";
+  return {
+    title:
+      event.phase === "start"
+        ? `dogdriver load test started: ${what}`
+        : `dogdriver load test ${failed ? "failed" : "finished"}: ${what}`,
+    text:
+      event.phase === "start"
+        ? `run ${event.id} from ${event.source}, test "${event.test}"`
+        : stopText(event.record as RunRecord),
+    tags: eventTags(event.phase === "start" ? "run_start" : "run_end", [
+      `service:${event.service}`,
+      `env:${event.env}`,
+      `version:${event.version}`,
+      locationTag(event.source),
+      `test:${event.test}`,
+    ]),
+    aggregationKey: `dogdriver-run-${event.id}`,
+    alertType: event.phase === "start" ? "info" : failed ? "error" : "success",
+    timestampMs: event.atMs,
+  };
+};
+
 export const postRunEvent = async (
   ctx: { datadog: DatadogApi | undefined; deps: { log: { warn(m: string): void } } },
   event: RunEvent,
 ): Promise<void> => {
   if (ctx.datadog === undefined) return;
-  const what = `${event.service}/${event.env} ${event.version}`;
-  const failed = event.record?.state === "failed";
   try {
-    await ctx.datadog.postEvent({
-      title:
-        event.phase === "start"
-          ? `dogdriver load test started: ${what}`
-          : `dogdriver load test ${failed ? "failed" : "finished"}: ${what}`,
-      text:
-        event.phase === "start"
-          ? `run ${event.id} from ${event.source}, test "${event.test}"`
-          : stopText(event.record as RunRecord),
-      tags: [
-        "dogdriver",
-        `service:${event.service}`,
-        `env:${event.env}`,
-        `version:${event.version}`,
-        `source:${event.source}`,
-        `test:${event.test}`,
-      ],
-      aggregationKey: `dogdriver-run-${event.id}`,
-      alertType: event.phase === "start" ? "info" : failed ? "error" : "success",
-      timestampMs: event.atMs,
-    });
+    await ctx.datadog.postEvent(runEventBody(event));
   } catch (error) {
-    ctx.deps.log.warn(`Datadog event for ${what} not posted: ${(error as Error).message}`);
+    ctx.deps.log.warn(
+      `Datadog event for ${event.service}/${event.env} ${event.version} not posted: ${(error as Error).message}`,
+    );
   }
 };

@@ -195,10 +195,12 @@ describe("configuration values", () => {
           version: { url: "https://web.example.com/__version__", field: "version" },
           test: { repo: "./lt", name: "dogdriver" },
           queries: {},
+          notify: [],
         },
       ],
       alerts: {
         notify: [],
+        notifyByTeam: {},
         regressionMetric: "client.latency_ms.p95",
         regressionPct: 10,
         errorRatePct: 5,

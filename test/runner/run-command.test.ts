@@ -101,7 +101,14 @@ describe("dogdriver run --all", () => {
     expect(events[1]).toMatchObject({
       aggregation_key: `dogdriver-run-${f.id}`,
       alert_type: "success",
-      tags: expect.arrayContaining(["dogdriver", "service:fast", "env:test", "version:1.0.0", "source:ci"]),
+      tags: expect.arrayContaining([
+        "dogdriver",
+        "dogdriver_event:run_end",
+        "service:fast",
+        "env:test",
+        "version:1.0.0",
+        "location:ci",
+      ]),
     });
     expect(events[1]?.text).toContain(`${f.client.requests} requests, 0 errors`);
     expect(JSON.stringify(events)).not.toContain(datadog.apiKey);
