@@ -11,7 +11,8 @@ import { dashboardUrl } from "./app-url.js";
 import { applyPlan, validateMonitors } from "./apply.js";
 import { planProvision, uncomparedPlan, type Wanted } from "./plan.js";
 import { FLEET_DASHBOARD_KEY, readSiteState, type StateStore, writeSiteState } from "./provision-state.js";
-import { renderPayloads, renderPlan } from "./render-plan.js";
+import { planJson, renderPayloads, renderPlan } from "./render-plan.js";
+import { terraformDocument } from "./terraform.js";
 import { changeCount, type Plan } from "./types.js";
 
 export interface ProvisionRequest {
@@ -20,6 +21,8 @@ export interface ProvisionRequest {
   service?: string;
   dryRun: boolean;
   prune: boolean;
+  /** text: the plan and payloads (dry run); json: the plan as JSON; terraform: Terraform JSON, nothing read or sent. */
+  output?: "text" | "json" | "terraform";
 }
 
 export interface ProvisionContext {
@@ -81,10 +84,24 @@ export const provision = async (
   const wanted = wantedFor(request);
   if (wanted.monitors !== undefined) for (const line of unnotifiedWarnings(request.config)) log.warn(line);
   const urlOf = (id: string) => dashboardUrl(site, id);
+  const output = request.output ?? "text";
+  if (output === "terraform") {
+    context.write(`${JSON.stringify(terraformDocument(wanted, site), null, 2)}\n`);
+    return { plan: uncomparedPlan(site, wanted), changes: 0 };
+  }
+  const show = (
+    plan: Plan,
+    result: Omit<ProvisionResult, "plan"> & { monitorIds?: Record<string, number> },
+  ) =>
+    context.write(
+      output === "json"
+        ? planJson(plan, { dryRun: request.dryRun, ...result })
+        : renderPlan(plan) + renderPayloads(plan),
+    );
   if (api === undefined) {
     if (!request.dryRun) throw new DogdriverError("invalid_config", NO_KEYS);
     const plan = uncomparedPlan(site, wanted);
-    context.write(renderPlan(plan) + renderPayloads(plan));
+    show(plan, { changes: changeCount(plan) });
     return { plan, changes: changeCount(plan) };
   }
   const state =
@@ -98,7 +115,7 @@ export const provision = async (
   });
   await validateMonitors(api, plan);
   if (request.dryRun) {
-    context.write(renderPlan(plan) + renderPayloads(plan));
+    show(plan, { changes: changeCount(plan) });
     return { plan, changes: changeCount(plan) };
   }
   const applied = await applyPlan(api, plan, {
@@ -108,5 +125,7 @@ export const provision = async (
     ...(wanted.monitors === undefined ? {} : { monitors: wanted.monitors }),
   });
   if (store !== undefined) await writeSiteState(store, site, applied.state, log);
-  return { plan, changes: changeCount(plan), dashboardId: applied.dashboardId };
+  const result = { changes: changeCount(plan), dashboardId: applied.dashboardId };
+  if (output === "json") show(plan, { ...result, monitorIds: applied.state.monitors });
+  return { plan, ...result };
 };
