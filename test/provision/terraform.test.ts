@@ -16,7 +16,9 @@ beforeEach(() => dd.reset());
 type Json = Record<string, unknown>;
 
 /** Terraform's template escapes undone: what the provider receives for a literal string. */
-const unescape = (text: string) => text.replace(/([$%])\1\{/g, "$1{");
+const literal = (text: string) => text.replace(/([$%])\1\{/g, "$1{");
+
+const DASHBOARD_URL = ["$", "{datadog_dashboard_json.dogdriver_trend.url}"].join("");
 
 // datadog_monitor's top-level arguments that the provider sends inside `options` (docs/resources/monitor.md).
 const OPTION_ARGUMENTS = [
@@ -42,10 +44,8 @@ const monitorBody = (resource: Json, dashboardPath: string): Json => {
     } else if (OPTION_ARGUMENTS.includes(key)) options[key] = value;
     else if (key === "priority") body.priority = Number(value);
     else if (key === "message")
-      body.message = unescape(
-        String(value).split("${datadog_dashboard_json.dogdriver_trend.url}").join(dashboardPath),
-      );
-    else body[key] = typeof value === "string" ? unescape(value) : value;
+      body.message = literal(String(value).split(DASHBOARD_URL).join(dashboardPath));
+    else body[key] = typeof value === "string" ? literal(value) : value;
   }
   return { ...body, options };
 };
@@ -101,7 +101,7 @@ describe("provision --format terraform", () => {
 
     const dashboardResource = document.resource.datadog_dashboard_json.dogdriver_trend;
     expect(dashboardResource).toBeDefined();
-    expect(JSON.parse(unescape(String(dashboardResource?.dashboard)))).toEqual(dashboardSent);
+    expect(JSON.parse(literal(String(dashboardResource?.dashboard)))).toEqual(dashboardSent);
     // No field the provider strips for its diff (widget ids, authors, url...).
     expect(dashboardResource?.dashboard).not.toMatch(/"(id|url|author_handle|created_at|modified_at)":/);
 
