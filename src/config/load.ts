@@ -116,12 +116,20 @@ export const validateConfig = (
     ["settle", input.flags?.settle, "--settle"],
   ];
   const merged: Record<string, unknown> = parsed.success ? { ...parsed.data } : {};
+  const flagProblems: string[] = [];
   for (const [key, value, origin] of overrides) {
     if (value === undefined || value === "") continue;
     const check = configFileSchema.shape[key].safeParse(value);
     if (check.success) merged[key] = value;
-    else problems.push(`${origin}: ${check.error.issues[0]?.message ?? "invalid"}`);
+    else
+      (origin.startsWith("--") ? flagProblems : problems).push(
+        `${origin}: ${check.error.issues[0]?.message ?? "invalid"}`,
+      );
   }
+  // A wrong flag is the command line's fault, not the file's: a usage error (exit 2) that names the flag.
+  const [firstFlagProblem, ...otherFlagProblems] = flagProblems;
+  if (firstFlagProblem !== undefined)
+    throw new DogdriverError("usage", firstFlagProblem, { details: otherFlagProblems });
 
   const data = merged as ConfigFile;
   const services = (data.services ?? []).map((service, index) => toService(service, index));

@@ -150,16 +150,26 @@ describe("configuration errors", () => {
     );
   });
 
-  it("checks environment variables and flags like the file, naming where the value came from", async () => {
+  it("checks environment variables like the file, naming the variable (exit 3)", async () => {
     const cwd = await folder("bad-overrides", {});
-    const { code, stderr } = await cli(cwd, ["export", "--store", "http://bucket"], {
-      DOGDRIVER_SETTLE: "soon",
-    });
+    const { code, stderr } = await cli(cwd, ["export"], { DOGDRIVER_SETTLE: "soon" });
     expect(code).toBe(3);
-    expect(stderr).toContain('--store: expected file://DIR or s3://bucket/prefix, got "http://bucket"');
     expect(stderr).toContain(
       'DOGDRIVER_SETTLE: expected a duration such as "10m", "30s" or "1h", got "soon"',
     );
+  });
+
+  it("blames a wrong flag, not the configuration file: a usage error (exit 2) naming the flag", async () => {
+    const cwd = await folder("bad-flags", { "dogdriver.config.json": "{}" });
+    const store = await cli(cwd, ["export", "--store", "http://bucket"], { DOGDRIVER_SETTLE: "soon" });
+    expect(store.code).toBe(2);
+    expect(store.stderr).toBe(
+      'dogdriver: --store: expected file://DIR or s3://bucket/prefix, got "http://bucket"\n',
+    );
+    const settle = await cli(cwd, ["aggregate", "--settle", "10"]);
+    expect(settle.code).toBe(2);
+    expect(settle.stderr).toContain('--settle: expected a duration such as "10m", "30s" or "1h", got "10"');
+    expect(settle.stderr).not.toContain("dogdriver.config.json");
   });
 });
 
