@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Config } from "../config/types.js";
+import { pushedSeries } from "../datadog/metric-filter.js";
 import type { CallCounts, DatadogApi } from "../datadog/types.js";
 import { dashboardUrl } from "../provision/app-url.js";
 import { FLEET_DASHBOARD_KEY, readSiteState } from "../provision/provision-state.js";
@@ -165,7 +166,7 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
       schema: "dogdriver.outbox.v1",
       kind: "run",
       createdAtMs: deps.clock.now(),
-      series: runSeries(record),
+      series: pushedSeries(runSeries(record), input.config.metrics),
       seriesSent: false,
       events: (await isSettled(store, release.id)) ? [] : [release],
       record,
@@ -248,7 +249,8 @@ const queueReleases = async (
   for (const serviceEnv of dirty) {
     const [service = "", env = ""] = serviceEnv.split("/");
     try {
-      const update = await computeReleaseUpdate(store, await done.history(service, env), links);
+      const computed = await computeReleaseUpdate(store, await done.history(service, env), links);
+      const update = { ...computed, series: pushedSeries(computed.series, input.config.metrics) };
       if (dryRun) {
         report.planned?.series.push(...update.series);
         report.planned?.events.push(...update.events.map((e) => e.event));

@@ -154,7 +154,13 @@ export const validateConfig = (
     .replace(/[^a-z0-9_.-]/g, "-")
     .replace(/^[^a-z0-9]+/, "")
     .slice(0, 100);
-  const source = data.source ?? (isValidName(hostSource) ? hostSource : "default");
+  // `location` names the same thing as `source` (the tag it becomes): one of them, or both the same.
+  const inFile = parsed.success ? parsed.data : {};
+  if (inFile.location !== undefined && inFile.source !== undefined && inFile.location !== inFile.source)
+    problems.push(
+      `location: "${inFile.location}" differs from source "${inFile.source}"; they name the same thing`,
+    );
+  const source = data.source ?? data.location ?? (isValidName(hostSource) ? hostSource : "default");
 
   // A metric no comparison is made on would leave the regression monitor silent for good.
   const regressionMetric = data.alerts?.regression_metric;
@@ -191,6 +197,7 @@ export const validateConfig = (
       errorRatePct: alerts.error_rate_pct ?? DEFAULTS.alerts.errorRatePct,
       staleHours: alerts.stale_hours ?? DEFAULTS.alerts.staleHours,
     },
+    metrics: { include: [...(data.metrics?.include ?? [])], exclude: [...(data.metrics?.exclude ?? [])] },
     datadogSite: data.datadog?.site,
   };
 };

@@ -99,6 +99,12 @@ const teamName = z
     error: (i) => `expected a team name (letters, digits, '_', '.', '-'), got ${got(i.input)}`,
   });
 
+const metricPattern = z
+  .string({ error: (i) => `expected a metric name or pattern, got ${got(i.input)}` })
+  .regex(/^dogdriver\.[a-z0-9_.*]+$/, {
+    error: (i) => `expected a dogdriver.* metric name, "*" for any characters, got ${got(i.input)}`,
+  });
+
 export const serviceSchema = z.strictObject({
   name: name("a service name").meta(describe("Service name (the Datadog `service` tag)")),
   env: name("an environment name").meta(describe("Environment (the Datadog `env` tag)")),
@@ -198,6 +204,9 @@ export const configFileSchema = z.strictObject({
   source: name("a source name")
     .meta(describe("Where the runner runs; runs are compared only within a source (default: the host name)"))
     .optional(),
+  location: name("a location name")
+    .meta(describe("Another name for `source` (the Datadog tag it becomes is `location`)"))
+    .optional(),
   settle: duration.meta(describe('How old a run must be before it is aggregated (default "10m")')).optional(),
   schedule: z
     .strictObject({
@@ -207,6 +216,19 @@ export const configFileSchema = z.strictObject({
     .optional(),
   services: z.array(serviceSchema).meta(describe("The deployed services to load-test")).optional(),
   alerts: alertsSchema.meta(describe("Release-regression and health monitors")).optional(),
+  metrics: z
+    .strictObject({
+      include: z
+        .array(metricPattern)
+        .meta(describe('Push only these dogdriver.* metrics ("*" matches any characters; default: all)'))
+        .optional(),
+      exclude: z
+        .array(metricPattern)
+        .meta(describe('Never push these, e.g. ["dogdriver.run.latency.p75", "dogdriver.run.server.*"]'))
+        .optional(),
+    })
+    .meta(describe("Which metrics aggregate pushes to Datadog: each one is billed per tag combination"))
+    .optional(),
   datadog: z
     .strictObject({
       site: z

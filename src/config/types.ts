@@ -56,6 +56,8 @@ export interface Config {
   schedule: { run: string; aggregate: string };
   services: ServiceConfig[];
   alerts: AlertsConfig;
+  /** Which dogdriver.* metrics aggregate pushes (include empty: all). */
+  metrics: { include: string[]; exclude: string[] };
   /** Datadog site from the config (DD_SITE wins). */
   datadogSite?: string;
 }

@@ -159,6 +159,19 @@ describe("configuration errors", () => {
     );
   });
 
+  it("takes `location` for `source` (the tag it becomes); both must agree, and the environment still wins", () => {
+    const load = (raw: object, env: Record<string, string> = {}) =>
+      validateConfig(raw, "c.json", { env, hostname: "h" }).source;
+    expect(load({ location: "eu-west-1" })).toBe("eu-west-1");
+    expect(load({ location: "eu-west-1", source: "eu-west-1" })).toBe("eu-west-1");
+    expect(load({ location: "eu-west-1" }, { DOGDRIVER_SOURCE: "ci" })).toBe("ci");
+    expect(() => load({ location: "eu-west-1", source: "us-east-1" })).toThrow(
+      expect.objectContaining({
+        details: ['location: "eu-west-1" differs from source "us-east-1"; they name the same thing'],
+      }),
+    );
+  });
+
   it("blames a wrong flag, not the configuration file: a usage error (exit 2) naming the flag", async () => {
     const cwd = await folder("bad-flags", { "dogdriver.config.json": "{}" });
     const store = await cli(cwd, ["export", "--store", "http://bucket"], { DOGDRIVER_SETTLE: "soon" });
@@ -216,6 +229,7 @@ describe("configuration values", () => {
         errorRatePct: 5,
         staleHours: 6,
       },
+      metrics: { include: [], exclude: [] },
       datadogSite: undefined,
     });
     const fixed = validateConfig(
