@@ -20,6 +20,7 @@ const parse = async (argv: string[], env: Record<string, string> = {}) => {
 };
 
 const G = { verbose: false };
+const COMMANDS = ["run", "aggregate", "report", "provision", "schedule", "import", "export", "check", "demo"];
 
 const TABLE: [string, string[], CommandCall][] = [
   [
@@ -138,18 +139,7 @@ describe("the command line itself", () => {
     const { code, calls, stdout } = await parse(["--help"]);
     expect(code).toBe(0);
     expect(calls).toEqual([]);
-    for (const command of [
-      "run",
-      "aggregate",
-      "report",
-      "provision",
-      "schedule",
-      "import",
-      "export",
-      "check",
-      "demo",
-    ])
-      expect(stdout).toMatch(new RegExp(`dogdriver ${command}\\b`));
+    for (const command of COMMANDS) expect(stdout).toMatch(new RegExp(`dogdriver ${command}\\b`));
     expect(stdout).toMatch(/--config/);
     expect(stdout).toMatch(/--store/);
   });
@@ -187,17 +177,7 @@ describe("what scripts rely on", () => {
   });
 
   it("shows examples in every command's help, and the exit codes and environment variables", async () => {
-    for (const command of [
-      "run",
-      "aggregate",
-      "report",
-      "provision",
-      "schedule",
-      "import",
-      "export",
-      "check",
-      "demo",
-    ]) {
+    for (const command of COMMANDS) {
       const { code, stdout } = await parse([command, "--help"]);
       expect(code).toBe(0);
       expect(stdout).toMatch(new RegExp(`Examples:\\n {2}dogdriver ${command}\\b`));
