@@ -3,7 +3,7 @@ import type { RunRecord } from "../store/run-record.js";
 import { eventId } from "./event-ledger.js";
 import type { OutboxEvent } from "./types.js";
 
-// The release event (CONTRACT.md): posted once when a version of a service/env is first seen. Its identity is
+// The release event (docs/contract.md): posted once when a version of a service/env is first seen. Its identity is
 // the service, env and version, so every run of that version queues the same event and the ledger keeps one.
 
 export const releaseEvent = (record: RunRecord): OutboxEvent => {

@@ -2,7 +2,7 @@ import { locationTag } from "../datadog/tag-names.js";
 import type { MetricSeries } from "../datadog/types.js";
 import type { RunRecord } from "../store/run-record.js";
 
-// A completed run as Datadog gauges (CONTRACT.md "Datadog metrics and events"): one point per metric at the
+// A completed run as Datadog gauges (docs/contract.md "Datadog metrics and events"): one point per metric at the
 // run's start time, tagged service, env, version, location (the record's source) and test. Never a run id: each
 // tag combination is a billed custom metric. Null values (no data) are left out rather than sent as 0.
 

@@ -1,117 +1,204 @@
-import { execa } from "execa";
+import { access, constants, stat } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import type { Outcome } from "../cli/exit-codes.js";
 import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
+import { DEFAULT_CONFIG_NAMES } from "../config/load.js";
 import type { Config } from "../config/types.js";
 import { configWarnings } from "../config/warnings.js";
+import { unnotifiedWarnings } from "../dashboards/notify-routes.js";
 import { DogdriverError, isDogdriverError } from "../errors.js";
 import { findPython } from "../runner/runner-parts.js";
 import type { Deps } from "../state/deps.js";
+import { fileStoreRoot } from "../store/file-store.js";
 import { openStore } from "../store/open-store.js";
+import { checkService } from "./check-service.js";
+import { probeMolotov } from "./molotov-probe.js";
+import type { CheckReport, CheckResult } from "./types.js";
 
-export interface CheckOptions extends GlobalOptions {}
-
-interface CheckResult {
-  name: string;
-  ok: boolean;
-  /** Works, but not as meant: shown, yet `check` still passes. */
-  warning?: boolean;
-  detail: string;
+export interface CheckOptions extends GlobalOptions {
+  json?: boolean;
 }
 
 const message = (error: unknown): string =>
   isDogdriverError(error) ? error.message : String((error as Error)?.message ?? error);
 
-// Writes, reads back and deletes a small object under _dogdriver/check/, so "reachable" means "usable".
+/** The nearest directory of `path` that exists (the path itself when it does). */
+const nearestExisting = async (path: string): Promise<string> => {
+  let dir = path;
+  while (
+    !(await stat(dir).then(
+      () => true,
+      () => false,
+    )) &&
+    dirname(dir) !== dir
+  )
+    dir = dirname(dir);
+  return dir;
+};
+
+// Reads only: `check` must leave no trace, so a file:// store is checked for write permission rather than
+// written, and one that does not exist yet is reported as created by the first run. An s3:// store gets a
+// small object written, read back and deleted (nothing can say "writable" short of writing).
 const checkStore = async (config: Config, deps: Deps): Promise<CheckResult> => {
+  const fail = (detail: string): CheckResult => ({ check: "store", status: "fail", detail });
+  let writable = "readable and writable";
+  if (config.store.startsWith("file:")) {
+    let root: string;
+    try {
+      root = fileStoreRoot(config.store, deps.cwd);
+    } catch (error) {
+      return fail(message(error));
+    }
+    const existing = await nearestExisting(root);
+    try {
+      await access(existing, constants.W_OK);
+    } catch {
+      return fail(`${config.store}: ${existing} is not writable`);
+    }
+    if (existing !== root) {
+      return { check: "store", status: "ok", detail: `${root} does not exist yet: the first run creates it` };
+    }
+  }
   const store = openStore(config.store, deps);
-  const path = `check/${config.source}-${deps.clock.now()}.txt`;
   try {
-    await store.writeBlob(path, "dogdriver check\n");
-    const back = await store.readBlob(path);
-    await store.deleteBlob(path);
-    if (back?.body !== "dogdriver check\n")
-      return {
-        name: "store",
-        ok: false,
-        detail: `${store.url}: wrote an object but read back something else`,
-      };
+    if (!config.store.startsWith("file:")) {
+      const path = `check/${config.source}-${deps.clock.now()}.txt`;
+      await store.writeBlob(path, "dogdriver check\n");
+      const back = await store.readBlob(path);
+      await store.deleteBlob(path);
+      if (back?.body !== "dogdriver check\n")
+        return fail(`${store.url}: wrote an object but read back something else`);
+    } else writable = "readable, writable directory";
     let runs = 0;
     for await (const _ of store.listRunKeys()) runs += 1;
     return {
-      name: "store",
-      ok: true,
-      detail: `${store.url}: readable and writable, ${runs} run record${runs === 1 ? "" : "s"}`,
+      check: "store",
+      status: "ok",
+      detail: `${store.url}: ${writable}, ${runs} run record${runs === 1 ? "" : "s"}`,
     };
   } catch (error) {
-    return { name: "store", ok: false, detail: message(error) };
+    return fail(message(error));
   } finally {
     store.close?.();
   }
 };
 
-const checkMolotov = async (deps: Deps): Promise<CheckResult> => {
-  const python = findPython(deps.env);
-  try {
-    const { stdout } = await execa(python, ["-c", "import molotov; print(molotov.__version__)"], {
-      env: { ...deps.env },
-      extendEnv: false,
-      timeout: 20_000,
-      cancelSignal: deps.signal,
-    });
-    return { name: "molotov", ok: true, detail: `Molotov ${stdout.trim()} (${python})` };
-  } catch {
+const INSTALL_HINT =
+  "install it (Debian/Ubuntu: apt-get install python3-molotov; elsewhere: pip install molotov) or set DOGDRIVER_PYTHON";
+
+const checkMolotov = async (python: string, deps: Deps): Promise<CheckResult> => {
+  // From "/": a folder of the working directory named molotov would import as a namespace package.
+  const probe = await probeMolotov({
+    python,
+    cwd: "/",
+    env: { ...deps.env } as Record<string, string>,
+    signal: deps.signal,
+  });
+  if (probe.molotov === undefined) {
+    return { check: "molotov", status: "fail", detail: `${python} cannot import molotov: ${INSTALL_HINT}` };
+  }
+  if (!probe.extension) {
     return {
-      name: "molotov",
-      ok: false,
-      detail: `${python} cannot import molotov: install it (Debian/Ubuntu: apt-get install python3-molotov; elsewhere: pip install molotov) or set DOGDRIVER_PYTHON`,
+      check: "molotov",
+      status: "fail",
+      detail: `Molotov ${probe.molotov} (${python}) cannot run dogdriver's capture extension: ${probe.error}`,
     };
   }
+  return {
+    check: "molotov",
+    status: "ok",
+    detail: `Molotov ${probe.molotov} (${python}), dogdriver's capture extension loads`,
+  };
 };
 
-const checkDatadog = async (config: Config, deps: Deps): Promise<CheckResult> => {
-  if (!deps.env.DD_API_KEY) {
+/** The URL every Datadog call goes to: DOGDRIVER_DD_URL when set, else the site's API host. */
+const datadogUrl = (baseUrl: string | undefined, site: string) => baseUrl ?? `https://api.${site}`;
+
+const checkDatadog = async (config: Config, deps: Deps): Promise<{ result: CheckResult; url: string }> => {
+  let settings: Awaited<ReturnType<typeof import("../datadog/client.js").datadogSettingsFromEnv>>;
+  const { createDatadog, datadogSettingsFromEnv } = await import("../datadog/client.js");
+  try {
+    settings = datadogSettingsFromEnv(deps.env, config);
+  } catch (error) {
+    return { result: { check: "datadog", status: "fail", detail: message(error) }, url: "(invalid)" };
+  }
+  const url = datadogUrl(settings.baseUrl?.replace(/^(https?:\/\/)[^/@\s]*@/, "$1***@"), settings.site);
+  if (!settings.apiKey) {
     return {
-      name: "datadog",
-      ok: true,
-      detail: "no DD_API_KEY: run and aggregate will skip Datadog, provision will refuse",
+      result: {
+        check: "datadog",
+        status: "ok",
+        detail: `${url}: no DD_API_KEY: run and aggregate will skip Datadog, provision will refuse`,
+      },
+      url,
     };
   }
   try {
-    const { createDatadog, datadogSettingsFromEnv } = await import("../datadog/client.js");
-    const settings = datadogSettingsFromEnv(deps.env, config);
-    const datadog = createDatadog(settings, deps);
-    await datadog.validateKeys();
-    const appKey = settings.appKey
+    await createDatadog(settings, deps).validateKeys();
+    const keys = settings.appKey
       ? "API and application keys accepted"
       : "API key accepted; no DD_APP_KEY: aggregate cannot query server metrics and provision will refuse";
-    return { name: "datadog", ok: true, detail: `${settings.site}: ${appKey}` };
+    return { result: { check: "datadog", status: "ok", detail: `${url}: ${keys}` }, url };
   } catch (error) {
-    return { name: "datadog", ok: false, detail: message(error) };
+    return { result: { check: "datadog", status: "fail", detail: `${url}: ${message(error)}` }, url };
   }
 };
 
-/** Validates the configuration, store access, Molotov and the Datadog keys, and says what is wrong. */
+const render = (results: CheckResult[], deps: Deps) => {
+  for (const r of results) {
+    const status = r.status === "fail" ? "FAIL" : r.status === "warn" ? "warn" : "ok  ";
+    const detail = r.service ? `${r.service}: ${r.detail}` : r.detail;
+    deps.stderr.write(`${status} ${r.check.padEnd(8)} ${detail}\n`);
+  }
+};
+
+/**
+ * `dogdriver check`: the configuration, the store, Molotov and the capture extension, Datadog, and each service
+ * as `run` would meet it (endpoint, version, test). Creates nothing. Exit 1 naming every broken piece; 3 for an
+ * invalid configuration (which stops it before the other checks).
+ */
 export const checkCommand = async (options: CheckOptions, deps: Deps): Promise<Outcome> => {
   const config = await loadCommandConfig(options, deps); // an invalid config throws: exit 3 with every problem
+  const found = config.file !== "defaults";
   const services = config.services.map((s) => `${s.name}/${s.env}`).join(", ") || "none";
+  const python = findPython(deps.env);
+  const datadog = await checkDatadog(config, deps);
   const results: CheckResult[] = [
-    {
-      name: "config",
-      ok: true,
-      detail: `${config.file}: valid; services: ${services}; source: ${config.source}`,
-    },
-    ...configWarnings(config).map((detail) => ({ name: "config", ok: true, warning: true, detail })),
+    found
+      ? {
+          check: "config",
+          status: "ok",
+          detail: `${resolve(deps.cwd, config.file)}: valid; services: ${services}; source: ${config.source}`,
+        }
+      : {
+          check: "config",
+          status: "fail",
+          detail: `no configuration file found in ${deps.cwd} (looked for ${DEFAULT_CONFIG_NAMES.join(", ")}); pass --config FILE`,
+        },
+    ...configWarnings(config).map((detail): CheckResult => ({ check: "config", status: "warn", detail })),
+    // Per service: alerts.notify, services[].notify or the team's alerts.notify_by_team entry (provision says the same).
+    ...(found ? unnotifiedWarnings(config) : []).map(
+      (detail): CheckResult => ({ check: "alerts", status: "warn", detail }),
+    ),
     await checkStore(config, deps),
-    await checkMolotov(deps),
-    await checkDatadog(config, deps),
+    await checkMolotov(python, deps),
+    datadog.result,
   ];
-  for (const r of results) {
-    const status = !r.ok ? "FAIL" : r.warning ? "warn" : "ok  ";
-    deps.stderr.write(`${status} ${r.name.padEnd(8)} ${r.detail}\n`);
-  }
-  const failed = results.filter((r) => !r.ok);
+  for (const service of config.services) results.push(...(await checkService(service, python, deps)));
+
+  const failed = results.filter((r) => r.status === "fail");
+  if (options.json) {
+    const report: CheckReport = {
+      ok: failed.length === 0,
+      config: found ? resolve(deps.cwd, config.file) : null,
+      datadog_url: datadog.url,
+      checks: results,
+    };
+    deps.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else render(results, deps);
   if (failed.length > 0) {
-    throw new DogdriverError("check_failed", `check: ${failed.map((r) => r.name).join(", ")} failed`);
+    const names = failed.map((r) => (r.service ? `${r.service} ${r.check}` : r.check));
+    throw new DogdriverError("check_failed", `check: ${names.join(", ")} failed`);
   }
   return "ok";
 };

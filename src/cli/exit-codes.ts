@@ -1,6 +1,6 @@
 import type { ErrorCode } from "../errors.js";
 
-// CONTRACT.md: 0 ok, 1 failure, 2 usage, 3 invalid configuration or input, 4 regression found, 5 load test failed.
+// docs/contract.md: 0 ok, 1 failure, 2 usage, 3 invalid configuration or input, 4 regression found, 5 load test failed.
 export const EXIT = {
   ok: 0,
   failure: 1,

@@ -3,7 +3,7 @@ import type { ConfigFile } from "../config/schema.js";
 import type { Config } from "../config/types.js";
 import type { Deps } from "../state/deps.js";
 
-/** Options every command takes (CONTRACT.md: --config, --store). */
+/** Options every command takes (docs/contract.md: --config, --store). */
 export interface GlobalOptions {
   config?: string;
   store?: string;

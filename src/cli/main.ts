@@ -228,9 +228,14 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
     )
     .command(
       "check",
-      "Validate the config, store access, Molotov and Datadog keys",
-      (y) => y.example("dogdriver check", "what is wrong, one line per part").epilogue(EPILOGUE),
-      (a) => call("check", { ...globals(a) }),
+      "Validate the config, store, Molotov, Datadog keys and each service's endpoint, version and test",
+      (y) =>
+        y
+          .option("json", { type: "boolean", describe: "Print the findings as JSON on stdout" })
+          .example("dogdriver check", "what is wrong, one line per part")
+          .example("dogdriver check --json", "the same findings as JSON")
+          .epilogue(EPILOGUE),
+      (a) => call("check", { ...globals(a), ...pick(a, ["json"]) }),
     )
     .command(
       "demo",

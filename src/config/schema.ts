@@ -3,7 +3,7 @@ import { parseDurationMs } from "./duration.js";
 import { got } from "./issues.js";
 import { isValidName, NAME_PATTERN, NAME_RULE } from "./names.js";
 
-// The configuration file as users write it (snake_case, as in CONTRACT.md). src/config/load.ts turns it into
+// The configuration file as users write it (snake_case, as in docs/contract.md). src/config/load.ts turns it into
 // the camelCase `Config` of ./types.ts. schema/dogdriver.config.schema.json is generated from this
 // (src/config/json-schema.ts): `.meta()` carries the descriptions and the patterns editors check, which zod's
 // refinements cannot express in JSON Schema.

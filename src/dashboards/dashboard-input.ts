@@ -3,7 +3,7 @@ import type { Config } from "../config/types.js";
 import { runIntervalSeconds } from "./run-interval.js";
 import type { DashboardInput } from "./types.js";
 
-/** The query names of CONTRACT.md's example config: what the checked-in dashboards/dogdriver.json shows. */
+/** The query names of docs/contract.md's example config: what the checked-in dashboards/dogdriver.json shows. */
 export const EXAMPLE_SERVER_QUERIES = ["latency_ms", "cpu_pct"];
 
 /** The input for dashboards/dogdriver.json: the contract's example queries and the default alerts/schedule. */

@@ -1,4 +1,4 @@
-// The dogdriver.* metric and tag names of CONTRACT.md ("Datadog metrics and events") that the dashboard and
+// The dogdriver.* metric and tag names of docs/contract.md ("Datadog metrics and events") that the dashboard and
 // the monitors read. The aggregator writes them; a name changed here without the contract breaks both.
 
 export const RUN_LATENCY_PERCENTILES = ["p50", "p75", "p90", "p95", "p99", "max", "mean"] as const;

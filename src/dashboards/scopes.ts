@@ -7,7 +7,7 @@ export const TEMPLATE_VARIABLES = ["service", "env", LOCATION_TAG_KEY, "version"
 
 const SCOPE = TEMPLATE_VARIABLES.map((name) => `$${name}`).join(",");
 
-/** Per run, one series per service/env/location: runs are only comparable within a source (CONTRACT.md). */
+/** Per run, one series per service/env/location: runs are only comparable within a source (docs/contract.md). */
 export const RUN_GROUP = `service,env,${LOCATION_TAG_KEY}`;
 export const RELEASE_GROUP = `${RUN_GROUP},version`;
 

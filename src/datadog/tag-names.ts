@@ -9,7 +9,7 @@
 export const LOCATION_TAG_KEY = "location";
 export const locationTag = (source: string): string => `${LOCATION_TAG_KEY}:${source}`;
 
-/** The bare tag on every dogdriver event (CONTRACT.md). */
+/** The bare tag on every dogdriver event (docs/contract.md). */
 export const EVENT_TAG = "dogdriver";
 /** Which dogdriver event it is, so an overlay or a search picks releases and verdicts without the run events. */
 export const EVENT_KIND_TAG_KEY = "dogdriver_event";

@@ -40,6 +40,6 @@ export const buildReport = (
   return { comparisons: compareHistories(histories, options), skipped, runs: runs.length, invalid };
 };
 
-/** `report --json`: CONTRACT.md's { comparisons: [...] } (each entry a superset of the contract's fields). */
+/** `report --json`: docs/contract.md's { comparisons: [...] } (each entry a superset of the contract's fields). */
 export const reportJson = (report: Report): string =>
   `${JSON.stringify({ comparisons: report.comparisons, skipped: report.skipped, runs: report.runs }, null, 2)}\n`;

@@ -1,6 +1,6 @@
 import { DDSketch } from "@datadog/sketches-js";
 import type { LatencySummary, RunRecord } from "../store/run-record.js";
-import type { RequestSample } from "./types.js";
+import type { RequestSample, ScenarioSteps } from "./types.js";
 
 // Summarises request samples as they stream in, in constant memory.
 // Percentiles come from a DDSketch (Masson, Rim & Lee, "DDSketch: a fast and fully-mergeable quantile sketch
@@ -12,6 +12,8 @@ import type { RequestSample } from "./types.js";
 
 export const RELATIVE_ACCURACY = 0.001;
 const MAX_ERROR_KINDS = 20;
+/** Distinct messages of failed scenario runs kept for the record and the report. */
+const MAX_FAILURE_MESSAGES = 5;
 
 export type ClientBlock = RunRecord["client"];
 
@@ -25,6 +27,10 @@ export class ClientStats {
   requests = 0;
   errors = 0;
   cancelled = 0;
+  /** Scenario runs that raised (the extension's #failure lines). */
+  failures = 0;
+  /** The first few distinct messages of failed scenario runs. */
+  readonly failureMessages: string[] = [];
   private readonly sketch = new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY });
   private readonly statuses = new Map<string, number>();
   private readonly errorKinds = new Map<string, number>();
@@ -52,6 +58,13 @@ export class ClientStats {
     }
   }
 
+  /** A scenario run raised: counted, and its message kept when it is one of the first few distinct ones. */
+  addFailure(message: string): void {
+    this.failures += 1;
+    if (this.failureMessages.length < MAX_FAILURE_MESSAGES && !this.failureMessages.includes(message))
+      this.failureMessages.push(message);
+  }
+
   /** A latency quantile so far (ms), or null before the first good answer. */
   quantile(q: number): number | null {
     if (this.sketch.count === 0) return null;
@@ -69,8 +82,12 @@ export class ClientStats {
       .join("; ");
   }
 
-  /** The record's `client` block. rps is over the span from the first request's start to the last one's end. */
-  summary(): ClientBlock {
+  /**
+   * The record's `client` block. rps is over the span from the first request's start to the last one's end.
+   * error_rate covers both ways a test fails: the share of requests that failed, or the share of scenario runs
+   * that raised, whichever is higher (a scenario asserting on a 500 fails both ways, once).
+   */
+  summary(steps?: ScenarioSteps): ClientBlock {
     const spanS = (this.lastEndMs - this.firstStartMs) / 1000;
     const good = this.sketch.count;
     const latency: LatencySummary = {
@@ -82,10 +99,20 @@ export class ClientStats {
       max: good === 0 ? null : round(this.sketch.max),
       mean: good === 0 ? null : round(this.sketch.sum / good),
     };
+    const runs = steps === undefined ? 0 : steps.ok + Math.max(steps.failed, this.failures);
+    const requestShare = this.requests === 0 ? 0 : this.errors / this.requests;
+    const failureShare = runs === 0 ? 0 : this.failures / runs;
     return {
       requests: this.requests,
       errors: this.errors,
-      error_rate: this.requests === 0 ? 0 : round(this.errors / this.requests, 6),
+      error_rate: round(Math.max(requestShare, failureShare), 6),
+      ...(steps === undefined
+        ? {}
+        : {
+            scenario_runs: runs,
+            failures: this.failures,
+            ...(this.failureMessages.length ? { failure_messages: [...this.failureMessages] } : {}),
+          }),
       rps: this.requests > 1 && spanS > 0 ? round(this.requests / spanS, 2) : 0,
       latency_ms: latency,
       statuses: Object.fromEntries([...this.statuses.entries()].sort()),

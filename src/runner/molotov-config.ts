@@ -6,7 +6,7 @@ import { DogdriverError } from "../errors.js";
 import type { TestPlan } from "./types.js";
 
 // molotov.json in the moloslave format: {"molotov": {"env", "requirements", "tests": {NAME: {<dest>: value}}}}.
-// Test keys are molotov's argparse dest names (MOLOTOV-NOTES.md §1). Unlike moloslave, a boolean false leaves its
+// Test keys are molotov's argparse dest names (docs/runner.md). Unlike moloslave, a boolean false leaves its
 // flag out, `use_extension` may be a string or a list, and an unknown key is an error rather than ignored.
 // `env` and `requirements` are also accepted inside a test (molotov's own example puts them there); a test's
 // values win over the file's.
@@ -168,6 +168,10 @@ export const readTestPlan = async (dir: string, name: string): Promise<TestPlan>
     env: { ...molotov.env, ...test.env },
     ...(requirements === undefined ? {} : { requirements: inside(dir, requirements, file, requirementsKey) }),
     ...(expectedS === undefined ? {} : { expectedMs: expectedS * 1000 }),
+    // A test bounded by max_runs may end before its duration; only a duration alone says how long it must last.
+    ...(test.duration === undefined || test.max_runs !== undefined || test.single_run === true
+      ? {}
+      : { durationMs: test.duration * 1000 }),
     ...(test.fail === undefined ? {} : { failThreshold: test.fail }),
     origin: `${file}, test "${name}"`,
   };

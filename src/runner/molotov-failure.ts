@@ -1,10 +1,10 @@
 import { formatDuration } from "../config/duration.js";
 import type { ClientStats } from "./client-stats.js";
 import type { MolotovExit } from "./molotov-process.js";
-import type { MolotovCounters, TestPlan } from "./types.js";
+import type { MolotovCounters, ScenarioSteps, TestPlan } from "./types.js";
 
 // Turns how molotov ended into the reason a run failed, or undefined for a usable run. Molotov's exit status
-// says little (a finished run exits 1, MOLOTOV-NOTES.md §2), so this reads its counters, its console and what
+// says little (a finished run exits 1, docs/runner.md), so this reads its counters, its console and what
 // the extension captured.
 
 const lines = (text: string) =>
@@ -37,10 +37,29 @@ export interface FailureInput {
   counters?: MolotovCounters;
   stats: ClientStats;
   plan: TestPlan;
+  /** From molotov's start to its exit. */
+  elapsedMs: number;
+  steps: ScenarioSteps;
 }
 
+/** molotov's -d is checked between scenario runs with whole seconds, after its start-up: a full run lasts d..d+1 s. */
+const EARLY_MARGIN_MS = 500;
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** "AssertionError: 503" (the first failure's message), for reasons about failed scenario runs. */
+const firstFailure = (stats: ClientStats) =>
+  stats.failureMessages[0] ? `: ${stats.failureMessages[0]}` : "";
+
 /** Why this run cannot be recorded as a good one, or undefined when it can. */
-export const failureReason = ({ exit, counters, stats, plan }: FailureInput): string | undefined => {
+export const failureReason = ({
+  exit,
+  counters,
+  stats,
+  plan,
+  elapsedMs,
+  steps,
+}: FailureInput): string | undefined => {
   if (exit.spawnError !== undefined) return `molotov could not be started: ${exit.spawnError}`;
   if (exit.stopped?.kind === "timeout") {
     return `molotov did not finish within ${formatDuration(exit.stopped.afterMs)} (test.timeout) and was killed`;
@@ -71,6 +90,13 @@ export const failureReason = ({ exit, counters, stats, plan }: FailureInput): st
   if (counters.SETUP_FAILED > 0 || counters.SESSION_SETUP_FAILED > 0) {
     const why = lastTraceback(exit.stdout);
     return `the scenario's setup failed, molotov ran no test${why ? `: ${why}` : ""}`;
+  }
+  const failed = Math.max(steps.failed, stats.failures, counters.FAILED);
+  if (plan.flags.includes("-x") && failed > 0) {
+    return `molotov stopped at a failed scenario run (molotov.json "exception": true) after ${seconds(elapsedMs)}${plan.durationMs === undefined ? "" : ` of a ${seconds(plan.durationMs)} test`}${firstFailure(stats)}`;
+  }
+  if (plan.durationMs !== undefined && elapsedMs < plan.durationMs - EARLY_MARGIN_MS) {
+    return `molotov ended after ${seconds(elapsedMs)} of a ${seconds(plan.durationMs)} test (scenario runs: ${counters.OK} ok, ${counters.FAILED} failed)${firstFailure(stats)}`;
   }
   if (stats.requests === 0) {
     return `the test made no HTTP request through molotov's session (scenario runs: ${counters.OK} ok, ${counters.FAILED} failed)`;

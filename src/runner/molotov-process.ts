@@ -2,7 +2,7 @@ import { execa } from "execa";
 import type { Clock } from "../state/deps.js";
 import type { MolotovCounters } from "./types.js";
 
-// Runs molotov as `python -c BOOTSTRAP ARGS` (MOLOTOV-NOTES.md §0: /usr/bin/molotov's shebang may not be the
+// Runs molotov as `python -c BOOTSTRAP ARGS` (docs/runner.md: /usr/bin/molotov's shebang may not be the
 // python on PATH, `python -m molotov` does not exist, and main()'s result only reaches us this way), detached in
 // its own process group: molotov's -p children survive a killed parent, so stopping means signalling the group.
 
@@ -51,6 +51,8 @@ export interface MolotovProcessInput {
   killGraceMs: number;
   signal: AbortSignal;
   clock: Clock;
+  /** Called once molotov is spawned, with its pid (which is also its process group's id). */
+  onStart?(pid: number): void;
 }
 
 const tailKeeper = () => {
@@ -95,6 +97,7 @@ export const runMolotovProcess = async (input: MolotovProcessInput): Promise<Mol
   child.stdout?.on("data", stdout.add);
   child.stderr?.on("data", stderr.add);
   const pid = child.pid;
+  if (pid !== undefined) input.onStart?.(pid);
 
   const stopTimer = new AbortController();
   const exited = child.then((result) => result);
@@ -119,7 +122,7 @@ export const runMolotovProcess = async (input: MolotovProcessInput): Promise<Mol
         ? { kind: "timeout", afterMs: input.timeoutMs }
         : { kind: "interrupted", message: String((input.signal.reason as Error)?.message ?? "interrupted") };
     // SIGTERM first: molotov then stops its workers and writes its summary. Its -p children only notice at
-    // their next I/O event (MOLOTOV-NOTES.md §5), so after the grace period the whole group gets SIGKILL.
+    // their next I/O event (docs/runner.md), so after the grace period the whole group gets SIGKILL.
     killGroup(pid, "SIGTERM");
     const grace = new AbortController();
     const graceOver = input.clock.sleep(input.killGraceMs, grace.signal).then(

@@ -21,7 +21,7 @@ export const progressLine = (
   stats: ClientStats,
 ) => {
   const p95 = stats.quantile(0.95);
-  return `${label}: ${seconds(elapsedMs)}${totalMs ? `/${seconds(totalMs)}` : ""}, ${stats.requests} requests, ${stats.errors} errors, p95 ${p95 === null ? "-" : `${p95.toFixed(1)} ms`}`;
+  return `${label}: ${seconds(elapsedMs)}${totalMs ? `/${seconds(totalMs)}` : ""}, ${stats.requests} requests, ${stats.errors} errors${stats.failures ? `, ${stats.failures} failed scenario runs` : ""}, p95 ${p95 === null ? "-" : `${p95.toFixed(1)} ms`}`;
 };
 
 export const startProgress = (

@@ -17,6 +17,8 @@ export interface RunOptions extends GlobalOptions {
 
 const errorCode = (error: Error) => (error instanceof DogdriverError ? error.code : "internal");
 
+const round2 = (value: number) => Math.round(value * 100) / 100;
+
 const summaryLine = (result: ServiceResult): string => {
   const label = `${result.service.name}/${result.service.env}`;
   if ("error" in result) return `${label}: not run: ${result.error.message}`;
@@ -27,7 +29,13 @@ const summaryLine = (result: ServiceResult): string => {
   const changed = record.version_before
     ? ` (was ${record.version_before} before the load: flagged version_changed)`
     : "";
-  return `${label}: ${record.version}${changed}: ${client.requests} requests, ${client.errors} errors, ${client.rps} rps, p50 ${client.latency_ms.p50} ms, p95 ${client.latency_ms.p95} ms${where}`;
+  const failures =
+    client.failures === undefined
+      ? ""
+      : `, ${client.failures} of ${client.scenario_runs} scenario runs failed${client.failure_messages?.[0] ? ` (${client.failure_messages[0]})` : ""}`;
+  const excluded = (record.flags ?? []).filter((f) => f !== "version_changed");
+  const flagged = excluded.length ? `; flagged ${excluded.join(", ")}: left out of verdicts` : "";
+  return `${label}: ${record.version}${changed}: ${client.requests} requests, ${client.errors} errors${failures}, error rate ${round2(100 * (client.error_rate ?? 0))}%, ${client.rps} rps, p50 ${client.latency_ms.p50} ms, p95 ${client.latency_ms.p95} ms${flagged}${where}`;
 };
 
 /**
@@ -49,7 +57,7 @@ export const runCommand = async (
     deps.log.warn(`spool ${parts.spoolDir} not delivered: ${error.message}`),
   );
   const datadog = await parts.datadog();
-  // CONTRACT.md: without keys, say so once and skip the Datadog part.
+  // docs/contract.md: without keys, say so once and skip the Datadog part.
   if (!datadog) deps.log.once("Datadog keys not set (DD_API_KEY): run start/stop events are not posted");
 
   const results: ServiceResult[] = [];

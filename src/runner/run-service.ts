@@ -9,7 +9,6 @@ import type { Deps } from "../state/deps.js";
 import { RUN_SCHEMA, type RunRecord } from "../store/run-record.js";
 import type { RunStore } from "../store/types.js";
 import { captureReader } from "./capture-reader.js";
-import { childEnv } from "./child-env.js";
 import { ClientStats } from "./client-stats.js";
 import { readDeployedVersion } from "./deployed-version.js";
 import { readTestPlan } from "./molotov-config.js";
@@ -18,8 +17,10 @@ import { parseCounters, runMolotovProcess } from "./molotov-process.js";
 import { startProgress } from "./progress.js";
 import { postRunEvent } from "./run-events.js";
 import { runTimeoutMs } from "./run-timeout.js";
+import { isSaturated, RunnerHealth } from "./runner-health.js";
 import { spoolRecord } from "./spool.js";
 import { checkoutTest } from "./test-checkout.js";
+import { testEnv } from "./test-env.js";
 import type { RunnerParts, ServiceResult, TestPlan } from "./types.js";
 import { ensureVirtualenv } from "./virtualenv.js";
 
@@ -45,20 +46,11 @@ const molotovEnv = (
   service: ServiceConfig,
   version: string,
   captureDir: string,
-) => {
-  return {
-    ...childEnv(deps.env),
-    ...plan.env,
-    DOGDRIVER_ENDPOINT: service.endpoint,
-    DOGDRIVER_SERVICE: service.name,
-    DOGDRIVER_ENV: service.env,
-    DOGDRIVER_VERSION: version,
-    DOGDRIVER_CAPTURE_DIR: captureDir,
-    DOGDRIVER_RESULT_FILE: join(captureDir, "result.json"),
-    // Keep the user's test directory free of __pycache__.
-    PYTHONDONTWRITEBYTECODE: "1",
-  };
-};
+) => ({
+  ...testEnv(deps, plan, service, version),
+  DOGDRIVER_CAPTURE_DIR: captureDir,
+  DOGDRIVER_RESULT_FILE: join(captureDir, "result.json"),
+});
 
 /** Prepares the test: checkout, molotov.json, requirements. Fails before any load is sent. */
 const prepare = async (service: ServiceConfig, { deps, parts }: ServiceContext) => {
@@ -104,7 +96,11 @@ const load = async (
   { deps, parts }: ServiceContext,
 ) => {
   const stats = new ClientStats();
-  const reader = captureReader(captureDir, (sample) => stats.add(sample));
+  const health = new RunnerHealth();
+  const reader = captureReader(captureDir, (sample) => stats.add(sample), {
+    failure: (_atMs, message) => stats.addFailure(message),
+    lag: (_atMs, lagMs) => health.addLag(lagMs),
+  });
   // Reading the capture must never end the loop while molotov runs: that would leave it running unwatched.
   const drain = () =>
     reader.drain().catch((error: Error) => deps.log.warn(`${label}: capture not read: ${error.message}`));
@@ -112,7 +108,7 @@ const load = async (
   const startedAt = deps.clock.now();
   const running = runMolotovProcess({
     python,
-    // `--` ends --use-extension's nargs="+", which would otherwise swallow the scenario (MOLOTOV-NOTES.md §2).
+    // `--` ends --use-extension's nargs="+", which would otherwise swallow the scenario (docs/runner.md).
     args: [...plan.flags, "--use-extension", parts.extensionPath, ...plan.extensions, "--", plan.scenario],
     cwd: plan.dir,
     env,
@@ -120,12 +116,14 @@ const load = async (
     killGraceMs: parts.killGraceMs,
     signal: deps.signal,
     clock: deps.clock,
+    onStart: (pid) => health.watch(pid, deps.clock.now()),
   });
   const polling = new AbortController();
   const finished = running.finally(() => polling.abort());
   while (!polling.signal.aborted) {
     await deps.clock.sleep(POLL_MS, polling.signal).catch(() => undefined);
     await drain();
+    await health.sample(deps.clock.now());
     progress.update(stats);
   }
   const exit = await finished;
@@ -137,7 +135,7 @@ const load = async (
   const counters = parseCounters(
     await readFile(join(captureDir, "result.json"), "utf8").catch(() => undefined),
   );
-  return { stats, exit, counters, startedAt, endedAt };
+  return { stats, steps: reader.steps(), runner: health.summary(), exit, counters, startedAt, endedAt };
 };
 
 /** Runs one service's test and records it; every error before the load is returned, never thrown. */
@@ -156,12 +154,12 @@ export const runService = async (service: ServiceConfig, ctx: ServiceContext): P
     await postRunEvent(ctx, { ...base, id, version: versionBefore, phase: "start", atMs: deps.clock.now() });
     const env = molotovEnv(deps, plan, service, versionBefore, captureDir);
     const timeoutMs = runTimeoutMs(service.test.timeoutMs, plan.expectedMs);
-    const { stats, exit, counters, startedAt, endedAt } = await load(
+    const { stats, steps, runner, exit, counters, startedAt, endedAt } = await load(
       { label, plan, python, env, captureDir, timeoutMs },
       ctx,
     );
 
-    let reason = failureReason({ exit, counters, stats, plan });
+    let reason = failureReason({ exit, counters, stats, steps, plan, elapsedMs: endedAt - startedAt });
     let version = versionBefore;
     if (!deps.signal.aborted) {
       try {
@@ -170,6 +168,12 @@ export const runService = async (service: ServiceConfig, ctx: ServiceContext): P
         reason ??= `after the load: ${(error as Error).message}`;
       }
     }
+    const client = stats.summary(steps);
+    const flags = [
+      ...(version === versionBefore ? [] : ["version_changed"]),
+      ...(isSaturated(runner) ? ["runner_saturated"] : []),
+      ...((client.error_rate ?? 0) * 100 > config.alerts.errorRatePct ? ["error_rate_high"] : []),
+    ];
     const record: RunRecord = {
       schema: RUN_SCHEMA,
       id,
@@ -178,8 +182,10 @@ export const runService = async (service: ServiceConfig, ctx: ServiceContext): P
       started_at: new Date(startedAt).toISOString(),
       ended_at: new Date(endedAt).toISOString(),
       state: reason === undefined ? "pending" : "failed",
-      client: stats.summary(),
-      ...(version === versionBefore ? {} : { flags: ["version_changed"], version_before: versionBefore }),
+      client,
+      runner,
+      ...(flags.length ? { flags } : {}),
+      ...(version === versionBefore ? {} : { version_before: versionBefore }),
       ...(reason === undefined ? {} : { reason }),
     };
     // Stored before the stop event: Datadog may take its retries to answer, and a second Ctrl-C meanwhile

@@ -9,7 +9,7 @@ import type { RunnerParts } from "./types.js";
 
 // The runner's outside world, built in one place from the environment.
 // DOGDRIVER_PYTHON: the Python that has molotov (default: the interpreter of the `molotov` script on PATH, since
-// the python3 on PATH may be another one without molotov, MOLOTOV-NOTES.md §0). DOGDRIVER_CACHE_DIR: checkouts
+// the python3 on PATH may be another one without molotov, docs/runner.md). DOGDRIVER_CACHE_DIR: checkouts
 // and virtualenvs (default $XDG_CACHE_HOME/dogdriver or ~/.cache/dogdriver). DOGDRIVER_SPOOL_DIR: records
 // waiting for an unreachable store (default ./.dogdriver-spool).
 

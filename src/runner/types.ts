@@ -17,6 +17,20 @@ export interface RequestSample {
   error?: string;
 }
 
+/** Scenario runs (molotov's "steps") that completed and that raised. */
+export interface ScenarioSteps {
+  ok: number;
+  failed: number;
+}
+
+/** The extension's lines other than requests. Times are epoch milliseconds. */
+export interface CaptureEvents {
+  /** A scenario run raised (an assertion, an exception); `message` is cleaned and at most 200 characters. */
+  failure?(atMs: number, message: string): void;
+  /** How late a 50 ms timer of the load generator's event loop fired. */
+  lag?(atMs: number, lagMs: number): void;
+}
+
 /** Molotov's counters (scenario runs, not requests), as `main()` returns them. */
 export interface MolotovCounters {
   OK: number;
@@ -42,6 +56,8 @@ export interface TestPlan {
   requirements?: string;
   /** Load duration molotov was asked for (ramp-up included), when known: for progress and the default timeout. */
   expectedMs?: number;
+  /** molotov.json `duration` when nothing else (max_runs, single_run) may end the test sooner. */
+  durationMs?: number;
   /** molotov.json `fail`: the run fails when this many scenario runs failed. */
   failThreshold?: number;
   /** Where the options came from, for messages ("…/molotov.json, test \"dogdriver\""). */

@@ -22,7 +22,7 @@ export interface Logger {
   debug(message: string): void;
   /**
    * A warning said the first time only in this process, later at debug level: notes such as "Datadog keys not
-   * set" that every command of a schedule or a demo would otherwise repeat (CONTRACT.md: "say so once").
+   * set" that every command of a schedule or a demo would otherwise repeat (docs/contract.md: "say so once").
    */
   once(message: string): void;
 }

@@ -3,7 +3,7 @@ import { isValidName, NAME_RULE } from "../config/names.js";
 import { DogdriverError } from "../errors.js";
 import type { RunFilter } from "./types.js";
 
-// Store keys (CONTRACT.md): runs/<service>/<env>/<started_at>_<id>.json, and dogdriver's own files under
+// Store keys (docs/contract.md): runs/<service>/<env>/<started_at>_<id>.json, and dogdriver's own files under
 // _dogdriver/. Every part is validated, never escaped: a name that passes cannot leave the root ("..", "/"),
 // be empty, or exceed the limits below, so two different records never share a key.
 

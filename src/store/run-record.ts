@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-// The `dogdriver.run.v1` record (CONTRACT.md). The stored JSON is the domain object: fields keep the contract's
+// The `dogdriver.run.v1` record (docs/contract.md). The stored JSON is the domain object: fields keep the contract's
 // snake_case names and units in their names. Fields beyond the contract are optional and documented in
 // docs/run-record.md; unknown fields are kept as they are (a newer producer may add some).
 
@@ -8,7 +8,14 @@ export const RUN_SCHEMA = "dogdriver.run.v1";
 
 // runner_saturated: the load generator could not keep up (the runner was busy), so the run says more of the runner
 // than of the release (docs/runner.md).
-export const RUN_FLAGS = ["topology_changed", "version_changed", "runner_saturated"] as const;
+// error_rate_high: more of the test failed (requests or scenario runs) than alerts.error_rate_pct allows, so its
+// latency describes a different workload; the run still goes to Datadog, where the error-rate monitor sees it.
+export const RUN_FLAGS = [
+  "topology_changed",
+  "version_changed",
+  "runner_saturated",
+  "error_rate_high",
+] as const;
 
 const isoTime = z.iso.datetime({
   offset: true,
@@ -46,9 +53,26 @@ export const runRecordSchema = z
       errors: count,
       rps: z.number().nonnegative(),
       latency_ms: latencySummarySchema,
-      /** errors / requests (0 when there were no requests); added by dogdriver 0.1. */
+      /** The share of failed requests or of failed scenario runs, the higher; added by dogdriver 0.1. */
       error_rate: z.number().min(0).max(1).optional(),
+      /** Scenario runs that completed or raised (molotov's OK + FAILED). */
+      scenario_runs: count.optional(),
+      /** Scenario runs that raised: an assertion or exception in the scenario, HTTP error or not. */
+      failures: count.optional(),
+      /** The first few distinct messages of failed scenario runs, at most 200 characters each. */
+      failure_messages: z.array(z.string().max(200)).max(5).optional(),
     }),
+    /** How busy the runner was during the load (docs/runner.md); flag runner_saturated when it could not keep up. */
+    runner: z
+      .looseObject({
+        cpu_pct: z.number().nonnegative().nullable(),
+        load_per_core: z.number().nonnegative().nullable(),
+        lag_ms_p99: z.number().nonnegative().nullable(),
+        lag_ms_max: z.number().nonnegative().nullable().optional(),
+        molotov_cpu_pct: z.number().nonnegative().nullable().optional(),
+        cores: z.number().int().positive().optional(),
+      })
+      .optional(),
     server: z.record(z.string(), z.number().nullable()).optional(),
     /** Why a `server` value is null ("no data in the window"). */
     server_notes: z.record(z.string(), z.string()).optional(),

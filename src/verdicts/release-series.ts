@@ -3,7 +3,7 @@ import type { MetricSeries } from "../datadog/types.js";
 import { ALL_SOURCES } from "./compare-releases.js";
 import type { Comparison, Verdict } from "./types.js";
 
-// What the aggregator pushes to Datadog for each comparison (CONTRACT.md "Datadog metrics and events"):
+// What the aggregator pushes to Datadog for each comparison (docs/contract.md "Datadog metrics and events"):
 // dogdriver.release.change_pct and dogdriver.release.verdict, tagged like every dogdriver series plus metric:.
 
 const VERDICT_VALUE: Record<Verdict, number | undefined> = {

@@ -1,4 +1,4 @@
-// Release verdicts: the shapes compareReleases returns. The fields named in CONTRACT.md's `report --json` keep
+// Release verdicts: the shapes compareReleases returns. The fields named in docs/contract.md's `report --json` keep
 // their contract names (snake_case); everything else is an addition that the contract allows.
 
 export type Verdict = "regression" | "improvement" | "no_change" | "insufficient_data";

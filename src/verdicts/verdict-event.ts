@@ -4,7 +4,7 @@ import type { ReleaseVerdict } from "./release-series.js";
 import { round } from "./rounding.js";
 import type { Comparison } from "./types.js";
 
-// The Datadog event that announces a release's verdict (CONTRACT.md: tags dogdriver, service, env, version; plus
+// The Datadog event that announces a release's verdict (docs/contract.md: tags dogdriver, service, env, version; plus
 // dogdriver_event:verdict and baseline_version). Its text is read by people in the event stream and in monitor
 // notifications: rounded figures with their units, the interval, the runs on each side and a link to the trend.
 

@@ -98,6 +98,7 @@ const TABLE: [string, string[], CommandCall][] = [
     { command: "report", options: { ...G, services: [], color: false } },
   ],
   ["--color", ["--color", "report"], { command: "report", options: { ...G, services: [], color: true } }],
+  ["check --json", ["check", "--json"], { command: "check", options: { ...G, json: true } }],
   ["demo", ["demo"], { command: "demo", options: { ...G } }],
   ["demo --quick", ["demo", "--quick"], { command: "demo", options: { ...G, quick: true } }],
 ];

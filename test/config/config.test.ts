@@ -8,7 +8,7 @@ import { loadConfig, validateConfig } from "../../src/config/load.js";
 import { isDogdriverError } from "../../src/errors.js";
 import { testDeps } from "../support/deps.js";
 
-// The CONTRACT.md example.
+// The docs/contract.md example.
 const CONTRACT_EXAMPLE = {
   store: "file://./.dogdriver",
   source: "eu-west-runner-1",
@@ -187,7 +187,7 @@ describe("configuration errors", () => {
 });
 
 describe("configuration values", () => {
-  it("accepts the CONTRACT.md example and fills in defaults", () => {
+  it("accepts the docs/contract.md example and fills in defaults", () => {
     const config = validateConfig(CONTRACT_EXAMPLE, "c.json", { env: {}, hostname: "h" });
     expect(config.services[0]).toMatchObject({
       name: "kinto",

@@ -1,4 +1,4 @@
-// What a dashboard or monitor query may name, written out from CONTRACT.md ("Datadog metrics and events")
+// What a dashboard or monitor query may name, written out from docs/contract.md ("Datadog metrics and events")
 // independently of src/, so a typo in the generator is caught rather than copied.
 
 const RUN_STATS = ["p50", "p75", "p90", "p95", "p99", "max", "mean"];

@@ -72,6 +72,7 @@ describe("molotov.json", () => {
       env: { A: "file", B: "test" },
       requirements: join(dir, "req.txt"),
       expectedMs: 12_000,
+      durationMs: 10_000,
       failThreshold: 3,
       origin: `${join(dir, "molotov.json")}, test "dogdriver"`,
     });

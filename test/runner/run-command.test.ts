@@ -21,7 +21,7 @@ describe("dogdriver run --all", () => {
     // Datadog is reached for real here (the emulator), not through the workspace's "no keys" stand-in.
     delete ws.parts.datadog;
     fast = await startHttpService({ delayMs: 10, version: "1.0.0" });
-    slow = await startHttpService({ delayMs: 60, version: "2.0.0", errorRate: 0.1 });
+    slow = await startHttpService({ delayMs: 60, version: "2.0.0", errorRate: 0.04 });
   });
   afterAll(async () => {
     await Promise.all([fast.close(), slow.close(), datadog.close(), ws.cleanup()]);
@@ -66,7 +66,8 @@ describe("dogdriver run --all", () => {
       source: "ci",
       test: "dogdriver",
     });
-    expect(f.flags).toBeUndefined();
+    // runner_saturated is the truth on a busy test machine (runner-saturation.test.ts); nothing else is flagged.
+    expect((f.flags ?? []).filter((flag) => flag !== "runner_saturated")).toEqual([]);
     // Both molotov processes (-p 2) were captured: what the service answered is what was recorded.
     expect(f.client.requests).toBe(fast.requests());
     expect(f.client.errors).toBe(0);
@@ -83,12 +84,13 @@ describe("dogdriver run --all", () => {
       expect(r.client.rps).toBeGreaterThan(0);
       expect(Date.parse(r.ended_at) - Date.parse(r.started_at)).toBeGreaterThanOrEqual(1000);
     }
-    // Every 10th answer of the slow service is a 500: counted as errors, the run is still usable.
+    // Every 25th answer of the slow service is a 500: counted as errors (4%, under alerts.error_rate_pct), the run is still usable.
     expect(s.client.requests).toBe(slow.requests());
-    expect(s.client.errors).toBe(Math.floor(slow.requests() / 10));
+    expect(s.client.errors).toBe(Math.floor(slow.requests() / 25));
     expect(s.client.error_rate).toBeCloseTo(s.client.errors / s.client.requests, 5);
     // The version read after the load is the one recorded; the change is flagged.
-    expect(s).toMatchObject({ version: "2.0.1", version_before: "2.0.0", flags: ["version_changed"] });
+    expect(s).toMatchObject({ version: "2.0.1", version_before: "2.0.0" });
+    expect((s.flags ?? []).filter((flag) => flag !== "runner_saturated")).toEqual(["version_changed"]);
 
     // A start and a stop event per run, tagged for the service, grouped by run.
     const events = datadog.events();
