@@ -21,6 +21,14 @@ export interface HistorySpec {
   /** Probability that a run is flagged topology_changed / version_changed (value × U(0.7, 1.4)). */
   flaggedRate: number;
   failedRate: number;
+  /** Runner locations (1-3, default 3: the first of SOURCES). */
+  sources?: number;
+  /**
+   * How the runs share the sources per release: "shuffled" (default: the SHARES of this many sources in a
+   * random order per release) or "flip" (70/30 then 30/70 in turn, so the candidate's mix is the baseline's
+   * reversed; with 3 sources 65/25/10 then 10/25/65).
+   */
+  mix?: "shuffled" | "flip";
 }
 
 export const DEFAULT_SPEC: Omit<HistorySpec, "noise" | "effect" | "candidateRuns"> = {
@@ -134,8 +142,12 @@ export const gaussian = (rand: () => number): number => {
 
 // Per release, the sources get shuffled, unequal shares (e.g. 65% / 25% / 10%): the pooled median moves with
 // the mix alone, which is what a naive comparison mistakes for a change.
-const sourceMix = (rand: () => number): number[] => {
-  const shares = [0.65, 0.25, 0.1];
+const SHARES: Record<number, readonly number[]> = { 1: [1], 2: [0.7, 0.3], 3: [0.65, 0.25, 0.1] };
+
+const sourceMix = (rand: () => number, count: number, mix: HistorySpec["mix"], release: number): number[] => {
+  const shares = [...(SHARES[count] as readonly number[])];
+  // The candidate is the last release: counting back from it, the flip puts the candidate in reversed shares.
+  if (mix === "flip") return release % 2 === 0 ? shares.reverse() : shares;
   for (let i = shares.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
     [shares[i], shares[j]] = [shares[j] as number, shares[i] as number];
@@ -149,7 +161,7 @@ const pickSource = (rand: () => number, shares: readonly number[]): (typeof SOUR
     u -= shares[i] as number;
     if (u <= 0) return SOURCES[i] as (typeof SOURCES)[number];
   }
-  return SOURCES[SOURCES.length - 1] as (typeof SOURCES)[number];
+  return SOURCES[shares.length - 1] as (typeof SOURCES)[number];
 };
 
 const START_MS = Date.parse("2026-01-05T00:00:00.000Z");
@@ -169,7 +181,7 @@ export const syntheticHistory = (spec: HistorySpec, rand: () => number, service 
     const level = isCandidate ? 1 + spec.effect : 1;
     // Hash-like versions in an order that version sorting gets wrong.
     const version = `${(0xfff - release * 0x111).toString(16)}${release}`;
-    const shares = sourceMix(rand);
+    const shares = sourceMix(rand, spec.sources ?? SOURCES.length, spec.mix, sizes.length - 1 - release);
     for (let i = 0; i < size; i++) {
       const source = pickSource(rand, shares);
       let p95 = source.p95 * level * Math.exp(spec.noise * gaussian(rand));

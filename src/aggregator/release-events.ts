@@ -17,6 +17,7 @@ export const releaseEvent = (record: RunRecord): OutboxEvent => {
         `service:${record.service}`,
         `env:${record.env}`,
         `version:${record.version}`,
+        ...(record.team === undefined ? [] : [`team:${record.team}`]),
       ]),
       aggregationKey: `dogdriver-release-${id}`,
       alertType: "info",

@@ -8,15 +8,19 @@ import type { RunRecord } from "../store/run-record.js";
 
 const LATENCIES = ["p50", "p75", "p90", "p95", "p99", "max", "mean"] as const;
 
-/** The five Unified Service Tagging style tags every dogdriver series carries. */
+/**
+ * The five Unified Service Tagging style tags every dogdriver series carries, and `team` when the run has one
+ * (one team per service, so it adds no tag combination, hence no custom metric).
+ */
 export const runTags = (
-  record: Pick<RunRecord, "service" | "env" | "version" | "source" | "test">,
+  record: Pick<RunRecord, "service" | "env" | "version" | "source" | "test" | "team">,
 ): string[] => [
   `service:${record.service}`,
   `env:${record.env}`,
   `version:${record.version}`,
   locationTag(record.source),
   `test:${record.test}`,
+  ...(record.team === undefined ? [] : [`team:${record.team}`]),
 ];
 
 export const errorRate = (record: RunRecord): number | undefined =>

@@ -6,6 +6,7 @@ import { DEFAULT_CONFIG_NAMES } from "../config/load.js";
 import type { Config } from "../config/types.js";
 import { configWarnings } from "../config/warnings.js";
 import { unnotifiedWarnings } from "../dashboards/notify-routes.js";
+import { checkDiscovery } from "../discovery/check-discovery.js";
 import { DogdriverError, isDogdriverError } from "../errors.js";
 import { findPython } from "../runner/runner-parts.js";
 import type { Deps } from "../state/deps.js";
@@ -184,7 +185,9 @@ export const checkCommand = async (options: CheckOptions, deps: Deps): Promise<O
     await checkMolotov(python, deps),
     datadog.result,
   ];
-  for (const service of config.services) results.push(...(await checkService(service, python, deps)));
+  const discovery = await checkDiscovery(config, deps);
+  results.push(...discovery.results);
+  for (const service of discovery.services) results.push(...(await checkService(service, python, deps)));
 
   const failed = results.filter((r) => r.status === "fail");
   if (options.json) {

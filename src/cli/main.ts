@@ -34,6 +34,8 @@ export const invokeCommand: Invoke = async ({ command, options }, deps) => {
       return (await import("../store/export-command.js")).exportCommand(options as never, deps);
     case "check":
       return (await import("../check/check-command.js")).checkCommand(options as never, deps);
+    case "init":
+      return (await import("../init/init-command.js")).initCommand(options as never, deps);
     case "demo":
       return (await import("../demo/demo-command.js")).demoCommand(options as never, deps);
     default:
@@ -57,6 +59,16 @@ const serviceList = (value: unknown): string[] => (Array.isArray(value) ? value.
 const EPILOGUE = `Exit codes: 0 ok, 1 failure, 2 usage error, 3 invalid configuration or input, 4 regression found (report --fail-on), 5 a load test failed, 130 a second Ctrl-C.
 
 Environment: DD_API_KEY, DD_APP_KEY, DD_SITE (or DATADOG_API_KEY, DATADOG_APP_KEY, DATADOG_SITE; the DD_* names win), DOGDRIVER_DD_URL, DOGDRIVER_STORE, DOGDRIVER_SOURCE, DOGDRIVER_SETTLE; AWS_* and DOGDRIVER_S3_FORCE_PATH_STYLE for s3:// stores; NO_COLOR, FORCE_COLOR.`;
+
+// `run` and `schedule` share how a runner takes its part of a fleet (docs/fleet.md).
+const fleetOptions = {
+  shard: {
+    type: "string",
+    requiresArg: true,
+    describe: "With --all: take share I of N (I/N, e.g. 2/4; index/N reads JOB_COMPLETION_INDEX)",
+  },
+  parallel: { type: "number", requiresArg: true, describe: "Test up to K services at once (default 1)" },
+} as const;
 
 /** Builds the parser; `onCall` receives each parsed command call. */
 export const buildParser = (argv: string[], version: string, onCall: (call: CommandCall) => void): Argv => {
@@ -94,10 +106,26 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
           })
           .option("all", { type: "boolean", describe: "Every configured service" })
           .option("json", { type: "boolean", describe: "Print the finished run records on stdout" })
+          .option("list", {
+            type: "boolean",
+            describe:
+              "Print the services the run would test (name env endpoint team), one per line; test nothing",
+          })
+          .options(fleetOptions)
+          .conflicts("list", "json")
           .example("dogdriver run kinto", "load-test kinto in every configured env")
           .example("dogdriver run --all --json > runs.jsonl", "every service; the records as JSON Lines")
+          .example(
+            "dogdriver run --all --shard 2/4 --parallel 2",
+            "this runner's quarter of the fleet, two at a time",
+          )
           .epilogue(EPILOGUE),
-      (a) => call("run", { ...globals(a), services: serviceList(a.services), ...pick(a, ["all", "json"]) }),
+      (a) =>
+        call("run", {
+          ...globals(a),
+          services: serviceList(a.services),
+          ...pick(a, ["all", "json", "list", "shard", "parallel"]),
+        }),
     )
     .command(
       "aggregate",
@@ -126,6 +154,10 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
           .positional("services", { type: "string", array: true })
           .option("json", { type: "boolean", describe: "The contract's JSON on stdout" })
           .option("markdown", { type: "boolean", describe: "Markdown, for CI summaries and PR comments" })
+          .option("history", {
+            type: "boolean",
+            describe: "Each release's verdict against the release before it, not only the newest pair",
+          })
           .option("html", {
             type: "string",
             describe: "Also write an HTML page with the per-run trend charts to FILE",
@@ -150,7 +182,7 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
         call("report", {
           ...globals(a),
           services: serviceList(a.services),
-          ...pick(a, ["json", "markdown", "html", "failOn"]),
+          ...pick(a, ["json", "markdown", "history", "html", "failOn"]),
           ...(a.failOnMetric === undefined ? {} : { failOnMetrics: [a.failOnMetric].flat().map(String) }),
         }),
     )
@@ -186,8 +218,12 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
     .command(
       "schedule",
       "Run `run --all` and `aggregate` on the configured cron expressions until stopped",
-      (y) => y.example("dogdriver schedule", "the worker: runs until Ctrl-C or SIGTERM").epilogue(EPILOGUE),
-      (a) => call("schedule", { ...globals(a) }),
+      (y) =>
+        y
+          .options(fleetOptions)
+          .example("dogdriver schedule", "the worker: runs until Ctrl-C or SIGTERM")
+          .epilogue(EPILOGUE),
+      (a) => call("schedule", { ...globals(a), ...pick(a, ["shard", "parallel"]) }),
     )
     .command(
       "import <file>",
@@ -236,6 +272,31 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
           .example("dogdriver check --json", "the same findings as JSON")
           .epilogue(EPILOGUE),
       (a) => call("check", { ...globals(a), ...pick(a, ["json"]) }),
+    )
+    .command(
+      "init <endpoint>",
+      "Write a commented starter configuration for a service at ENDPOINT (and, with --test, a starter load test)",
+      (y) =>
+        y
+          .positional("endpoint", { type: "string", demandOption: true, describe: "The service's base URL" })
+          .option("name", { type: "string", describe: "Service name (default: from the endpoint's host)" })
+          .option("env", { type: "string", describe: 'Environment (default "stage")' })
+          .option("json", { type: "boolean", describe: "Write dogdriver.config.json instead of YAML" })
+          .option("test", {
+            type: "boolean",
+            describe: "Also write loadtest/molotov.json and loadtest/loadtest.py",
+          })
+          .example(
+            "dogdriver init https://kinto.stage.example.com --test",
+            "a config and a starter load test",
+          )
+          .epilogue(EPILOGUE),
+      (a) =>
+        call("init", {
+          ...globals(a),
+          endpoint: String(a.endpoint),
+          ...pick(a, ["name", "env", "json", "test"]),
+        }),
     )
     .command(
       "demo",

@@ -199,10 +199,24 @@ export const validateConfig = (
     },
     metrics: { include: [...(data.metrics?.include ?? [])], exclude: [...(data.metrics?.exclude ?? [])] },
     datadogSite: data.datadog?.site,
+    ...(data.discover === undefined
+      ? {}
+      : {
+          discover: {
+            datadog: data.discover.datadog,
+            owners: data.discover.owners ?? [],
+            tags: data.discover.tags ?? [],
+            kinds: data.discover.kinds ?? ["service"],
+          },
+        }),
   };
 };
 
-const toService = (service: NonNullable<ConfigFile["services"]>[number], _index: number): ServiceConfig => {
+/** A validated service entry as the runner takes it (defaults applied); also used for catalog entries. */
+export const toService = (
+  service: NonNullable<ConfigFile["services"]>[number],
+  _index = 0,
+): ServiceConfig => {
   const endpoint = service.endpoint.replace(/\/+$/, "");
   let version: VersionSource;
   if (typeof service.version === "string") version = { fixed: service.version };

@@ -140,15 +140,31 @@ export const serviceSchema = z.strictObject({
   topology_query: queryText
     .meta(describe("Datadog query whose value changing during a run flags it topology_changed"))
     .optional(),
-  team: teamName
-    .meta(
-      describe(
-        "The team that owns the service (the Software Catalog's owner): alerts.notify_by_team routes by it",
-      ),
-    )
+  team: name("a team name")
+    .meta(describe("Owning team: a `team` tag on the service's runs, metrics and events (docs/fleet.md)"))
     .optional(),
   notify: handles
     .meta(describe("Who the monitors notify for this service, besides alerts.notify"))
+    .optional(),
+});
+
+// Software Catalog discovery (docs/fleet.md). Filters narrow what the catalog is asked for; the config's own
+// services are always kept.
+export const discoverSchema = z.strictObject({
+  datadog: z
+    .boolean()
+    .meta(describe("Add every Software Catalog service whose definition has an extensions.dogdriver block")),
+  owners: z
+    .array(z.string().min(1).max(200))
+    .meta(describe("Only entities owned by one of these teams"))
+    .optional(),
+  tags: z
+    .array(z.string().min(1).max(200))
+    .meta(describe('Only entities carrying every one of these tags ("tier:1")'))
+    .optional(),
+  kinds: z
+    .array(z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/))
+    .meta(describe('Entity kinds to read (default ["service"])'))
     .optional(),
 });
 
@@ -229,6 +245,7 @@ export const configFileSchema = z.strictObject({
     })
     .meta(describe("Which metrics aggregate pushes to Datadog: each one is billed per tag combination"))
     .optional(),
+  discover: discoverSchema.meta(describe("Services found in Datadog's Software Catalog")).optional(),
   datadog: z
     .strictObject({
       site: z

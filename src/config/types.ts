@@ -27,10 +27,18 @@ export interface ServiceConfig {
   /** Named Datadog metric queries with {service}, {env}, {version} placeholders. */
   queries: Record<string, string>;
   topologyQuery?: string;
-  /** The owning team (the Software Catalog's owner when discovered): alerts.notifyByTeam routes by it. */
+  /** The owning team (config `team`, or the catalog entity's owner): a `team` tag on runs, metrics and events. */
   team?: string;
-  /** Handles the monitors notify for this service, besides alerts.notify. */
+  /** Handles the monitors notify for this service, besides alerts.notify (alerts.notifyByTeam adds the team's). */
   notify: string[];
+}
+
+export interface DiscoverConfig {
+  datadog: boolean;
+  owners: string[];
+  tags: string[];
+  /** Entity kinds to read; only "service" entities are ever run. */
+  kinds: string[];
 }
 
 export interface AlertsConfig {
@@ -60,4 +68,6 @@ export interface Config {
   metrics: { include: string[]; exclude: string[] };
   /** Datadog site from the config (DD_SITE wins). */
   datadogSite?: string;
+  /** Software Catalog discovery, when configured. */
+  discover?: DiscoverConfig;
 }

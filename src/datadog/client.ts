@@ -2,6 +2,7 @@ import { client, v1, v2 } from "@datadog/datadog-api-client";
 import type { Config } from "../config/types.js";
 import { DogdriverError, isDogdriverError } from "../errors.js";
 import type { Deps } from "../state/deps.js";
+import { listEntities, listServiceDefinitions } from "./catalog-listing.js";
 import { DatadogError } from "./datadog-error.js";
 import { scalarResult, timeseriesResult } from "./query-answers.js";
 import { redactor } from "./redact.js";
@@ -96,6 +97,8 @@ export const createDatadog = (settings: DatadogSettings, deps: ClientDeps): Data
   const dashboards = new v1.DashboardsApi(configuration);
   const monitors = new v1.MonitorsApi(configuration);
   const authentication = new v1.AuthenticationApi(configuration);
+  const catalog = new v2.SoftwareCatalogApi(configuration);
+  const serviceDefinitions = new v2.ServiceDefinitionApi(configuration);
 
   const counts: CallCounts = { queries: 0, submissions: 0, events: 0, other: 0 };
   const canWrite = Boolean(settings.apiKey);
@@ -223,6 +226,28 @@ export const createDatadog = (settings: DatadogSettings, deps: ClientDeps): Data
       call("other", `updating monitor ${id}`, true, () => monitors.updateMonitor({ monitorId: id, body })),
     deleteMonitor: async (id) => {
       await call("other", `deleting monitor ${id}`, true, () => monitors.deleteMonitor({ monitorId: id }));
+    },
+
+    listCatalog: async (kinds) => {
+      try {
+        const listings = [];
+        for (const kind of kinds)
+          listings.push(
+            await call("other", "listing the Software Catalog", true, () => listEntities(catalog, kind)),
+          );
+        return {
+          api: "entity" as const,
+          pages: listings.reduce((n, l) => n + l.pages, 0),
+          definitions: listings.flatMap((l) => l.definitions),
+        };
+      } catch (error) {
+        // 404: a site (or a proxy) without the entity API; the service-definition API holds the same services.
+        if (!(error instanceof DatadogError) || error.status !== 404) throw error;
+        deps.log.debug("the Software Catalog entity API answered 404: reading service definitions instead");
+        return call("other", "listing service definitions", true, () =>
+          listServiceDefinitions(serviceDefinitions),
+        );
+      }
     },
 
     validateKeys: async () => {

@@ -21,6 +21,8 @@ const rules: [method: string, path: RegExp, describe: (m: RegExpExecArray) => st
   ["GET", /^\/api\/v1\/monitor\/(\d+)$/, (m) => `getting monitor ${m[1]}`],
   ["PUT", /^\/api\/v1\/monitor\/(\d+)$/, (m) => `updating monitor ${m[1]}`],
   ["DELETE", /^\/api\/v1\/monitor\/(\d+)$/, (m) => `deleting monitor ${m[1]}`],
+  ["GET", /^\/api\/v2\/catalog\/entity$/, () => "listing the Software Catalog"],
+  ["GET", /^\/api\/v2\/services\/definitions$/, () => "listing service definitions"],
 ];
 
 export const operationName = (method: string, path: string): string => {

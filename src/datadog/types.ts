@@ -77,6 +77,26 @@ export interface CallCounts {
   other: number;
 }
 
+/** One Software Catalog definition as read (remote text: validate before use, sanitize before printing). */
+export interface CatalogDefinition {
+  /** The entity's name (the service). */
+  name: string;
+  kind: string;
+  /** The entity's owner (a v3 entity's metadata.owner, a v2.2 definition's team). */
+  owner?: string;
+  tags: string[];
+  /** The definition's `extensions` object as sent (anything: not yet checked). */
+  extensions: unknown;
+}
+
+export interface CatalogListing {
+  /** Which API answered: the entity API, or the service-definition API where the first is not available. */
+  api: "entity" | "service-definition";
+  /** Pages read. */
+  pages: number;
+  definitions: CatalogDefinition[];
+}
+
 export interface DatadogApi {
   readonly site: string;
   /** True when an API key is set (writes possible); queries and provisioning also need the app key. */
@@ -111,6 +131,9 @@ export interface DatadogApi {
   createMonitor(monitor: v1.Monitor): Promise<v1.Monitor>;
   updateMonitor(id: number, monitor: v1.MonitorUpdateRequest): Promise<v1.Monitor>;
   deleteMonitor(id: number): Promise<void>;
+
+  /** Software Catalog definitions of these kinds, every page (the service-definition API as a fallback). */
+  listCatalog(kinds: readonly string[]): Promise<CatalogListing>;
 
   /** Checks the API key (GET /api/v1/validate) and, when set, the application key; throws a DatadogError naming the rejected key. */
   validateKeys(): Promise<void>;

@@ -1,5 +1,5 @@
 import type { RunRecord } from "../store/run-record.js";
-import { compareHistories } from "../verdicts/compare-releases.js";
+import { compareEveryRelease, compareHistories } from "../verdicts/compare-releases.js";
 import { median } from "../verdicts/median.js";
 import { releaseHistories } from "../verdicts/release-history.js";
 import type { CompareOptions } from "../verdicts/types.js";
@@ -21,6 +21,7 @@ export const buildReport = (
   runs: readonly RunRecord[],
   invalid: number,
   options: CompareOptions = {},
+  withHistory = false,
 ): Report => {
   const histories = releaseHistories(runs);
   const skipped: Skipped[] = histories
@@ -37,9 +38,27 @@ export const buildReport = (
         reason: `one release so far (${only.version}, ${count} run${count === 1 ? "" : "s"}${levels(only.runs)}); a verdict needs the next one`,
       };
     });
-  return { comparisons: compareHistories(histories, options), skipped, runs: runs.length, invalid };
+  return {
+    comparisons: compareHistories(histories, options),
+    ...(withHistory ? { history: compareEveryRelease(histories, options) } : {}),
+    skipped,
+    runs: runs.length,
+    invalid,
+  };
 };
 
-/** `report --json`: docs/contract.md's { comparisons: [...] } (each entry a superset of the contract's fields). */
+/**
+ * `report --json`: docs/contract.md's { comparisons: [...] } (each entry a superset of the contract's fields),
+ * and with --history every release against the one before it in `history`.
+ */
 export const reportJson = (report: Report): string =>
-  `${JSON.stringify({ comparisons: report.comparisons, skipped: report.skipped, runs: report.runs }, null, 2)}\n`;
+  `${JSON.stringify(
+    {
+      comparisons: report.comparisons,
+      ...(report.history === undefined ? {} : { history: report.history }),
+      skipped: report.skipped,
+      runs: report.runs,
+    },
+    null,
+    2,
+  )}\n`;

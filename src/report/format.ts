@@ -1,3 +1,4 @@
+import { ALL_SOURCES } from "../verdicts/compare-releases.js";
 import type { ChangePoint, Comparison, Verdict } from "../verdicts/types.js";
 
 // Wording and number formats shared by the table, Markdown and HTML renderers.
@@ -34,6 +35,14 @@ export const changeWithInterval = (c: Comparison): string => {
 export const shiftText = (cp: ChangePoint): string =>
   cp.change_pct === null ? "n/a" : `${signed(cp.change_pct)}%`;
 
+/** A source's row that took the all-sources verdict (its own runs cannot decide): marked in every view. */
+export const isBorrowed = (c: Comparison): boolean => c.basis === "all_sources" && c.source !== ALL_SOURCES;
+
+/** The mark after a borrowed row's verdict, and the footnote that explains it. */
+export const BORROWED_MARK = "*";
+export const BORROWED_NOTE =
+  "* this source's own runs cannot decide: the verdict of all sources, each compared at its own level (docs/verdicts.md)";
+
 /** "1.1.0 → 1.2.0" */
 export const releasePair = (c: Comparison): string => `${c.baseline.version} → ${c.candidate.version}`;
 
@@ -43,11 +52,18 @@ export const runCounts = (c: Comparison): string => {
   return `${c.baseline.runs} → ${c.candidate.runs}${left > 0 ? ` (${left} left out)` : ""}`;
 };
 
-/** What a comparison's runs left out, for footnotes: "2 flagged, 1 failed, 1 outlier". */
+/** What a comparison's runs left out, for footnotes: "2 flagged (1 runner saturated), 1 failed, 1 outlier". */
 export const leftOut = (c: Comparison): string => {
   const count = (k: "flagged" | "failed" | "outliers") => c.baseline[k] + c.candidate[k];
+  const saturated = (c.baseline.saturated ?? 0) + (c.candidate.saturated ?? 0);
+  const flagged =
+    saturated === 0
+      ? "flagged"
+      : saturated === count("flagged")
+        ? "flagged (runner saturated)"
+        : `flagged (${saturated} runner saturated)`;
   return [
-    [count("flagged"), "flagged"],
+    [count("flagged"), flagged],
     [count("failed"), "failed"],
     [count("outliers"), "outlier"],
   ]

@@ -1,9 +1,13 @@
 import type { RunRecord } from "../store/run-record.js";
 import { metricValue } from "../verdicts/metric-values.js";
 import { isUsable, releaseHistories } from "../verdicts/release-history.js";
+import type { Comparison } from "../verdicts/types.js";
 import {
+  BORROWED_MARK,
   changeWithInterval,
   HEADLINE_METRIC,
+  isBorrowed,
+  pText,
   releasePair,
   runCounts,
   VERDICT_LABEL,
@@ -52,6 +56,9 @@ export const trendsOf = (runs: readonly RunRecord[]): ServiceTrend[] =>
     };
   });
 
+const verdictCell = (c: Comparison): string =>
+  `${verdictArrow(c)} ${VERDICT_LABEL[c.verdict]}${isBorrowed(c) ? ` ${BORROWED_MARK}` : ""}`;
+
 export const renderHtml = (report: Report, trends: readonly ServiceTrend[], generatedAt: string): string => {
   const sections = trends.map((t) => {
     const rows = report.comparisons.filter(
@@ -63,10 +70,35 @@ export const renderHtml = (report: Report, trends: readonly ServiceTrend[], gene
         : `<table><thead><tr><th>source</th><th>baseline → candidate</th><th>runs</th><th>p95 change [95% CI]</th><th>verdict</th><th>why</th></tr></thead><tbody>${rows
             .map(
               (c) =>
-                `<tr><td>${escapeXml(c.source)}</td><td>${escapeXml(releasePair(c))}</td><td>${escapeXml(runCounts(c))}</td><td>${escapeXml(changeWithInterval(c))}</td><td style="color:${COLOUR[c.verdict]};font-weight:600">${verdictArrow(c)} ${VERDICT_LABEL[c.verdict]}</td><td>${escapeXml(c.reason)}</td></tr>`,
+                `<tr><td>${escapeXml(c.source)}</td><td>${escapeXml(releasePair(c))}</td><td>${escapeXml(runCounts(c))}</td><td>${escapeXml(changeWithInterval(c))}</td><td style="color:${COLOUR[c.verdict]};font-weight:600">${verdictCell(c)}</td><td>${escapeXml(c.reason)}</td></tr>`,
             )
             .join("")}</tbody></table>`;
-    return `<section><h2>${escapeXml(`${t.service} · ${t.env}`)}</h2>\n${trendSvg(t)}\n${table}</section>`;
+    // Beside p95, every other metric's verdict for the same releases (one row per metric and source).
+    const others = report.comparisons.filter(
+      (c) => c.service === t.service && c.env === t.env && c.metric !== HEADLINE_METRIC,
+    );
+    const otherTable =
+      others.length === 0
+        ? ""
+        : `\n<table><thead><tr><th>metric</th><th>source</th><th>change [95% CI]</th><th>verdict</th></tr></thead><tbody>${others
+            .map(
+              (c) =>
+                `<tr><td>${escapeXml(c.metric)}</td><td>${escapeXml(c.source)}</td><td>${escapeXml(`${changeWithInterval(c)} (${pText(c.p_value)})`)}</td><td style="color:${COLOUR[c.verdict]}">${verdictCell(c)}</td></tr>`,
+            )
+            .join("")}</tbody></table>`;
+    const history = (report.history ?? []).filter(
+      (c) => c.service === t.service && c.env === t.env && c.metric === HEADLINE_METRIC,
+    );
+    const historyTable =
+      history.length === 0
+        ? ""
+        : `\n<h3>Release history (p95, each release against the one before)</h3><table><thead><tr><th>source</th><th>baseline → candidate</th><th>first seen</th><th>runs</th><th>p95 change [95% CI]</th><th>verdict</th></tr></thead><tbody>${history
+            .map(
+              (c) =>
+                `<tr><td>${escapeXml(c.source)}</td><td>${escapeXml(releasePair(c))}</td><td>${c.candidate.first_seen.slice(0, 10)}</td><td>${escapeXml(runCounts(c))}</td><td>${escapeXml(changeWithInterval(c))}</td><td style="color:${COLOUR[c.verdict]}">${verdictCell(c)}</td></tr>`,
+            )
+            .join("")}</tbody></table>`;
+    return `<section><h2>${escapeXml(`${t.service} · ${t.env}`)}</h2>\n${trendSvg(t)}\n${table}${otherTable}${historyTable}</section>`;
   });
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>dogdriver release verdicts</title>

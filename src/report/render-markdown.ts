@@ -1,7 +1,10 @@
 import { VERDICT_DEFAULTS } from "../verdicts/compare-releases.js";
 import {
+  BORROWED_MARK,
+  BORROWED_NOTE,
   changeWithInterval,
   headline,
+  isBorrowed,
   leftOut,
   neededNote,
   notable,
@@ -33,7 +36,22 @@ export const renderMarkdown = (report: Report): string => {
     );
     for (const c of rows)
       out.push(
-        `| ${cell(c.service)} | ${cell(c.env)} | ${cell(c.source)} | ${cell(releasePair(c))} | ${runCounts(c)} | ${changeWithInterval(c)} | ${EMOJI[c.verdict]} ${verdictArrow(c)} ${VERDICT_LABEL[c.verdict]}${c.verdict === "insufficient_data" ? ` (${neededNote(c)})` : ""} |`,
+        `| ${cell(c.service)} | ${cell(c.env)} | ${cell(c.source)} | ${cell(releasePair(c))} | ${runCounts(c)} | ${changeWithInterval(c)} | ${EMOJI[c.verdict]} ${verdictArrow(c)} ${VERDICT_LABEL[c.verdict]}${isBorrowed(c) ? ` ${BORROWED_MARK}` : ""}${c.verdict === "insufficient_data" ? ` (${neededNote(c)})` : ""} |`,
+      );
+    out.push("");
+    if (rows.some(isBorrowed)) out.push(cell(BORROWED_NOTE).replace(/^\*/, "\\*"), "");
+  }
+  const history = headline(report.history ?? []);
+  if (history.length > 0) {
+    out.push(
+      "**Release history** (p95, each release against the one before)",
+      "",
+      "| service | env | source | baseline → candidate | first seen | runs | p95 change [95% CI] | verdict |",
+      "|---|---|---|---|---|---|---|---|",
+    );
+    for (const c of history)
+      out.push(
+        `| ${cell(c.service)} | ${cell(c.env)} | ${cell(c.source)} | ${cell(releasePair(c))} | ${c.candidate.first_seen.slice(0, 10)} | ${runCounts(c)} | ${changeWithInterval(c)} | ${EMOJI[c.verdict]} ${verdictArrow(c)} ${VERDICT_LABEL[c.verdict]}${isBorrowed(c) ? ` ${BORROWED_MARK}` : ""} |`,
       );
     out.push("");
   }

@@ -1,7 +1,10 @@
 import type { Comparison, Verdict } from "../verdicts/types.js";
 import {
+  BORROWED_MARK,
+  BORROWED_NOTE,
   changeWithInterval,
   headline,
+  isBorrowed,
   leftOut,
   neededNote,
   notable,
@@ -28,7 +31,7 @@ const RESET = "\u001b[0m";
 const pad = (text: string, width: number): string => text + " ".repeat(Math.max(0, width - [...text].length));
 
 const verdictCell = (c: Comparison, colour: boolean): { text: string; styled: string } => {
-  const text = `${verdictArrow(c)} ${VERDICT_LABEL[c.verdict]}`;
+  const text = `${verdictArrow(c)} ${VERDICT_LABEL[c.verdict]}${isBorrowed(c) ? ` ${BORROWED_MARK}` : ""}`;
   return { text, styled: colour ? `${COLOUR[c.verdict]}${text}${RESET}` : text };
 };
 
@@ -77,9 +80,18 @@ export const renderTable = (report: Report, colour: boolean): string => {
       });
       lines.push(text.join("  ").trimEnd());
     }
+    if (rows.some(isBorrowed)) lines.push(BORROWED_NOTE);
     const undecided = rows.filter((c) => c.verdict === "insufficient_data");
     for (const c of undecided)
       lines.push(`  ${c.service}/${c.env} ${c.source}: ${c.reason} (${neededNote(c)})`);
+  }
+  const history = headline(report.history ?? []);
+  if (history.length > 0) {
+    lines.push("", "Release history (p95, each release against the one before):");
+    for (const c of history)
+      lines.push(
+        `  ${c.service}/${c.env} ${c.source} ${releasePair(c)} (${c.candidate.first_seen.slice(0, 10)}): ${runCounts(c)} runs, ${changeWithInterval(c)} ${verdictCell(c, colour).styled}`,
+      );
   }
   const others = notable(report.comparisons);
   if (others.length > 0) {

@@ -21,6 +21,8 @@ export interface ReportOptions extends GlobalOptions {
   services?: string[];
   json?: boolean;
   markdown?: boolean;
+  /** Every release's verdict against the release before it, not only the newest pair. */
+  history?: boolean;
   /** Also write the HTML page with trend charts to this file. */
   html?: string;
   failOn?: "regression";
@@ -54,7 +56,7 @@ export const reportCommand = async (options: ReportOptions, deps: Deps): Promise
   const store = openStore(config.store, deps);
   const { runs, invalid } = await readRuns(store, filters, deps.log);
   const gated = gateMetrics(options.failOnMetrics, config, runs);
-  const report = buildReport(runs, invalid);
+  const report = buildReport(runs, invalid, {}, options.history === true);
 
   if (options.html !== undefined)
     await writeAtomically(

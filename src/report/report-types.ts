@@ -32,6 +32,8 @@ export interface ServiceTrend {
 
 export interface Report {
   comparisons: Comparison[];
+  /** With --history: every release against the release before it, oldest pair first per service. */
+  history?: Comparison[];
   skipped: Skipped[];
   /** Runs read from the store (after the SERVICE filter). */
   runs: number;

@@ -2,11 +2,13 @@ import type { ServiceTrend } from "./report-types.js";
 
 // An inline SVG chart of per-run p95 over time for one service/env: one dot per run (colour = source, hollow =
 // left out of comparisons), and a dashed vertical line labelled with the version where each release was first
-// seen. What the Datadog dashboard shows, for readers without Datadog.
+// seen, over a time axis with dates (UTC). What the Datadog dashboard shows, for readers without Datadog.
 
 const WIDTH = 920;
 const HEIGHT = 280;
-const MARGIN = { left: 56, right: 16, top: 34, bottom: 30 };
+const MARGIN = { left: 56, right: 16, top: 34, bottom: 44 };
+const TIME_TICKS = 5;
+const DAY_MS = 86_400_000;
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"];
 
 export const escapeXml = (text: string): string =>
@@ -42,6 +44,20 @@ export const trendSvg = (trend: ServiceTrend): string => {
       `<text x="${MARGIN.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" font-size="11" fill="#555">${Number(v.toPrecision(6))}</text>`,
     );
   }
+  // Dates on the time axis (UTC): the day, and the time of day too when the chart spans under three days.
+  if (t1 > t0) {
+    const withTime = t1 - t0 < 3 * DAY_MS;
+    for (let k = 0; k <= TIME_TICKS; k++) {
+      const ms = t0 + ((t1 - t0) * k) / TIME_TICKS;
+      const iso = new Date(ms).toISOString();
+      const label = withTime ? `${iso.slice(5, 10)} ${iso.slice(11, 16)}` : iso.slice(0, 10);
+      const anchor = k === 0 ? "start" : k === TIME_TICKS ? "end" : "middle";
+      parts.push(
+        `<line x1="${x(ms).toFixed(1)}" x2="${x(ms).toFixed(1)}" y1="${MARGIN.top + plotH}" y2="${MARGIN.top + plotH + 4}" stroke="#999"/>`,
+        `<text x="${x(ms).toFixed(1)}" y="${MARGIN.top + plotH + 16}" font-size="11" fill="#555" text-anchor="${anchor}">${label}</text>`,
+      );
+    }
+  }
   for (const r of trend.releases) {
     const rx = x(r.firstSeenMs).toFixed(1);
     parts.push(
@@ -67,6 +83,7 @@ export const trendSvg = (trend: ServiceTrend): string => {
     `<text x="${MARGIN.left}" y="12" font-size="12" fill="#333">p95 latency per run (ms)</text>`,
     ...parts,
     `<line x1="${MARGIN.left}" x2="${MARGIN.left}" y1="${MARGIN.top}" y2="${MARGIN.top + plotH}" stroke="#999"/>`,
+    `<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${MARGIN.top + plotH}" y2="${MARGIN.top + plotH}" stroke="#999"/>`,
     legend,
     "</svg>",
   ].join("\n");

@@ -1,11 +1,13 @@
 import type { Outcome } from "../cli/exit-codes.js";
 import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
-import type { Config } from "../config/types.js";
+import type { Config, ServiceConfig } from "../config/types.js";
+import { discoverServices, problemLine } from "../discovery/discover-services.js";
 import { DogdriverError } from "../errors.js";
 import type { Deps } from "../state/deps.js";
 import { runService } from "./run-service.js";
 import { defaultRunnerParts } from "./runner-parts.js";
 import { selectServices } from "./select-services.js";
+import { parseShard, takeShard } from "./shard.js";
 import { deliverSpool } from "./spool.js";
 import type { RunnerParts, ServiceResult } from "./types.js";
 
@@ -13,7 +15,19 @@ export interface RunOptions extends GlobalOptions {
   services?: string[];
   all?: boolean;
   json?: boolean;
+  /** Print the services the run would test, one per line, and test nothing. */
+  list?: boolean;
+  /** "I/N" or "index/N" (JOB_COMPLETION_INDEX): this runner's stable share of --all. */
+  shard?: string;
+  /** Test up to this many services at once (default 1). */
+  parallel?: number;
 }
+
+/** Most services one runner tests at once: past a few, the runner measures itself more than the service. */
+export const MAX_PARALLEL = 32;
+
+/** `run --list`'s line: name, env, endpoint and team ("-" without one), separated by spaces. */
+export const listLine = (s: ServiceConfig): string => `${s.name} ${s.env} ${s.endpoint} ${s.team ?? "-"}`;
 
 const errorCode = (error: Error) => (error instanceof DogdriverError ? error.code : "internal");
 
@@ -39,8 +53,9 @@ const summaryLine = (result: ServiceResult): string => {
 };
 
 /**
- * `dogdriver run`: load-tests each selected service, one at a time (concurrent tests from one machine would
- * distort each other's latency); one service's failure never stops the next. Exit 5 when any load test failed,
+ * `dogdriver run`: load-tests each selected service, one at a time unless --parallel asks for more (concurrent
+ * tests from one machine distort each other's latency: docs/fleet.md); one service's failure
+ * never stops the next. Exit 5 when any load test failed,
  * 3 when the only failures were invalid input (molotov.json, a version endpoint's answer), 1 when records had to
  * be spooled.
  */
@@ -49,25 +64,54 @@ export const runCommand = async (
   deps: Deps,
   injected?: Partial<RunnerParts>,
 ): Promise<Outcome> => {
-  const config: Config = await loadCommandConfig(options, deps);
-  const services = selectServices(config, options.services ?? [], options.all === true);
+  const shard = options.shard === undefined ? undefined : parseShard(options.shard, deps.env);
+  if (shard !== undefined && options.all !== true)
+    throw new DogdriverError("usage", "run: --shard takes a share of --all; add --all");
+  const parallel = options.parallel ?? 1;
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > MAX_PARALLEL)
+    throw new DogdriverError(
+      "usage",
+      `run: --parallel expects a whole number from 1 to ${MAX_PARALLEL}, got ${parallel}`,
+    );
+  let config: Config = await loadCommandConfig(options, deps);
   const parts: RunnerParts = { ...defaultRunnerParts(config, deps), ...injected };
+  const datadog = await parts.datadog();
+  const discovery = await discoverServices(config, datadog);
+  if (discovery !== undefined) {
+    for (const line of discovery.overridden) deps.log.info(line);
+    for (const problem of discovery.problems) deps.log.warn(problemLine(problem));
+    config = { ...config, services: discovery.services };
+  }
+  const services = takeShard(selectServices(config, options.services ?? [], options.all === true), shard);
+  if (options.list) {
+    for (const service of services) deps.stdout.write(`${listLine(service)}\n`);
+    return "ok";
+  }
+  if (shard !== undefined)
+    deps.log.info(
+      `shard ${shard.index}/${shard.count}: ${services.length} service(s) of this runner's share`,
+    );
+
   const store = parts.openStore(config.store);
   await deliverSpool(parts.spoolDir, store, deps.log).catch((error: Error) =>
     deps.log.warn(`spool ${parts.spoolDir} not delivered: ${error.message}`),
   );
-  const datadog = await parts.datadog();
   // docs/contract.md: without keys, say so once and skip the Datadog part.
   if (!datadog) deps.log.once("Datadog keys not set (DD_API_KEY): run start/stop events are not posted");
 
+  // Up to `parallel` tests at once; each worker takes the next service until none is left or the user stops.
   const results: ServiceResult[] = [];
-  for (const service of services) {
-    if (deps.signal.aborted) break;
-    const result = await runService(service, { config, deps, parts, store, datadog });
-    results.push(result);
-    deps.log.info(summaryLine(result));
-    if ("record" in result && options.json) deps.stdout.write(`${JSON.stringify(result.record)}\n`);
-  }
+  let next = 0;
+  const worker = async () => {
+    for (let service = services[next++]; service !== undefined; service = services[next++]) {
+      if (deps.signal.aborted) return;
+      const result = await runService(service, { config, deps, parts, store, datadog });
+      results.push(result);
+      deps.log.info(summaryLine(result));
+      if ("record" in result && options.json) deps.stdout.write(`${JSON.stringify(result.record)}\n`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, services.length) }, worker));
 
   const errors = results.flatMap((r) => ("error" in r ? [r.error] : []));
   const failedRuns = results.filter((r) => "record" in r && r.record.state === "failed").length;

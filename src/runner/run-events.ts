@@ -13,6 +13,7 @@ export interface RunEvent {
   version: string;
   source: string;
   test: string;
+  team?: string;
   phase: "start" | "stop";
   atMs: number;
   record?: RunRecord;
@@ -48,6 +49,7 @@ export const runEventBody = (event: RunEvent): DatadogEvent => {
       `version:${event.version}`,
       locationTag(event.source),
       `test:${event.test}`,
+      ...(event.team === undefined ? [] : [`team:${event.team}`]),
     ]),
     aggregationKey: `dogdriver-run-${event.id}`,
     alertType: event.phase === "start" ? "info" : failed ? "error" : "success",

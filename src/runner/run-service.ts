@@ -11,6 +11,7 @@ import type { RunStore } from "../store/types.js";
 import { captureReader } from "./capture-reader.js";
 import { ClientStats } from "./client-stats.js";
 import { readDeployedVersion } from "./deployed-version.js";
+import { oneAtATime } from "./keyed-queue.js";
 import { readTestPlan } from "./molotov-config.js";
 import { failureReason } from "./molotov-failure.js";
 import { parseCounters, runMolotovProcess } from "./molotov-process.js";
@@ -145,12 +146,18 @@ export const runService = async (service: ServiceConfig, ctx: ServiceContext): P
   let captureDir: string | undefined;
   try {
     const versionBefore = await readDeployedVersion(service.version, deps.signal);
-    const { plan, python } = await prepare(service, ctx);
+    const { plan, python } = await oneAtATime(service.test.repo, () => prepare(service, ctx));
     captureDir = await mkdtemp(join(tmpdir(), "dogdriver-run-"));
     deps.log.info(`${label}: running ${plan.origin} against ${service.endpoint} (version ${versionBefore})`);
 
     const id = ulid(deps.clock.now());
-    const base = { service: service.name, env: service.env, source: config.source, test: service.test.name };
+    const base = {
+      service: service.name,
+      env: service.env,
+      source: config.source,
+      test: service.test.name,
+      ...(service.team === undefined ? {} : { team: service.team }),
+    };
     await postRunEvent(ctx, { ...base, id, version: versionBefore, phase: "start", atMs: deps.clock.now() });
     const env = molotovEnv(deps, plan, service, versionBefore, captureDir);
     const timeoutMs = runTimeoutMs(service.test.timeoutMs, plan.expectedMs);

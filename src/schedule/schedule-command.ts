@@ -4,10 +4,15 @@ import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js"
 import { configWarnings } from "../config/warnings.js";
 import { DogdriverError, isDogdriverError } from "../errors.js";
 import type { RunOptions } from "../runner/run-command.js";
+import { parseShard } from "../runner/shard.js";
 import type { Deps } from "../state/deps.js";
 import { cronScheduler, type Scheduler } from "./scheduler.js";
 
-export interface ScheduleOptions extends GlobalOptions {}
+export interface ScheduleOptions extends GlobalOptions {
+  /** Passed to each `run --all`: this worker's share of the services (docs/fleet.md). */
+  shard?: string;
+  parallel?: number;
+}
 
 type Task = "run" | "aggregate";
 
@@ -34,7 +39,8 @@ export const scheduleCommand = async (
   parts?: ScheduleParts,
 ): Promise<Outcome> => {
   const config = await loadCommandConfig(options, deps);
-  if (config.services.length === 0) {
+  // With Software Catalog discovery the services are known only at each run.
+  if (config.services.length === 0 && !config.discover?.datadog) {
     throw new DogdriverError("invalid_config", `${config.file}: no services configured: nothing to schedule`);
   }
   // Said at start rather than at the first aggregate; `once` keeps each aggregate from repeating it.
@@ -45,6 +51,13 @@ export const scheduleCommand = async (
     ...(options.store === undefined ? {} : { store: options.store }),
   };
 
+  const fleet = {
+    ...(options.shard === undefined ? {} : { shard: options.shard }),
+    ...(options.parallel === undefined ? {} : { parallel: options.parallel }),
+  };
+  // A mistyped shard is a usage error now, not a warning at every tick.
+  if (options.shard !== undefined) parseShard(options.shard, deps.env);
+
   const queue: Task[] = [];
   let running: Task | undefined;
   let idle: Promise<void> = Promise.resolve();
@@ -54,7 +67,9 @@ export const scheduleCommand = async (
     deps.log.info(`schedule: ${task} started`);
     try {
       const outcome =
-        task === "run" ? await run({ ...globals, all: true }, deps) : await aggregate(globals, deps);
+        task === "run"
+          ? await run({ ...globals, ...fleet, all: true }, deps)
+          : await aggregate(globals, deps);
       deps.log.info(
         `schedule: ${task} finished (${outcome}) in ${Math.round((deps.clock.now() - started) / 1000)}s`,
       );

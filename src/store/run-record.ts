@@ -82,6 +82,11 @@ export const runRecordSchema = z
     /** The version read before the load when it differs from `version` (flag version_changed). */
     version_before: z.string().optional(),
     aggregated_at: isoTime.optional(),
+    /** The owning team (config `team` or the Software Catalog owner), tagged on metrics and events. */
+    team: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, { error: "expected a lowercase team name" })
+      .optional(),
   })
   .refine((r) => Date.parse(r.ended_at) >= Date.parse(r.started_at), {
     error: "ended_at is before started_at",

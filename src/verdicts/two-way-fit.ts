@@ -25,6 +25,8 @@ export interface ReleaseContrast {
    * source it approaches 1, and that run alone (an outlier, say) would decide the verdict.
    */
   maxInfluence: number;
+  /** Index (in the observations) of the run with that weight. */
+  heaviest: number;
   /** Fitted value of the baseline at each source: a run's deviation from it is its release's effect + noise. */
   baselineLevels: Map<string, number>;
 }
@@ -69,18 +71,24 @@ export const releaseContrast = (
   const contrastRow = inverse[c] as number[];
   let rss = 0;
   let maxInfluence = 0;
-  for (const o of observations) {
+  let heaviest = 0;
+  observations.forEach((o, k) => {
     const cols = columns(o);
     const fitted = cols.reduce((s, i) => s + (beta[i] as number), 0);
     rss += (o.value - fitted) ** 2;
-    maxInfluence = Math.max(maxInfluence, Math.abs(cols.reduce((s, i) => s + (contrastRow[i] as number), 0)));
-  }
+    const weight = Math.abs(cols.reduce((s, i) => s + (contrastRow[i] as number), 0));
+    if (weight > maxInfluence) {
+      maxInfluence = weight;
+      heaviest = k;
+    }
+  });
   return {
     estimate: beta[c] as number,
     varianceFactor: (inverse[c] as number[])[c] as number,
     sigma: Math.sqrt(rss / df),
     df,
     maxInfluence,
+    heaviest,
     baselineLevels: new Map(sources.map((s, i) => [s, beta[i] as number])),
   };
 };

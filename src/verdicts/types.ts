@@ -17,8 +17,10 @@ export interface ReleaseSide {
   median: number | null;
   /** Earliest started_at of any run of this release: what orders releases. */
   first_seen: string;
-  /** Runs left out because they carry topology_changed or version_changed. */
+  /** Runs left out because they carry topology_changed, version_changed or runner_saturated. */
   flagged: number;
+  /** Of those, runs whose runner was saturated (flag runner_saturated): the runner's noise, not the release's. */
+  saturated?: number;
   /** Runs in state "failed". */
   failed: number;
   /** Runs set aside as noisy-neighbour outliers (beyond 3.5 robust SDs on the worse side, 5 on the better, from their source and release level). */
@@ -64,7 +66,26 @@ export interface Comparison {
   change_points: ChangePoint[];
   /** started_at (ms) of the newest candidate run: the time the verdict is "as of". */
   as_of_ms: number;
+  /**
+   * What decided the verdict: this source's runs ("source"), or the comparison over every source, each with its
+   * own level ("all_sources": the "all" row itself, and a source's row its own runs cannot decide). Absent in
+   * comparisons made before this field existed: read it as "source".
+   */
+  basis?: Basis;
+  /**
+   * The guards that doubted the estimate (docs/verdicts.md, steps 5-6), when any fired: the verdict stands only
+   * when both readings of each one's doubtful runs agree.
+   */
+  guards?: GuardName[];
 }
+
+export type Basis = "source" | "all_sources";
+
+/**
+ * influence: one run carries over 40% of the estimate; outlier_share: over a third of a side's runs are
+ * outliers; better_side_run: a run far on the better side; scatter: a short side scatters beyond the noise.
+ */
+export type GuardName = "influence" | "outlier_share" | "better_side_run" | "scatter";
 
 export interface CompareOptions {
   /** Two-sided significance level for regression/improvement. Default 0.004. */

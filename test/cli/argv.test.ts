@@ -1,26 +1,25 @@
 import { describe, expect, it } from "vitest";
 import type { CommandCall } from "../../src/cli/main.js";
-import { main } from "../../src/cli/main.js";
-import type { Deps } from "../../src/state/deps.js";
-import { testDeps } from "../support/deps.js";
+import { parseArgv } from "../support/parse-argv.js";
 
 // argv -> { command, options } for every command, through main() with a capturing invoke: the yargs layer
 // only turns argv into options, and this table pins what each command receives.
 
-const parse = async (argv: string[], env: Record<string, string> = {}) => {
-  const calls: CommandCall[] = [];
-  const seen: Deps[] = [];
-  const deps = testDeps({ cwd: "/nonexistent", env });
-  const code = await main(argv, deps, "1.2.3", async (call, commandDeps) => {
-    calls.push(call);
-    seen.push(commandDeps);
-    return "ok";
-  });
-  return { code, calls, stdout: deps.stdout.text(), stderr: deps.stderr.text(), deps: seen[0], outer: deps };
-};
+const parse = parseArgv;
 
 const G = { verbose: false };
-const COMMANDS = ["run", "aggregate", "report", "provision", "schedule", "import", "export", "check", "demo"];
+const COMMANDS = [
+  "run",
+  "aggregate",
+  "report",
+  "provision",
+  "schedule",
+  "import",
+  "export",
+  "check",
+  "init",
+  "demo",
+];
 
 const TABLE: [string, string[], CommandCall][] = [
   [
@@ -32,6 +31,16 @@ const TABLE: [string, string[], CommandCall][] = [
     "run --all --json",
     ["run", "--all", "--json"],
     { command: "run", options: { ...G, services: [], all: true, json: true } },
+  ],
+  [
+    "run --all --shard --parallel",
+    ["run", "--all", "--shard", "2/4", "--parallel", "3"],
+    { command: "run", options: { ...G, services: [], all: true, shard: "2/4", parallel: 3 } },
+  ],
+  [
+    "run --all --list --shard index/N",
+    ["run", "--all", "--list", "--shard", "index/12"],
+    { command: "run", options: { ...G, services: [], all: true, list: true, shard: "index/12" } },
   ],
   [
     "run with globals",
@@ -65,6 +74,24 @@ const TABLE: [string, string[], CommandCall][] = [
     "schedule",
     ["schedule", "--store", "file://x"],
     { command: "schedule", options: { ...G, store: "file://x" } },
+  ],
+  [
+    "schedule --shard --parallel",
+    ["schedule", "--shard", "index/4", "--parallel", "2"],
+    { command: "schedule", options: { ...G, shard: "index/4", parallel: 2 } },
+  ],
+  [
+    "init ENDPOINT",
+    ["init", "https://kinto.stage.example.com"],
+    { command: "init", options: { ...G, endpoint: "https://kinto.stage.example.com" } },
+  ],
+  [
+    "init with options",
+    ["init", "http://127.0.0.1:8080", "--name", "web", "--env", "prod", "--json", "--test"],
+    {
+      command: "init",
+      options: { ...G, endpoint: "http://127.0.0.1:8080", name: "web", env: "prod", json: true, test: true },
+    },
   ],
   ["import FILE", ["import", "runs.jsonl"], { command: "import", options: { ...G, file: "runs.jsonl" } }],
   [
@@ -122,6 +149,7 @@ describe("argv -> command options", () => {
         "demo",
         "export",
         "import",
+        "init",
         "provision",
         "report",
         "run",
@@ -161,6 +189,7 @@ describe("the command line itself", () => {
     ["--format with --json", ["provision", "--format", "terraform", "--json"], /mutually exclusive/],
     ["an unknown --format", ["provision", "--format", "hcl"], /Invalid values?:/],
     ["--quiet with --verbose", ["--quiet", "--verbose", "check"], /mutually exclusive/],
+    ["--shard without a value", ["run", "--all", "--shard"], /Not enough arguments following: shard/],
   ])("refuses %s with exit 2 and a hint", async (_name, argv, message) => {
     const { code, calls, stderr } = await parse(argv);
     expect(code).toBe(2);

@@ -159,6 +159,89 @@ describe("dogdriver report", () => {
     expect(html).toContain("▲ regression");
   });
 
+  it("--history shows each release against the one before, in every view; the chart has dates and other metrics", async () => {
+    // 1.0 → 1.1 got 30% slower, 1.2 changed nothing, 1.3 got 20% faster: only the last pair is the newest.
+    await importRuns([
+      ...release("1.0", 0, 8, 100),
+      ...release("1.1", 1000, 8, 130, {}, 3),
+      ...release("1.2", 2000, 8, 130, {}, 5),
+      ...release("1.3", 3000, 8, 104, {}, 7),
+    ]);
+    const json = await cli(["report", "--store", storeUrl, "--json", "--history"]);
+    expect(json.code).toBe(0);
+    const { comparisons, history } = JSON.parse(json.stdout) as {
+      comparisons: { metric: string }[];
+      history: {
+        metric: string;
+        baseline: { version: string };
+        candidate: { version: string };
+        verdict: string;
+      }[];
+    };
+    const p95 = history.filter((c) => c.metric === "client.latency_ms.p95");
+    expect(p95.map((c) => [c.baseline.version, c.candidate.version, c.verdict])).toEqual([
+      ["1.0", "1.1", "regression"],
+      ["1.1", "1.2", "no_change"],
+      ["1.2", "1.3", "improvement"],
+    ]);
+    expect(comparisons.filter((c) => c.metric === "client.latency_ms.p95")).toHaveLength(1);
+    // Without the option the JSON has no history (the contract's shape).
+    expect(JSON.parse((await cli(["report", "--store", storeUrl, "--json"])).stdout)).not.toHaveProperty(
+      "history",
+    );
+
+    const table = await cli(["report", "--store", storeUrl, "--history"]);
+    expect(table.stdout).toContain("Release history (p95, each release against the one before):");
+    expect(table.stdout).toMatch(
+      /kinto\/stage eu-west-runner-1 1\.0 → 1\.1 \(2026-11-01\): 8 → 8 runs, \+30\.\d% .*▲ regression/,
+    );
+    expect(table.stdout).toMatch(/1\.1 → 1\.2 .*= no change/);
+    const md = await cli(["report", "--store", storeUrl, "--markdown", "--history"]);
+    expect(md.stdout).toMatch(
+      /\| kinto \| stage \| eu-west-runner-1 \| 1\.2 → 1\.3 \| 2026-11-0\d \| 8 → 8 \| .* \| 🟢 ▼ improvement \|/,
+    );
+
+    expect((await cli(["report", "--store", storeUrl, "--history", "--html", "h.html"])).code).toBe(0);
+    const html = await readFile(join(dir, "h.html"), "utf8");
+    expect(html).toContain("Release history (p95, each release against the one before)");
+    expect(html).toMatch(/<td>1\.0 → 1\.1<\/td><td>2026-11-01<\/td>/);
+    // Dates on the time axis (the history spans under three days: day and time of day).
+    expect(html).toMatch(/>11-01 00:00<\/text>/);
+    // Other metrics beside p95.
+    expect(html).toContain("<td>client.latency_ms.p50</td>");
+  });
+
+  it("says which left-out runs met a saturated runner", async () => {
+    await importRuns([
+      ...history(100),
+      run(3400, { version: "1.9.0", p95: 160, rps: 12, flags: ["runner_saturated"] }),
+    ]);
+    const { stdout } = await cli(["report", "--store", storeUrl]);
+    expect(stdout).toContain("kinto/stage eu-west-runner-1: 2 flagged (1 runner saturated), 1 failed");
+  });
+
+  it("marks a source row that took the all-sources verdict", async () => {
+    const at = (version: string, start: number, near: number, far: number, level: number, offset = 0) => [
+      ...release(version, start, near, level, { source: "near" }, offset),
+      ...release(version, start + 7, far, 1.5 * level, { source: "far" }, offset + 4),
+    ];
+    await importRuns([
+      ...at("a1", 0, 6, 6, 100),
+      ...at("b2", 1000, 6, 6, 100, 1),
+      ...at("c3", 2000, 8, 1, 100, 2),
+      ...at("d4", 3000, 5, 5, 120, 3),
+    ]);
+    const { stdout } = await cli(["report", "--store", storeUrl]);
+    expect(stdout).toMatch(/kinto +stage +far +c3 → d4 +1 → 5 +\+\d+\.\d% .* ▲ regression \*/);
+    expect(stdout).toMatch(/kinto +stage +near +c3 → d4 .* ▲ regression$/m);
+    expect(stdout).toContain("* this source's own runs cannot decide: the verdict of all sources");
+    const json = JSON.parse((await cli(["report", "--store", storeUrl, "--json"])).stdout) as {
+      comparisons: { source: string; metric: string; basis: string }[];
+    };
+    const far = json.comparisons.find((c) => c.source === "far" && c.metric === "client.latency_ms.p95");
+    expect(far?.basis).toBe("all_sources");
+  });
+
   it("filters by SERVICE and refuses a malformed one", async () => {
     await importRuns([...history(125), ...release("x1", 0, 3, 50).map((r) => ({ ...r, service: "other" }))]);
     const only = await cli(["report", "kinto/stage", "--store", storeUrl, "--json"]);

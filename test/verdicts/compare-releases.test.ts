@@ -248,6 +248,108 @@ describe("compareReleases", () => {
     expect(find(cs, P95, "near").source).toBe("near");
   });
 
+  it("leaves runs of a saturated runner out: another process on the runner is not an rps regression", () => {
+    // Four candidate runs in a row shared the runner with a CPU hog: rps fell 20% and p95 rose, on the
+    // runner's side (four in a row are a shift to the outlier rule, not noisy neighbours).
+    const candidate = [
+      ...release("1.11.0", 4000, 6, 100, {}, 2),
+      ...[0, 1, 2, 3].map((i) =>
+        run(4200 + i * 30, { version: "1.11.0", p95: 130, rps: 16, flags: ["runner_saturated"] }),
+      ),
+    ];
+    const cs = compareReleases(history(candidate));
+    expect(find(cs, "client.rps")).toMatchObject({
+      verdict: "no_change",
+      candidate: { runs: 6, flagged: 4 },
+    });
+    expect(find(cs).verdict).toBe("no_change");
+    // Kept in, the same runs make the false alarm the flag prevents.
+    const unflagged = candidate.map(({ flags: _flags, ...r }) => r);
+    expect(find(compareReleases(history(unflagged)), "client.rps").verdict).not.toBe("no_change");
+  });
+
+  it("gives a source row its own runs cannot decide the all-sources verdict, marked as borrowed", () => {
+    // Two sources, "far" 1.5x slower. The baseline ran 8 times near and once far; the candidate (20% slower)
+    // ran 5 times at each. Far's own row has one baseline run: alone it cannot compare, but far's level is
+    // known from the older releases, and the fit over both sources decides.
+    const at = (version: string, start: number, near: number, far: number, level: number, offset = 0) => [
+      ...release(version, start, near, level, { source: "near" }, offset),
+      ...release(version, start + 7, far, 1.5 * level, { source: "far" }, offset + 4),
+    ];
+    const runs = [
+      ...at("a1", 0, 6, 6, 100),
+      ...at("b2", 1000, 6, 6, 100, 1),
+      ...at("c3", 2000, 8, 1, 100, 2),
+      ...at("d4", 3000, 5, 5, 120, 3),
+    ];
+    const cs = compareReleases(runs, { metrics: [P95] });
+    const all = find(cs, P95, ALL_SOURCES);
+    expect(all).toMatchObject({ verdict: "regression", basis: "all_sources" });
+    const far = find(cs, P95, "far");
+    expect(far.baseline.runs).toBe(1);
+    expect(far.candidate.runs).toBe(5);
+    expect(far).toMatchObject({
+      verdict: "regression",
+      basis: "all_sources",
+      change_pct: all.change_pct,
+      change_ci_pct: all.change_ci_pct,
+    });
+    expect(far.reason).toMatch(
+      /^all sources: .*\(this source alone: baseline has 1 comparable run; 3 needed\)$/,
+    );
+    // Near stands alone (8 → 5 runs) and says so.
+    expect(find(cs, P95, "near")).toMatchObject({ verdict: "regression", basis: "source" });
+    // Without the other source's history the far row is only its own: undecided, not borrowed.
+    const farOnly = compareReleases(
+      runs.filter((r) => r.source === "far"),
+      { metrics: [P95] },
+    );
+    expect(farOnly).toHaveLength(1);
+    expect(farOnly[0]).toMatchObject({ verdict: "insufficient_data", basis: "source" });
+  });
+
+  it("does not borrow the all-sources verdict for a source whose own runs contradict it", () => {
+    // Only "near" got 25% slower; "far" did not move, and its own 6 → 6 runs say so (no change).
+    const at = (version: string, start: number, near: number, far: number, nearLevel: number, offset = 0) => [
+      ...release(version, start, near, nearLevel, { source: "near" }, offset),
+      // After near's runs: interleaved, a change at one source only looks like outliers to the median polish.
+      ...release(version, start + 200, far, 150, { source: "far" }, offset + 4),
+    ];
+    const runs = [
+      ...at("a1", 0, 6, 6, 100),
+      ...at("b2", 1000, 6, 6, 100, 1),
+      ...at("c3", 2000, 6, 6, 125, 2),
+    ];
+    const cs = compareReleases(runs, { metrics: [P95] });
+    expect(find(cs, P95, "near")).toMatchObject({ verdict: "regression", basis: "source" });
+    expect(find(cs, P95, "far")).toMatchObject({ verdict: "no_change", basis: "source" });
+    // The fit over both sources sees half the runs 25% slower: a diluted regression that far's runs refute.
+    expect(find(cs, P95, ALL_SOURCES).verdict).toBe("regression");
+  });
+
+  it("keeps a +40% regression of 5 vs 5 runs with a noisy neighbour on each side: both readings agree", () => {
+    // A busy runner: one run per release met a noisy neighbour (173.6 and 254.6 ms), and a candidate run 9%
+    // below its others is set aside on the better side too, so 2 of the candidate's 5 runs are outliers: more
+    // than a third (the outlier-share guard), one of them on the better side (that guard too). Put back, the
+    // outliers still read a significant rise, and so does the fast run alone; the sign and the significance
+    // survive every reading, so the verdict stands, naming the guards. (Before, either guard said
+    // insufficient_data.)
+    const baseline = [173.6, 98.2, 99.6, 99.2, 98.8].map((p95, i) => run(i * 30, { version: "1.0.0", p95 }));
+    const candidate = [129.9, 254.6, 142, 144.4, 139.4].map((p95, i) =>
+      run(1000 + i * 30, { version: "1.1.0", p95 }),
+    );
+    const c = find(compareReleases([...baseline, ...candidate], { metrics: [P95] }));
+    expect(c.baseline).toMatchObject({ runs: 4, outliers: 1 });
+    expect(c.candidate).toMatchObject({ runs: 3, outliers: 2 });
+    expect(c).toMatchObject({ verdict: "regression", guards: ["outlier_share", "better_side_run"] });
+    expect(c.change_pct).toBeGreaterThan(30);
+    expect(c.change_pct).toBeLessThan(55);
+    // Read with only the runs no neighbour can have slowed (the 129.9 ms run alone), it is still +31%.
+    expect(c.reason).toMatch(
+      /holds in both readings: 2 of the candidate's 5 comparable runs are outliers; with the 2 outliers put back it reads \+58\.4% .* with only the runs no noisy neighbour can have slowed \(3 left out\) it reads \+31\.3%/,
+    );
+  });
+
   it("compares error rates on their own scale and catches a rise from zero", () => {
     const base = history(release("1.11.0", 4000, 8, 100, { errors: 50 }));
     const c = find(compareReleases(base), "client.error_rate");

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { type CatalogState, catalogRoutes, checkEntity } from "./catalog-routes.js";
 import { dashboardRoutes, type StoredDashboard } from "./dashboards-routes.js";
 import { matchesEventSearch } from "./event-search.js";
 import { createEvent } from "./events-route.js";
@@ -76,6 +77,11 @@ export interface Emulator {
   clearFaults(): void;
   /** Switches a rate limit on (undefined: off), e.g. { path: "/api/v2/query", limit: 10, periodSeconds: 60 }. */
   rateLimit(spec: RateLimitSpec | undefined): void;
+  /**
+   * Sets the Software Catalog: v3 entity definitions (checked with the official EntityV3 model). With
+   * `entityApi: false` the entity API answers 404 and only the service-definition API serves them.
+   */
+  setCatalog(entities: Record<string, unknown>[], options?: { entityApi?: boolean }): void;
   /** Forgets all data, requests, faults and the rate limit. */
   reset(): void;
   close(): Promise<void>;
@@ -98,6 +104,7 @@ export const startDatadogEmulator = async (options: EmulatorOptions = {}): Promi
   const faults = faultQueue();
   const limiter = rateLimiter();
   const timers = new Set<NodeJS.Timeout>();
+  const catalog: CatalogState = { entities: [], entityApi: true };
 
   const seriesStore = {
     store: (p: StoredPoint) => {
@@ -152,6 +159,7 @@ export const startDatadogEmulator = async (options: EmulatorOptions = {}): Promi
     },
     ...dashboardRoutes(dashboards),
     ...monitorRoutes(monitors),
+    ...catalogRoutes(catalog),
   ];
 
   const answer = async (
@@ -293,7 +301,14 @@ export const startDatadogEmulator = async (options: EmulatorOptions = {}): Promi
     inject: (fault) => faults.inject(fault),
     clearFaults: () => faults.clear(),
     rateLimit: (spec) => limiter.set(spec),
+    setCatalog: (entities, options) => {
+      for (const entity of entities) checkEntity(entity);
+      catalog.entities = [...entities];
+      catalog.entityApi = options?.entityApi ?? true;
+    },
     reset: () => {
+      catalog.entities = [];
+      catalog.entityApi = true;
       points.clear();
       dropped = [];
       events = [];
