@@ -93,12 +93,6 @@ const handles = z.array(
     .regex(/^@\S+$/, { error: (i) => `expected a handle such as "@slack-perf", got ${got(i.input)}` }),
 );
 
-const teamName = z
-  .string({ error: (i) => `expected a team name, got ${got(i.input)}` })
-  .regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/i, {
-    error: (i) => `expected a team name (letters, digits, '_', '.', '-'), got ${got(i.input)}`,
-  });
-
 const metricPattern = z
   .string({ error: (i) => `expected a metric name or pattern, got ${got(i.input)}` })
   .regex(/^dogdriver\.[a-z0-9_.*]+$/, {
@@ -177,7 +171,7 @@ export const alertsSchema = z.strictObject({
     )
     .optional(),
   notify_by_team: z
-    .record(teamName, handles)
+    .record(name("a team name"), handles)
     .meta(
       describe(
         'Who monitors notify for the services of a team (services[].team): { "checkout": ["@slack-checkout"] }',
