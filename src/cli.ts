@@ -42,6 +42,17 @@ const deps: Deps = {
   signal: stopper.signal,
   hostname: hostname(),
   stdin: process.stdin,
+  processes: {
+    pid: process.pid,
+    isRunning: (pid) => {
+      try {
+        process.kill(pid, 0); // signal 0: only asks whether the process exists
+        return true;
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code === "EPERM"; // exists, another user's
+      }
+    },
+  },
 };
 
 process.exitCode = await main(process.argv.slice(2), deps, version);

@@ -6,11 +6,14 @@ import type { Deps } from "../state/deps.js";
 import { openStore } from "../store/open-store.js";
 import { aggregate } from "./aggregate.js";
 import { dryRunText, reportJson, summaryLines } from "./render.js";
+import { requeueRejected } from "./requeue-rejected.js";
 
 export interface AggregateOptions extends GlobalOptions {
   settle?: string;
   dryRun?: boolean;
   json?: boolean;
+  /** First put the entries of _dogdriver/rejected/ back into the outbox (a wrong key of dogdriver 0.1.0). */
+  requeueRejected?: boolean;
 }
 
 /** `dogdriver aggregate`: exit 1 when a run could not be completed; deferred runs (Datadog down) are not failures. */
@@ -26,6 +29,11 @@ export const aggregateCommand = async (options: AggregateOptions, deps: Deps): P
   }
   const store = openStore(config.store, deps);
   try {
+    if (options.requeueRejected) {
+      const { requeued, unreadable } = await requeueRejected(store);
+      deps.log.info(`requeued ${requeued.length} rejected outbox entr${requeued.length === 1 ? "y" : "ies"}`);
+      for (const path of unreadable) deps.log.warn(`_dogdriver/${path}: not an outbox entry, left in place`);
+    }
     const report = await aggregate({ config, store, api, deps, dryRun: options.dryRun ?? false });
     if (options.json) deps.stdout.write(reportJson(report));
     else if (report.dry_run) deps.stdout.write(dryRunText(report));

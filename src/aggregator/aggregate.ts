@@ -7,16 +7,24 @@ import { FLEET_DASHBOARD_KEY, readSiteState } from "../provision/provision-state
 import type { Deps } from "../state/deps.js";
 import { mapOrdered } from "../store/map-ordered.js";
 import type { RunStore } from "../store/types.js";
-import { type Claim, claimRun, collectDeadClaims, releaseClaim, stillHeld } from "./claims.js";
+import {
+  CLAIM_LEASE_MS,
+  type Claim,
+  claimRun,
+  collectDeadClaims,
+  releaseClaim,
+  stillHeld,
+} from "./claims.js";
 import { completedRecord } from "./completed-record.js";
 import { crashPoint } from "./crash-point.js";
+import { throwIfCredentials } from "./datadog-failure.js";
 import { type DoneIndex, doneIndex } from "./done-index.js";
 import { isSettled } from "./event-ledger.js";
 import { listEntries, readEntry, runEntryPath, writeEntry } from "./outbox.js";
 import { flushOutbox } from "./outbox-flush.js";
 import { planQueries } from "./query-plan.js";
 import { type QueryOutcome, runQueryCalls } from "./query-results.js";
-import { releaseEvent } from "./release-events.js";
+import { firstRuns, releaseEvent, releaseEventId } from "./release-events.js";
 import { computeReleaseUpdate, dirtyPath, queueReleaseUpdate } from "./release-update.js";
 import { runSeries } from "./run-series.js";
 import { findSettledRuns } from "./settled-runs.js";
@@ -145,12 +153,30 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
       `${plan.unconfigured.length} run(s) of services missing from ${config.file}: completed from client data alone`,
     );
   let outcome: QueryOutcome = { values: new Map(), deferred: new Map() };
+  // A refused key (401/403, thrown by the calls below) sends every run back to pending, untouched.
+  const untouchedOnRefusal = async <T>(calls: Promise<T>): Promise<T> => {
+    try {
+      return await calls;
+    } catch (error) {
+      await Promise.all(
+        work.map((r) => (r.claim ? releaseClaim(store, r.claim).catch(() => {}) : undefined)),
+      );
+      throw error;
+    }
+  };
   if (canRead && api !== undefined) {
     report.planned?.queries.push(...plan.calls);
-    outcome = await runQueryCalls(api, plan.calls, new Map(toQuery.map((r) => [r.key, r])), deps.signal);
+    outcome = await untouchedOnRefusal(
+      runQueryCalls(api, plan.calls, new Map(toQuery.map((r) => [r.key, r])), deps.signal),
+    );
+  } else if (canWrite && api !== undefined && !dryRun && work.length > 0) {
+    // No query tried the API key: one validation, so a wrong key leaves the runs pending too. Datadog
+    // unavailable is not a refusal: the runs complete and their points wait in the outbox.
+    await untouchedOnRefusal(api.validateKeys().catch(throwIfCredentials));
   }
 
   // 3. Complete each run: outbox entry, dirty marker, record, then release the claim.
+  const first = await earliestRuns(work, done);
   const touched = new Set<string>();
   const complete = async (run: WorkRun): Promise<void> => {
     const deferred = outcome.deferred.get(run.key);
@@ -161,7 +187,7 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
     }
     const record =
       run.queued?.record ?? completedRecord(run.record, outcome.values.get(run.key), deps.clock.now());
-    const release = releaseEvent(record);
+    const release = releaseEvent(first.get(releaseEventId(record)) ?? record);
     const entry: OutboxEntry = run.queued ?? {
       schema: "dogdriver.outbox.v1",
       kind: "run",
@@ -213,6 +239,9 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
   if (!dryRun) {
     await done.save();
     await collectDeadClaims(store, deps.clock.now());
+    // A writer killed mid-write leaves a temporary file or a lock; nothing lives that long (milliseconds).
+    const swept = (await store.sweepLitter?.(CLAIM_LEASE_MS)) ?? 0;
+    if (swept > 0) deps.log.info(`removed ${swept} temporary file(s) and lock(s) left by killed writers`);
   }
 
   if (canWrite) {
@@ -231,6 +260,19 @@ const verdictLinks = async (input: AggregateInput): Promise<{ dashboardUrl?: str
   const state = await readSiteState(input.store, input.api.site, input.deps.log);
   const id = state.dashboards[FLEET_DASHBOARD_KEY];
   return id === undefined ? {} : { dashboardUrl: dashboardUrl(input.api.site, id) };
+};
+
+/**
+ * The earliest run of each release the runs of `work` belong to, among them and the finished runs of their
+ * service/envs (an imported or backfilled run may be older than all of them). Without the history (unreadable
+ * right now) the batch alone decides; the flush still dates each event at the earliest entry carrying it.
+ */
+const earliestRuns = async (work: readonly KeyedRun[], done: DoneIndex) => {
+  const serviceEnvs = new Map(work.map((r) => [`${r.record.service}/${r.record.env}`, r.record]));
+  const known = work.map((r) => r.record);
+  for (const { service, env } of serviceEnvs.values())
+    known.push(...(await done.history(service, env).catch(() => [])));
+  return firstRuns(known);
 };
 
 const queueReleases = async (

@@ -2,9 +2,10 @@ import type { DatadogApi, MetricSeries } from "../datadog/types.js";
 import type { Deps } from "../state/deps.js";
 import { type RunStore, StoreConflictError } from "../store/types.js";
 import { crashPoint } from "./crash-point.js";
-import { datadogFailure } from "./datadog-failure.js";
+import { datadogFailure, throwIfCredentials } from "./datadog-failure.js";
 import { postOnce } from "./event-ledger.js";
 import { isEmptied, listEntries, readEntry, type StoredEntry, writeEntry } from "./outbox.js";
+import { dateReleaseEventsAtEarliest } from "./release-events.js";
 import { countPoints, splitByAge, stampAt } from "./stale-points.js";
 import type { AggregateReport, OutboxEntry } from "./types.js";
 
@@ -13,7 +14,8 @@ import type { AggregateReport, OutboxEntry } from "./types.js";
 // all of it: a run entry is deleted, a release entry emptied (see retireReleaseEntry).
 // Sending a gauge twice is harmless (same series, same second: the last write wins), so a crash
 // between "accepted" and "retired" only means the next call sends it again. What Datadog refuses for good (a
-// 400) moves to _dogdriver/rejected/ so one bad entry cannot hold back all the others forever.
+// 400) moves to _dogdriver/rejected/ so one bad entry cannot hold back all the others forever; a refused key
+// (401/403) is not the entry's fault: it is thrown with everything left in place.
 
 export const TOO_OLD_DIR = "too-old";
 export const REJECTED_DIR = "rejected";
@@ -98,6 +100,7 @@ const submit = async (
     if (all.length > 0) ctx.report.push.points_sent += (await ctx.api.submitMetrics(all)).points;
     return { accepted: outgoing.map((o) => o.stored), rejected: 0 };
   } catch (error) {
+    throwIfCredentials(error);
     const failure = datadogFailure(error);
     if (failure.transient) {
       ctx.report.warnings.push(
@@ -113,6 +116,7 @@ const submit = async (
       if (series.length > 0) ctx.report.push.points_sent += (await ctx.api.submitMetrics(series)).points;
       accepted.push(stored);
     } catch (error) {
+      throwIfCredentials(error);
       const failure = datadogFailure(error);
       if (failure.transient) break;
       await reject(ctx, stored, failure.reason);
@@ -216,6 +220,7 @@ const settleEntry = async (ctx: FlushContext, stored: StoredEntry, eventsLeft: b
 export const flushOutbox = async (ctx: FlushContext): Promise<number> => {
   const { entries, unreadable } = await readAll(ctx);
   if (entries.length === 0) return unreadable;
+  dateReleaseEventsAtEarliest(entries.map((stored) => stored.entry));
   const nowMs = ctx.deps.clock.now();
   const outgoing = await Promise.all(
     entries.map(async (stored) => ({ stored, series: await seriesToSend(ctx, stored, nowMs) })),
@@ -234,8 +239,9 @@ export const flushOutbox = async (ctx: FlushContext): Promise<number> => {
       const settled = await settleEntry(ctx, stored, eventsLeft);
       if (eventsLeft || !settled) pending += 1;
     } catch (error) {
-      // Datadog unavailable for events: the rest waits for the next call.
+      // Datadog unavailable for events (or refusing the key): the rest waits for the next call.
       await settleEntry(ctx, stored, true);
+      throwIfCredentials(error);
       pending += accepted.length - index;
       ctx.report.warnings.push(
         `Datadog did not accept an event (${datadogFailure(error).reason}): kept in the outbox`,

@@ -1,5 +1,5 @@
 import type { DatadogApi, TimeseriesResult } from "../datadog/types.js";
-import { datadogFailure } from "./datadog-failure.js";
+import { datadogFailure, throwIfCredentials } from "./datadog-failure.js";
 import { callFor, type QueryCall, TOPOLOGY_FIELD } from "./query-plan.js";
 import type { KeyedRun } from "./types.js";
 import { effectiveIntervalMs, windowStats } from "./window-stats.js";
@@ -7,6 +7,7 @@ import { effectiveIntervalMs, windowStats } from "./window-stats.js";
 // Runs the planned query calls and reduces their answers to each run's `server` values. A value Datadog has no
 // data for is null with a note, never 0. When Datadog is unavailable or rate limits, the remaining calls are
 // not made (they would fail the same way after their retries) and their runs stay pending for a later call.
+// A refused key (401/403) is thrown: no run may be completed without the server values a right key would give.
 
 export interface ServerValues {
   server: Record<string, number | null>;
@@ -123,6 +124,7 @@ export const runQueryCalls = async (
     try {
       fetched = await ask(call);
     } catch (error) {
+      throwIfCredentials(error); // a refused key stops the whole aggregate (aggregate.ts)
       return defer(call, `Datadog query failed: ${datadogFailure(error).reason}`);
     }
     for (const key of call.runs) {

@@ -41,14 +41,14 @@ const checkEndpoint = async (url: string, signal: AbortSignal): Promise<Omit<Che
 
 const checkVersion = async (
   service: ServiceConfig,
-  signal: AbortSignal,
+  { signal, clock }: Pick<Deps, "signal" | "clock">,
 ): Promise<Omit<CheckResult, "service"> & { version?: string }> => {
   const where =
     service.version.fixed !== undefined
       ? "fixed in the config"
       : `${service.version.url}, field "${service.version.field ?? "version"}"`;
   try {
-    const version = await readDeployedVersion(service.version, signal);
+    const version = await readDeployedVersion(service.version, signal, clock);
     return { check: "version", status: "ok", detail: `${JSON.stringify(version)} (${where})`, version };
   } catch (error) {
     return { check: "version", status: "fail", detail: message(error) };
@@ -129,7 +129,7 @@ export const checkService = async (
 ): Promise<CheckResult[]> => {
   const label = `${service.name}/${service.env}`;
   const endpoint = await checkEndpoint(service.endpoint, deps.signal);
-  const { version, ...versionResult } = await checkVersion(service, deps.signal);
+  const { version, ...versionResult } = await checkVersion(service, deps);
   // The scenario may read DOGDRIVER_VERSION at import; without a version it gets a placeholder.
   const test = await checkTest(service, python, version ?? "unknown", deps);
   return [endpoint, versionResult, { ...test, detail: redactUrl(test.detail) }].map((r) => ({

@@ -141,10 +141,16 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
             describe: "Print the queries and payloads; send and store nothing",
           })
           .option("json", { type: "boolean", describe: "Print what was done as JSON on stdout" })
+          .option("requeue-rejected", {
+            type: "boolean",
+            describe: "First put what Datadog refused (_dogdriver/rejected/) back into the outbox",
+          })
+          .conflicts("requeue-rejected", "dry-run")
           .example("dogdriver aggregate", "complete the settled runs and push them to Datadog")
           .example("dogdriver aggregate --dry-run", "the queries and payloads it would send")
           .epilogue(EPILOGUE),
-      (a) => call("aggregate", { ...globals(a), ...pick(a, ["settle", "dryRun", "json"]) }),
+      (a) =>
+        call("aggregate", { ...globals(a), ...pick(a, ["settle", "dryRun", "json", "requeueRejected"]) }),
     )
     .command(
       "report [services..]",

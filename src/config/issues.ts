@@ -1,18 +1,22 @@
 import type { z } from "zod";
+import { safeText } from "../text/safe-text.js";
 
 // Turns zod issues into "path: message" lines, with a "did you mean" hint for unknown keys.
 
 /** A value as messages quote it: strings in quotes, anything else as JSON, cut after 60 characters. */
 export const got = (value: unknown): string => {
-  const text = typeof value === "string" ? `"${value}"` : JSON.stringify(value);
-  return text === undefined ? String(value) : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  // A config file may be a copy of anything: what it holds is quoted in safe text, never raw.
+  const text = typeof value === "string" ? `"${safeText(value, 58)}"` : JSON.stringify(value);
+  if (text === undefined) return String(value);
+  // Cut by code point: half of a surrogate pair is not text.
+  return text.length > 60 ? `${Array.from(text).slice(0, 57).join("")}...` : text;
 };
 
 /** "services[2].test.repo" from ["services", 2, "test", "repo"]. */
 export const formatPath = (path: readonly PropertyKey[]): string =>
   path.reduce<string>((out, key) => {
     if (typeof key === "number") return `${out}[${key}]`;
-    const text = String(key);
+    const text = safeText(String(key), 100); // keys come from the file too
     return out === "" ? text : `${out}.${text}`;
   }, "");
 

@@ -2,9 +2,10 @@ import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { DogdriverError } from "../errors.js";
+import { safeText } from "../text/safe-text.js";
 import { notComparedMetric } from "../verdicts/metric-values.js";
 import { parseDurationMs } from "./duration.js";
-import { describeIssues } from "./issues.js";
+import { describeIssues, got } from "./issues.js";
 import { isValidName, NAME_RULE } from "./names.js";
 import { type ConfigFile, configFileSchema } from "./schema.js";
 import type { AlertsConfig, Config, ServiceConfig, VersionSource } from "./types.js";
@@ -60,16 +61,65 @@ const readIfExists = async (path: string): Promise<string | undefined> => {
   }
 };
 
+/**
+ * How deep objects and lists may nest. A real configuration nests five levels; the yaml package stops a
+ * document at about a hundred, and JSON gets the same limit, or a deep document ends in a stack overflow (in
+ * validation) instead of a message.
+ */
+export const MAX_CONFIG_DEPTH = 64;
+
+/** The deepest nesting of [ and { in JSON text, outside strings (a scan: JSON.parse is never given a deep one). */
+const jsonDepth = (text: string): number => {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (inString) {
+      if (c === "\\") i += 1;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === "{" || c === "[") deepest = Math.max(deepest, ++depth);
+    else if (c === "}" || c === "]") depth -= 1;
+  }
+  return deepest;
+};
+
+/** The deepest nesting of a parsed value, without recursion (the value may be as deep as the parser allowed). */
+const valueDepth = (root: unknown): number => {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (node === null || typeof node !== "object") continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > MAX_CONFIG_DEPTH) return deepest;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+};
+
+const tooDeep = (file: string, what: string) =>
+  new DogdriverError(
+    "invalid_config",
+    `${file}: not valid ${what}: nested deeper than ${MAX_CONFIG_DEPTH} levels (a configuration nests about five)`,
+  );
+
 const parseText = (file: string, text: string): unknown => {
+  const yaml = /\.ya?ml$/i.test(file);
+  if (!yaml && jsonDepth(text) > MAX_CONFIG_DEPTH) throw tooDeep(file, "JSON");
+  let value: unknown;
   try {
-    return /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+    value = yaml ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
     const what = /\.ya?ml$/i.test(file) ? "YAML" : "JSON";
     throw new DogdriverError(
       "invalid_config",
-      `${file}: not valid ${what}: ${(error as Error).message.split("\n")[0]}`,
+      `${file}: not valid ${what}: ${safeText((error as Error).message.split("\n")[0] ?? "", 200)}`,
     );
   }
+  if (yaml && valueDepth(value) > MAX_CONFIG_DEPTH) throw tooDeep(file, "YAML");
+  return value;
 };
 
 /** Finds, reads, validates and completes the configuration; every problem is reported at once (exit 3). */
@@ -93,7 +143,15 @@ export const loadConfig = async (input: LoadConfigInput): Promise<Config> => {
       }
     }
   }
-  return validateConfig(raw ?? {}, file, input);
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    const what =
+      raw === null ? "null (an empty document)" : Array.isArray(raw) ? "a list" : `${typeof raw} ${got(raw)}`;
+    throw new DogdriverError(
+      "invalid_config",
+      `${file}: expected a mapping of configuration keys (store, services, ...) at the top, got ${what}`,
+    );
+  }
+  return validateConfig(raw, file, input);
 };
 
 /** Validates an already parsed configuration object (exported for tests and `check`). */
@@ -187,6 +245,7 @@ export const validateConfig = (
     store: data.store ?? DEFAULTS.store,
     source,
     settleMs: parseDurationMs(data.settle ?? DEFAULTS.settle) ?? 600_000,
+    ...(data.spool === undefined ? {} : { spoolDir: data.spool }),
     schedule: { ...DEFAULTS.schedule, ...data.schedule },
     services,
     alerts: {

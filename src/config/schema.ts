@@ -19,7 +19,7 @@ const name = (what: string) =>
 const duration = z
   .string({ error: (i) => `expected a duration such as "10m", "30s" or "1h", got ${got(i.input)}` })
   .refine((text) => parseDurationMs(text) !== undefined, {
-    error: (i) => `expected a duration such as "10m", "30s" or "1h", got ${got(i.input)}`,
+    error: (i) => `expected a duration such as "10m", "30s" or "1h", at most 7d, got ${got(i.input)}`,
   })
   .meta({ pattern: "^(\\d+(\\.\\d+)?(ms|s|m|h|d))+$" });
 
@@ -218,6 +218,16 @@ export const configFileSchema = z.strictObject({
     .meta(describe("Another name for `source` (the Datadog tag it becomes is `location`)"))
     .optional(),
   settle: duration.meta(describe('How old a run must be before it is aggregated (default "10m")')).optional(),
+  spool: z
+    .string({ error: (i) => `expected a directory, got ${got(i.input)}` })
+    .min(1)
+    .refine((text) => !/[\0\n\r]/.test(text), { error: (i) => `expected a directory, got ${got(i.input)}` })
+    .meta(
+      describe(
+        'Directory where finished runs wait when the store cannot take them; put it on a persistent volume (DOGDRIVER_SPOOL_DIR wins; default "./.dogdriver-spool")',
+      ),
+    )
+    .optional(),
   schedule: z
     .strictObject({
       run: cron.meta(describe('Cron expression for `run --all` (default "*/30 * * * *")')).optional(),

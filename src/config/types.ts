@@ -61,6 +61,8 @@ export interface Config {
   store: string;
   source: string;
   settleMs: number;
+  /** `spool` as written (relative to the working directory); DOGDRIVER_SPOOL_DIR outranks it. */
+  spoolDir?: string;
   schedule: { run: string; aggregate: string };
   services: ServiceConfig[];
   alerts: AlertsConfig;

@@ -1,9 +1,17 @@
 import type { VersionSource } from "../config/types.js";
 import { DogdriverError } from "../errors.js";
+import { type BoundedFetchError, boundedFetchText } from "../http/bounded-fetch.js";
+import type { Clock } from "../state/deps.js";
+import { safeText } from "../text/safe-text.js";
 
 // The deployed version: a fixed string, or a field of a JSON document (Dockerflow's /__version__ by default).
+// The endpoint is the service's, not ours: its answer is bounded in time and size (a trickle is a timeout, an
+// endless body stops at the limit) and the version is reduced to safe text (src/text/safe-text.ts) before it is
+// stored or printed.
 
-const VERSION_TIMEOUT_MS = 10_000;
+export const VERSION_TIMEOUT_MS = 10_000;
+/** A Dockerflow version document is a few hundred bytes; 64 KiB leaves room for any build metadata. */
+export const VERSION_MAX_BYTES = 64 * 1024;
 const MAX_VERSION_LENGTH = 200;
 
 /** Reads a dotted path ("build.version") from a parsed JSON document. */
@@ -17,51 +25,63 @@ const fieldAt = (document: unknown, field: string): unknown =>
     );
 
 /**
- * Reads the version now. An unreachable endpoint is a `load_test_failed` error (nothing can be tested), an
- * answer that is not the expected JSON an `invalid_input` one; both name the URL and the field.
+ * Reads the version now. An unreachable or silent endpoint is a `load_test_failed` error (nothing can be
+ * tested), an answer that is not the expected JSON (or larger than VERSION_MAX_BYTES) an `invalid_input` one;
+ * both name the URL and the field.
  */
-export const readDeployedVersion = async (source: VersionSource, signal: AbortSignal): Promise<string> => {
+export const readDeployedVersion = async (
+  source: VersionSource,
+  signal: AbortSignal,
+  clock: Pick<Clock, "sleep">,
+): Promise<string> => {
   if (source.fixed !== undefined) return source.fixed;
   const url = source.url ?? "";
   const field = source.field ?? "version";
-  let response: Response;
+  let answer: { status: number; body: string };
   try {
-    response = await fetch(url, {
+    answer = await boundedFetchText(url, {
+      timeoutMs: VERSION_TIMEOUT_MS,
+      maxBytes: VERSION_MAX_BYTES,
+      clock,
+      signal,
       headers: { accept: "application/json" },
-      redirect: "follow",
-      signal: AbortSignal.any([signal, AbortSignal.timeout(VERSION_TIMEOUT_MS)]),
     });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const why =
-      (error as Error).name === "TimeoutError"
-        ? `no answer within ${VERSION_TIMEOUT_MS / 1000}s`
-        : (cause?.code ?? cause?.message ?? (error as Error).message);
-    throw new DogdriverError("load_test_failed", `version endpoint ${url} unreachable: ${why}`);
-  }
-  const body = await response.text().catch(() => "");
-  if (!response.ok) {
+    const e = error as BoundedFetchError;
+    if (e.kind === "interrupted")
+      throw new DogdriverError("interrupted", `reading the version from ${url}: interrupted`);
+    if (e.kind === "too_large")
+      throw new DogdriverError(
+        "invalid_input",
+        `version endpoint ${url}: ${e.message}, expected a small JSON document`,
+      );
     throw new DogdriverError(
       "load_test_failed",
-      `version endpoint ${url} answered HTTP ${response.status}, expected 200 with a JSON document`,
+      `version endpoint ${url} unreachable: ${safeText(e.message, 200)}`,
+    );
+  }
+  const { status, body } = answer;
+  if (status < 200 || status > 299) {
+    throw new DogdriverError(
+      "load_test_failed",
+      `version endpoint ${url} answered HTTP ${status}, expected 200 with a JSON document`,
     );
   }
   let document: unknown;
   try {
     document = JSON.parse(body);
   } catch {
-    const start = JSON.stringify(body.slice(0, 40));
     throw new DogdriverError(
       "invalid_input",
-      `version endpoint ${url}: expected a JSON document with a "${field}" field, got ${start}${body.length > 40 ? "..." : ""}`,
+      `version endpoint ${url}: expected a JSON document with a "${field}" field, got "${safeText(body, 40)}"`,
     );
   }
   const value = fieldAt(document, field);
   if ((typeof value !== "string" && typeof value !== "number") || String(value).trim() === "") {
     throw new DogdriverError(
       "invalid_input",
-      `version endpoint ${url}: expected a non-empty string in field "${field}", got ${value === undefined ? "no such field" : JSON.stringify(value)?.slice(0, 60)}`,
+      `version endpoint ${url}: expected a non-empty string in field "${field}", got ${value === undefined ? "no such field" : safeText(JSON.stringify(value) ?? "", 60)}`,
     );
   }
-  return String(value).trim().slice(0, MAX_VERSION_LENGTH);
+  return safeText(String(value).trim(), MAX_VERSION_LENGTH);
 };

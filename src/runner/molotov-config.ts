@@ -3,6 +3,7 @@ import { isAbsolute, join, relative, resolve } from "node:path";
 import { z } from "zod";
 import { describeIssues, didYouMean, formatPath } from "../config/issues.js";
 import { DogdriverError } from "../errors.js";
+import { safeText } from "../text/safe-text.js";
 import type { TestPlan } from "./types.js";
 
 // molotov.json in the moloslave format: {"molotov": {"env", "requirements", "tests": {NAME: {<dest>: value}}}}.
@@ -93,7 +94,11 @@ const parseJson = (file: string, text: string): unknown => {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new DogdriverError("invalid_input", `${file}: not valid JSON: ${(error as Error).message}`);
+    // V8 quotes the text around the error: it is the repository's, so safe text only.
+    throw new DogdriverError(
+      "invalid_input",
+      `${file}: not valid JSON: ${safeText((error as Error).message, 200)}`,
+    );
   }
 };
 

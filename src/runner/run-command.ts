@@ -4,6 +4,7 @@ import type { Config, ServiceConfig } from "../config/types.js";
 import { discoverServices, problemLine } from "../discovery/discover-services.js";
 import { DogdriverError } from "../errors.js";
 import type { Deps } from "../state/deps.js";
+import { sweepDeadCaptureDirs } from "./capture-dirs.js";
 import { runService } from "./run-service.js";
 import { defaultRunnerParts } from "./runner-parts.js";
 import { selectServices } from "./select-services.js";
@@ -38,7 +39,11 @@ const summaryLine = (result: ServiceResult): string => {
   if ("error" in result) return `${label}: not run: ${result.error.message}`;
   const { record } = result;
   const { client } = record;
-  const where = result.stored === "spool" ? " (spooled: store unreachable)" : "";
+  const where = {
+    store: "",
+    spool: " (spooled: store unreachable)",
+    stdout: " (NOT STORED: printed on stdout, import it with `dogdriver import`)",
+  }[result.stored];
   if (record.state === "failed") return `${label}: FAILED ${record.version}: ${record.reason}${where}`;
   const changed = record.version_before
     ? ` (was ${record.version_before} before the load: flagged version_changed)`
@@ -57,7 +62,7 @@ const summaryLine = (result: ServiceResult): string => {
  * tests from one machine distort each other's latency: docs/fleet.md); one service's failure
  * never stops the next. Exit 5 when any load test failed,
  * 3 when the only failures were invalid input (molotov.json, a version endpoint's answer), 1 when records had to
- * be spooled.
+ * be spooled (or, neither store nor spool taking them, printed on stdout).
  */
 export const runCommand = async (
   options: RunOptions,
@@ -92,6 +97,8 @@ export const runCommand = async (
       `shard ${shard.index}/${shard.count}: ${services.length} service(s) of this runner's share`,
     );
 
+  const swept = await sweepDeadCaptureDirs(deps);
+  if (swept > 0) deps.log.debug(`removed ${swept} capture director(ies) of killed runs`);
   const store = parts.openStore(config.store);
   await deliverSpool(parts.spoolDir, store, deps.log).catch((error: Error) =>
     deps.log.warn(`spool ${parts.spoolDir} not delivered: ${error.message}`),
@@ -108,7 +115,9 @@ export const runCommand = async (
       const result = await runService(service, { config, deps, parts, store, datadog });
       results.push(result);
       deps.log.info(summaryLine(result));
-      if ("record" in result && options.json) deps.stdout.write(`${JSON.stringify(result.record)}\n`);
+      // The last resort of a record neither the store nor the spool took: stdout, one importable JSON line.
+      if ("record" in result && (options.json || result.stored === "stdout"))
+        deps.stdout.write(`${JSON.stringify(result.record)}\n`);
     }
   };
   await Promise.all(Array.from({ length: Math.min(parallel, services.length) }, worker));
@@ -129,6 +138,6 @@ export const runCommand = async (
     );
   }
   if (errors.length > 0 || failedRuns > 0 || skipped > 0) return "load_test_failed";
-  if (results.some((r) => "stored" in r && r.stored === "spool")) return "failure";
+  if (results.some((r) => "stored" in r && r.stored !== "store")) return "failure";
   return "ok";
 };

@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { ulid } from "ulid";
 import type { Config, ServiceConfig } from "../config/types.js";
@@ -8,6 +7,8 @@ import { DogdriverError } from "../errors.js";
 import type { Deps } from "../state/deps.js";
 import { RUN_SCHEMA, type RunRecord } from "../store/run-record.js";
 import type { RunStore } from "../store/types.js";
+import { safeText } from "../text/safe-text.js";
+import { makeCaptureDir } from "./capture-dirs.js";
 import { captureReader } from "./capture-reader.js";
 import { ClientStats } from "./client-stats.js";
 import { readDeployedVersion } from "./deployed-version.js";
@@ -22,7 +23,7 @@ import { isSaturated, RunnerHealth } from "./runner-health.js";
 import { spoolRecord } from "./spool.js";
 import { checkoutTest } from "./test-checkout.js";
 import { testEnv } from "./test-env.js";
-import type { RunnerParts, ServiceResult, TestPlan } from "./types.js";
+import type { RunnerParts, ServiceResult, StoredIn, TestPlan } from "./types.js";
 import { ensureVirtualenv } from "./virtualenv.js";
 
 const POLL_MS = 1000;
@@ -145,9 +146,9 @@ export const runService = async (service: ServiceConfig, ctx: ServiceContext): P
   const label = `${service.name}/${service.env}`;
   let captureDir: string | undefined;
   try {
-    const versionBefore = await readDeployedVersion(service.version, deps.signal);
+    const versionBefore = await readDeployedVersion(service.version, deps.signal, deps.clock);
     const { plan, python } = await oneAtATime(service.test.repo, () => prepare(service, ctx));
-    captureDir = await mkdtemp(join(tmpdir(), "dogdriver-run-"));
+    captureDir = await makeCaptureDir(deps);
     deps.log.info(`${label}: running ${plan.origin} against ${service.endpoint} (version ${versionBefore})`);
 
     const id = ulid(deps.clock.now());
@@ -170,7 +171,7 @@ export const runService = async (service: ServiceConfig, ctx: ServiceContext): P
     let version = versionBefore;
     if (!deps.signal.aborted) {
       try {
-        version = await readDeployedVersion(service.version, deps.signal);
+        version = await readDeployedVersion(service.version, deps.signal, deps.clock);
       } catch (error) {
         reason ??= `after the load: ${(error as Error).message}`;
       }
@@ -193,7 +194,8 @@ export const runService = async (service: ServiceConfig, ctx: ServiceContext): P
       runner,
       ...(flags.length ? { flags } : {}),
       ...(version === versionBefore ? {} : { version_before: versionBefore }),
-      ...(reason === undefined ? {} : { reason }),
+      // Molotov's output is the test's text: safe characters only (src/text/safe-text.ts).
+      ...(reason === undefined ? {} : { reason: safeText(reason) }),
     };
     // Stored before the stop event: Datadog may take its retries to answer, and a second Ctrl-C meanwhile
     // must not lose the run.
@@ -207,19 +209,47 @@ export const runService = async (service: ServiceConfig, ctx: ServiceContext): P
   }
 };
 
-/** Writes the record to the store, or to the local spool when the store refuses: a finished run is never lost. */
-const storeRecord = async (
-  record: RunRecord,
-  { store, parts, deps }: ServiceContext,
-): Promise<"store" | "spool"> => {
+/** The store's write, tried again after each of `delaysMs` (S3) unless the error is the record's own or Ctrl-C. */
+const putWithRetries = async (record: RunRecord, { store, parts, deps }: ServiceContext): Promise<void> => {
+  for (const delayMs of [...parts.storeRetryDelaysMs, undefined]) {
+    try {
+      await store.putRun(record);
+      return;
+    } catch (error) {
+      const retryable = !(error instanceof DogdriverError) || error.code === "store";
+      if (delayMs === undefined || !retryable || deps.signal.aborted) throw error;
+      deps.log.warn(
+        `store ${store.url} refused run ${record.id} (${(error as Error).message}); trying again in ${delayMs / 1000} s`,
+      );
+      // Ctrl-C ends the wait (the record then goes to the spool), not the run.
+      await deps.clock.sleep(delayMs, deps.signal).catch(() => undefined);
+    }
+  }
+};
+
+/**
+ * Writes the record to the store, or to the local spool when the store refuses: a finished run is never lost.
+ * When the spool cannot take it either, the caller prints it on stdout ("stdout"), importable as it is.
+ */
+const storeRecord = async (record: RunRecord, ctx: ServiceContext): Promise<StoredIn> => {
+  const { store, parts, deps } = ctx;
+  let storeError: Error;
   try {
-    await store.putRun(record);
+    await putWithRetries(record, ctx);
     return "store";
   } catch (error) {
+    storeError = error as Error;
+  }
+  try {
     const path = await spoolRecord(parts.spoolDir, store.url, record);
     deps.log.warn(
-      `store ${store.url} could not take run ${record.id} (${(error as Error).message}); kept in ${path} for the next run`,
+      `store ${store.url} could not take run ${record.id} (${storeError.message}); kept in ${path} for the next run`,
     );
     return "spool";
+  } catch (spoolError) {
+    deps.log.warn(
+      `store ${store.url} could not take run ${record.id} (${storeError.message}), nor the spool ${parts.spoolDir} (${(spoolError as Error).message}): the record is printed on stdout as JSON; save it and load it with \`dogdriver import FILE\``,
+    );
+    return "stdout";
   }
 };

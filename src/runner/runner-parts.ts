@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Config } from "../config/types.js";
 import type { DatadogApi } from "../datadog/types.js";
@@ -10,10 +10,14 @@ import type { RunnerParts } from "./types.js";
 // The runner's outside world, built in one place from the environment.
 // DOGDRIVER_PYTHON: the Python that has molotov (default: the interpreter of the `molotov` script on PATH, since
 // the python3 on PATH may be another one without molotov, docs/runner.md). DOGDRIVER_CACHE_DIR: checkouts
-// and virtualenvs (default $XDG_CACHE_HOME/dogdriver or ~/.cache/dogdriver). DOGDRIVER_SPOOL_DIR: records
-// waiting for an unreachable store (default ./.dogdriver-spool).
+// and virtualenvs (default $XDG_CACHE_HOME/dogdriver or ~/.cache/dogdriver). DOGDRIVER_SPOOL_DIR (or
+// `spool`): records waiting for an unreachable store (default ./.dogdriver-spool).
 
 const KILL_GRACE_MS = 3000;
+
+// An S3 write that fails after the SDK's own quick retries is tried again over about half a minute before the
+// record goes to the local spool: on an ephemeral runner (a pod) the spool may die with it.
+const S3_RETRY_DELAYS_MS = [1000, 3000, 9000, 20_000];
 
 /** extension/dogdriver_ext.py, found from this file in src/runner or dist/runner. */
 export const EXTENSION_PATH = fileURLToPath(new URL("../../extension/dogdriver_ext.py", import.meta.url));
@@ -56,7 +60,8 @@ export const defaultRunnerParts = (config: Config, deps: Deps): RunnerParts => {
     python: findPython(deps.env),
     cacheDir:
       deps.env.DOGDRIVER_CACHE_DIR ?? join(deps.env.XDG_CACHE_HOME ?? join(home, ".cache"), "dogdriver"),
-    spoolDir: deps.env.DOGDRIVER_SPOOL_DIR ?? join(deps.cwd, ".dogdriver-spool"),
+    spoolDir: resolve(deps.cwd, deps.env.DOGDRIVER_SPOOL_DIR || config.spoolDir || ".dogdriver-spool"),
+    storeRetryDelaysMs: config.store.startsWith("s3://") ? S3_RETRY_DELAYS_MS : [],
     extensionPath: EXTENSION_PATH,
     killGraceMs: KILL_GRACE_MS,
   };

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../state/deps.js";
+import { makeDir } from "../store/make-dir.js";
 import { type RunRecord, runRecordSchema } from "../store/run-record.js";
 import type { RunStore } from "../store/types.js";
 
@@ -18,7 +19,7 @@ const fileName = (record: RunRecord) => `${record.id}.json`;
 
 /** Keeps a record for later delivery; written to a temporary name and renamed, so no half file is ever read. */
 export const spoolRecord = async (spoolDir: string, storeUrl: string, record: RunRecord): Promise<string> => {
-  await mkdir(spoolDir, { recursive: true });
+  await makeDir(spoolDir);
   const path = join(spoolDir, fileName(record));
   const temporary = join(spoolDir, `.${randomUUID()}.tmp`);
   await writeFile(temporary, `${JSON.stringify({ store: storeUrl, record } satisfies SpoolEntry)}\n`, {

@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { execa } from "execa";
 import type { TestSource } from "../config/types.js";
 import { DogdriverError } from "../errors.js";
+import { childEnv } from "./child-env.js";
 
 // test.repo is a git URL (cloned into a cache, fetched again before each run) or a local directory (used in
 // place). git runs through execa with an argument list, never a shell, and the URL always follows `--`.
@@ -40,7 +41,7 @@ const git = async (
 ) => {
   const result = await execa("git", ["-c", "protocol.ext.allow=never", ...args], {
     cwd,
-    env: { ...env, GIT_TERMINAL_PROMPT: "0" },
+    env: { ...childEnv(env), GIT_TERMINAL_PROMPT: "0" },
     extendEnv: false,
     reject: false,
     stdin: "ignore",

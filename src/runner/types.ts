@@ -75,13 +75,18 @@ export interface RunnerParts {
   cacheDir: string;
   /** Where records wait when the store cannot be written. */
   spoolDir: string;
+  /** Waits between further tries of a record the store refused, before it is spooled (none: spool at once). */
+  storeRetryDelaysMs: readonly number[];
   /** Absolute path of extension/dogdriver_ext.py. */
   extensionPath: string;
   /** Time molotov gets to exit after SIGTERM before its process group is killed. */
   killGraceMs: number;
 }
 
+/** Where a finished record went: "stdout" when neither the store nor the spool took it (printed as JSON). */
+export type StoredIn = "store" | "spool" | "stdout";
+
 /** What running one service produced: a record (pending or failed), or an error before any load. */
 export type ServiceResult =
-  | { service: ServiceConfig; record: RunRecord; stored: "store" | "spool" }
+  | { service: ServiceConfig; record: RunRecord; stored: StoredIn }
   | { service: ServiceConfig; error: Error };

@@ -40,6 +40,11 @@ export interface Deps {
   hostname: string;
   /** Standard input, for `import -`. */
   stdin: AsyncIterable<Uint8Array | string>;
+  /**
+   * This process's id and whether another one still runs: `run` names its capture directories after their
+   * owner and removes those of dead runs. Absent (tests, benchmarks): nothing is removed.
+   */
+  processes?: { pid: number; isRunning(pid: number): boolean };
 }
 
 /** A logger that writes human lines to the given stream. Secrets must never reach it (callers redact). */

@@ -1,12 +1,14 @@
 import { createHash, randomBytes } from "node:crypto";
+import type { Dirent } from "node:fs";
 import { readFileSync } from "node:fs";
-import { link, mkdir, open, readdir, readFile, rename, unlink } from "node:fs/promises";
+import { link, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { performance } from "node:perf_hooks";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import { DogdriverError } from "../errors.js";
 import { withFileLock } from "./file-lock.js";
+import { makeDir } from "./make-dir.js";
 import {
   type Blob,
   type ObjectBackend,
@@ -74,7 +76,7 @@ export const createFileBackend = (
   };
 
   const writeTemp = async (target: string, body: string): Promise<string> => {
-    await mkdir(dirname(target), { recursive: true });
+    await makeDir(dirname(target));
     const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString("hex")}.tmp`);
     const handle = await open(temp, "wx");
     try {
@@ -195,9 +197,44 @@ export const createFileBackend = (
     for (const entry of await entries(pathOf(prefix), prefix)) if (entry.isDir) yield entry.name;
   }
 
+  // What a killed writer leaves: its temporary file (.<name>.<hex>.tmp) and its lock (.<name>.lock, .lock.break).
+  const isLitter = (name: string, isDir: boolean) =>
+    name.startsWith(".") && (isDir ? /\.lock(\.break)?$/.test(name) : name.endsWith(".tmp"));
+
+  // Compared with the file system's clock (mtimes), as the locks are: real time on purpose.
+  async function* litterUnder(dir: string, olderThanMs: number): AsyncGenerator<string> {
+    let found: Dirent[];
+    try {
+      found = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if (code(error) === "ENOENT" || code(error) === "ENOTDIR") return;
+      throw error;
+    }
+    for (const entry of found) {
+      const path = join(dir, entry.name);
+      if (isLitter(entry.name, entry.isDirectory())) {
+        const mtimeMs = await stat(path).then(
+          (s) => s.mtimeMs,
+          () => undefined,
+        );
+        if (mtimeMs !== undefined && Date.now() - mtimeMs > olderThanMs) yield path;
+      } else if (entry.isDirectory() && !entry.name.startsWith(".")) yield* litterUnder(path, olderThanMs);
+    }
+  }
+
+  const sweepLitter = async (olderThanMs: number): Promise<number> => {
+    let removed = 0;
+    for await (const path of litterUnder(root, olderThanMs)) {
+      await rm(path, { recursive: true, force: true });
+      removed += 1;
+    }
+    return removed;
+  };
+
   return {
     url: pathToFileURL(root).href,
     describe,
+    sweepLitter,
     get,
     put,
     delete: del,

@@ -2,6 +2,7 @@ import type { Outcome } from "../cli/exit-codes.js";
 import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
 import { DogdriverError } from "../errors.js";
 import type { Deps } from "../state/deps.js";
+import { safeText } from "../text/safe-text.js";
 import { readLines } from "./json-lines.js";
 import { runKey } from "./keys.js";
 import { mapOrdered } from "./map-ordered.js";
@@ -41,7 +42,7 @@ const parseLines = async (options: ImportOptions, deps: Deps): Promise<ParsedFil
     try {
       value = JSON.parse(text);
     } catch (error) {
-      parsed.problems.push(`line ${number}: not valid JSON (${(error as Error).message})`);
+      parsed.problems.push(`line ${number}: not valid JSON (${safeText((error as Error).message, 200)})`);
       parsed.badLines++;
       continue;
     }

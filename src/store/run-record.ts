@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { safeText } from "../text/safe-text.js";
 
 // The `dogdriver.run.v1` record (docs/contract.md). The stored JSON is the domain object: fields keep the contract's
 // snake_case names and units in their names. Fields beyond the contract are optional and documented in
@@ -22,6 +23,11 @@ const isoTime = z.iso.datetime({
   error: "expected an ISO 8601 time such as 2026-11-24T10:00:00.000Z",
 });
 const count = z.number().int().nonnegative();
+// Text that came from outside dogdriver (a version endpoint, a test's output, an imported file) is kept in the
+// safe character set of docs/run-record.md, whichever way the record arrives (run, import, a store written by
+// an older version): readers and terminals never see a control character.
+const outsideText = (schema: z.ZodString, maxChars?: number) =>
+  schema.transform((t) => safeText(t, maxChars));
 const latencyValue = z.number().nonnegative().nullable();
 
 export const latencySummarySchema = z.looseObject({
@@ -42,9 +48,9 @@ export const runRecordSchema = z
       .regex(/^[0-9A-Za-z_-]{1,64}$/, { error: "expected an id of letters, digits, '_' or '-' (a ULID)" }),
     service: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, { error: "expected a lowercase service name" }),
     env: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, { error: "expected a lowercase env name" }),
-    version: z.string().min(1).max(200),
+    version: outsideText(z.string().min(1).max(200), 200),
     source: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, { error: "expected a lowercase source name" }),
-    test: z.string().min(1).max(200),
+    test: outsideText(z.string().min(1).max(200), 200),
     started_at: isoTime,
     ended_at: isoTime,
     state: z.enum(["pending", "aggregated", "failed"]),
@@ -75,12 +81,12 @@ export const runRecordSchema = z
       .optional(),
     server: z.record(z.string(), z.number().nullable()).optional(),
     /** Why a `server` value is null ("no data in the window"). */
-    server_notes: z.record(z.string(), z.string()).optional(),
+    server_notes: z.record(z.string(), outsideText(z.string())).optional(),
     flags: z.array(z.string()).optional(),
     /** Why a run failed (state "failed"). */
-    reason: z.string().optional(),
+    reason: outsideText(z.string()).optional(),
     /** The version read before the load when it differs from `version` (flag version_changed). */
-    version_before: z.string().optional(),
+    version_before: outsideText(z.string(), 200).optional(),
     aggregated_at: isoTime.optional(),
     /** The owning team (config `team` or the Software Catalog owner), tagged on metrics and events. */
     team: z

@@ -153,6 +153,7 @@ export const createRunStore = (backend: ObjectBackend, log: Pick<Logger, "warn">
     writeBlob,
     deleteBlob: async (path) => backend.delete(blobKey(path)),
     listBlobs,
+    ...(backend.sweepLitter ? { sweepLitter: backend.sweepLitter } : {}),
     close: () => backend.close(),
   };
 };

@@ -46,6 +46,11 @@ export interface RunStore {
   deleteBlob(path: string): Promise<void>;
   listBlobs(prefix: string): AsyncIterable<string>;
 
+  /**
+   * Removes what killed writers left behind (file store: temporary files and lock directories) older than
+   * `olderThanMs`; returns how many. Absent where a backend leaves none (S3 writes are atomic, without locks).
+   */
+  sweepLitter?(olderThanMs: number): Promise<number>;
   /** Releases connections (S3); the store is unusable afterwards. */
   close?(): void;
 }
@@ -79,6 +84,8 @@ export interface ObjectBackend {
   readBodies(pages: AsyncIterable<string[]>): AsyncIterable<StoredBody[]>;
   /** The names one level below `prefix` (which ends with "/") that hold objects, in byte order of "name/". */
   children(prefix: string): AsyncIterable<string>;
+  /** See RunStore.sweepLitter. */
+  sweepLitter?(olderThanMs: number): Promise<number>;
   close(): void;
 }
 

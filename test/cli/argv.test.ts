@@ -53,6 +53,11 @@ const TABLE: [string, string[], CommandCall][] = [
     ["aggregate", "--settle", "5m", "--dry-run", "--json"],
     { command: "aggregate", options: { ...G, settle: "5m", dryRun: true, json: true } },
   ],
+  [
+    "aggregate --requeue-rejected",
+    ["aggregate", "--requeue-rejected"],
+    { command: "aggregate", options: { ...G, requeueRejected: true } },
+  ],
   ["report", ["report"], { command: "report", options: { ...G, services: [] } }],
   [
     "report --json --fail-on",

@@ -55,7 +55,7 @@ const MISTAKES = {
 
 const EXPECTED_LINES = [
   'stor: unknown key (did you mean "store"?)',
-  'settle: expected a duration such as "10m", "30s" or "1h", got "10 minutes"',
+  'settle: expected a duration such as "10m", "30s" or "1h", at most 7d, got "10 minutes"',
   "services[0].name: expected a service name (lowercase letters, digits, '_', '.' or '-', starting with a letter or digit, at most 100 characters), got \"Kinto\"",
   'services[0].endpoint: expected an http(s) URL, got "kinto"',
   "services[0].test.repo: expected a git URL or a directory, got 42",
@@ -155,7 +155,7 @@ describe("configuration errors", () => {
     const { code, stderr } = await cli(cwd, ["export"], { DOGDRIVER_SETTLE: "soon" });
     expect(code).toBe(3);
     expect(stderr).toContain(
-      'DOGDRIVER_SETTLE: expected a duration such as "10m", "30s" or "1h", got "soon"',
+      'DOGDRIVER_SETTLE: expected a duration such as "10m", "30s" or "1h", at most 7d, got "soon"',
     );
   });
 

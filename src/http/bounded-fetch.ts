@@ -1,0 +1,88 @@
+import type { Clock } from "../state/deps.js";
+
+// A GET of text from a server dogdriver does not control (a service's version endpoint, a catalog): the answer
+// is read at most `maxBytes` deep and the whole exchange, body included, within `timeoutMs`. The timer is this
+// request's own (clock.sleep, a setTimeout in the CLI): Node 20's AbortSignal.any stops firing once garbage
+// collection ran, and a timeout on the headers alone lets a server that trickles one byte a second hold a run
+// for ever.
+
+export interface BoundedFetchOptions {
+  timeoutMs: number;
+  maxBytes: number;
+  clock: Pick<Clock, "sleep">;
+  /** The user's stop (Ctrl-C). */
+  signal: AbortSignal;
+  headers?: Record<string, string>;
+}
+
+export interface BoundedAnswer {
+  status: number;
+  body: string;
+}
+
+export type BoundedFetchFailure = "timeout" | "too_large" | "unreachable" | "interrupted";
+
+/** Why a bounded fetch ended without an answer; `message` never holds the body. */
+export class BoundedFetchError extends Error {
+  constructor(
+    readonly kind: BoundedFetchFailure,
+    message: string,
+  ) {
+    super(message);
+    this.name = "BoundedFetchError";
+  }
+}
+
+const reasonOf = (error: unknown): string => {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
+};
+
+/** Reads the body chunk by chunk, stopping (and cancelling the download) past `maxBytes`. */
+const readCapped = async (body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Buffer> => {
+  if (body === null) return Buffer.alloc(0);
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks, size);
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new BoundedFetchError("too_large", `answer larger than ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+};
+
+/** GETs `url` as text within the bounds; throws BoundedFetchError (its message names neither URL nor body). */
+export const boundedFetchText = async (url: string, o: BoundedFetchOptions): Promise<BoundedAnswer> => {
+  if (o.signal.aborted) throw new BoundedFetchError("interrupted", "interrupted");
+  const abort = new AbortController();
+  const stopTimer = new AbortController();
+  let why: BoundedFetchFailure | undefined;
+  const stop = (kind: BoundedFetchFailure) => {
+    why ??= kind;
+    abort.abort();
+  };
+  o.clock.sleep(o.timeoutMs, stopTimer.signal).then(
+    () => stop("timeout"),
+    () => {},
+  );
+  const onStop = () => stop("interrupted");
+  o.signal.addEventListener("abort", onStop);
+  try {
+    const response = await fetch(url, { headers: o.headers ?? {}, redirect: "follow", signal: abort.signal });
+    const bytes = await readCapped(response.body, o.maxBytes);
+    return { status: response.status, body: bytes.toString("utf8") };
+  } catch (error) {
+    if (why === "timeout") throw new BoundedFetchError("timeout", `no answer within ${o.timeoutMs / 1000} s`);
+    if (why === "interrupted") throw new BoundedFetchError("interrupted", "interrupted");
+    if (error instanceof BoundedFetchError) throw error;
+    throw new BoundedFetchError("unreachable", reasonOf(error));
+  } finally {
+    stopTimer.abort();
+    o.signal.removeEventListener("abort", onStop);
+  }
+};
