@@ -1,4 +1,4 @@
-import { execa } from "execa";
+import { spawn } from "node:child_process";
 import type { Clock } from "../state/deps.js";
 import type { MolotovCounters } from "./types.js";
 
@@ -80,27 +80,36 @@ export const killGroup = (pid: number, signal: NodeJS.Signals): boolean => {
 /** The molotov bootstrap's arguments: `python -c BOOTSTRAP <args>`. */
 export const bootstrapArgs = (args: string[]): string[] => ["-c", BOOTSTRAP, ...args];
 
+interface ChildEnd {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The interpreter could not be started (ENOENT...). */
+  error?: Error;
+}
+
 /** Runs molotov to its end, its timeout or the user's interrupt, and leaves no process of its group behind. */
 export const runMolotovProcess = async (input: MolotovProcessInput): Promise<MolotovExit> => {
-  const child = execa(input.python, bootstrapArgs(input.args), {
+  // node:child_process rather than execa: execa's ~100 modules would load before every test starts.
+  const child = spawn(input.python, bootstrapArgs(input.args), {
     cwd: input.cwd,
     env: input.env,
-    extendEnv: false,
     detached: true,
-    reject: false,
-    buffer: false,
-    stdin: "ignore",
-    stripFinalNewline: false,
+    stdio: ["ignore", "pipe", "pipe"],
   });
   const stdout = tailKeeper();
   const stderr = tailKeeper();
-  child.stdout?.on("data", stdout.add);
-  child.stderr?.on("data", stderr.add);
+  child.stdout?.setEncoding("utf8").on("data", stdout.add);
+  child.stderr?.setEncoding("utf8").on("data", stderr.add);
+  // Both pipes closed: every byte molotov (or a child still holding its pipes) wrote has been read.
+  const drained = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  const exited = new Promise<ChildEnd>((resolve) => {
+    child.once("exit", (code, signal) => resolve({ code, signal }));
+    child.once("error", (error) => resolve({ code: null, signal: null, error }));
+  });
   const pid = child.pid;
   if (pid !== undefined) input.onStart?.(pid);
 
   const stopTimer = new AbortController();
-  const exited = child.then((result) => result);
   const finished = exited.then(() => "exited" as const);
   const timedOut = input.clock.sleep(input.timeoutMs, stopTimer.signal).then(
     () => "timeout" as const,
@@ -136,12 +145,15 @@ export const runMolotovProcess = async (input: MolotovProcessInput): Promise<Mol
   input.signal.removeEventListener("abort", onAbort);
   const result = await exited;
   // A child that outlived molotov's main process (a scenario's own subprocess, a worker molotov lost) goes too.
-  if (pid !== undefined) killGroup(pid, "SIGKILL");
+  if (pid !== undefined) {
+    killGroup(pid, "SIGKILL");
+    await drained;
+  }
   return {
-    ...(result.exitCode === undefined ? {} : { exitCode: result.exitCode }),
-    ...(result.signal === undefined ? {} : { signal: result.signal }),
+    ...(result.code === null ? {} : { exitCode: result.code }),
+    ...(result.signal === null ? {} : { signal: result.signal }),
     ...(stopped === undefined ? {} : { stopped }),
-    ...(pid === undefined ? { spawnError: String(result.originalMessage || result.message) } : {}),
+    ...(pid === undefined ? { spawnError: String(result.error?.message ?? "not started") } : {}),
     stdout: stdout.text(),
     stderr: stderr.text(),
   };

@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { execa } from "execa";
 import type { TestSource } from "../config/types.js";
 import { DogdriverError } from "../errors.js";
 import { childEnv } from "./child-env.js";
@@ -39,6 +38,7 @@ const git = async (
   env: Record<string, string | undefined>,
   signal: AbortSignal,
 ) => {
+  const { execa } = await import("execa"); // loaded only when git runs: a run starts ~0.1 s sooner
   const result = await execa("git", ["-c", "protocol.ext.allow=never", ...args], {
     cwd,
     env: { ...childEnv(env), GIT_TERMINAL_PROMPT: "0" },

@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
 import { DogdriverError } from "../errors.js";
 import { childEnv } from "./child-env.js";
 
@@ -58,6 +57,7 @@ export const ensureVirtualenv = async ({
 
   const partial = `${dir}.partial-${randomUUID()}`;
   const run = async (file: string, args: string[], what: string) => {
+    const { execa } = await import("execa"); // loaded only when a virtualenv is built
     const result = await execa(file, args, {
       env: { ...childEnv(env), PIP_DISABLE_PIP_VERSION_CHECK: "1" },
       extendEnv: false,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CommandCall } from "../../src/cli/main.js";
+import { buildParser } from "../../src/cli/parser.js";
+import { quickRunCall } from "../../src/cli/run-argv.js";
 import { parseArgv } from "../support/parse-argv.js";
 
 // argv -> { command, options } for every command, through main() with a capturing invoke: the yargs layer
@@ -165,6 +167,60 @@ describe("argv -> command options", () => {
     expect(new Set(TABLE.map(([, , call]) => call.command))).toEqual(
       new Set(listed.filter((c) => c !== "completion")),
     );
+  });
+});
+
+/** What yargs makes of argv: the call, or the usage error. */
+const yargsCall = async (argv: string[]): Promise<CommandCall | string | undefined> => {
+  let call: CommandCall | undefined;
+  let error: string | undefined;
+  await buildParser(argv, "1.2.3", (c) => {
+    call = c;
+  })
+    .fail((message) => {
+      error = message;
+    })
+    .parseAsync(argv, {}, () => {});
+  return error ?? call;
+};
+
+describe("run's own parse (no yargs at a run's start-up)", () => {
+  const taken: string[][] = [
+    ...TABLE.filter(([, , call]) => call.command === "run").map(([, argv]) => argv),
+    ["run"],
+    ["run", "--all", "kinto"],
+    ["run", "--quiet", "--no-color", "--all"],
+    ["--color", "run", "api/stage", "--store", "file://./s", "--parallel", "32"],
+    ["run", "--all", "--list"],
+    ["run", "007", "--json"],
+  ];
+  it.each(taken.map((argv) => [argv.join(" "), argv]))("takes %s exactly as yargs does", async (_, argv) => {
+    const quick = quickRunCall(argv);
+    expect(quick).toBeDefined();
+    expect(quick).toEqual(await yargsCall(argv));
+  });
+
+  const declined: string[][] = [
+    ["run", "--help"],
+    ["run", "--version"],
+    ["run", "--all", "true"],
+    ["run", "--parallel", "2.5"],
+    ["run", "--parallel", "x"],
+    ["run", "--shard"],
+    ["run", "--shard", "--all"],
+    ["run", "--config=c.yaml"],
+    ["run", "--all", "--all"],
+    ["run", "--list", "--json"],
+    ["--quiet", "--verbose", "run"],
+    ["run", "--color", "--no-color"],
+    ["run", "--servic", "x"],
+    ["run", "-"],
+    ["run", "--", "x"],
+    ["aggregate"],
+    ["kinto", "run"],
+  ];
+  it.each(declined.map((argv) => [argv.join(" "), argv]))("leaves %s to yargs", (_, argv) => {
+    expect(quickRunCall(argv)).toBeUndefined();
   });
 });
 
