@@ -9,6 +9,7 @@ import { datadogFailure, throwIfCredentials } from "./datadog-failure.js";
 import { postOnce } from "./event-ledger.js";
 import { isEmptied, listEntries, readEntry, runEntryPath, type StoredEntry, writeEntry } from "./outbox.js";
 import { dateReleaseEventsAtEarliest } from "./release-events.js";
+import { flushRunEvents } from "./run-event-flush.js";
 import { runSeries } from "./run-series.js";
 import { countPoints, splitByAge, stampAt } from "./stale-points.js";
 import type { AggregateReport, OutboxEntry } from "./types.js";
@@ -276,7 +277,19 @@ const settleEntry = async (ctx: FlushContext, stored: StoredEntry, eventsLeft: b
 
 /** Sends the outbox; returns how many entries still wait for Datadog. */
 export const flushOutbox = async (ctx: FlushContext): Promise<number> => {
-  const { entries, unreadable } = await readAll(ctx);
+  const all = await readAll(ctx);
+  const runEvents = all.entries.filter((stored) => stored.entry.kind === "events");
+  const entries = all.entries.filter((stored) => stored.entry.kind !== "events");
+  const pending = await flushEntries(ctx, entries, all.unreadable);
+  return pending + (await flushRunEvents(ctx, runEvents));
+};
+
+/** Sends the gauges of `entries` in one go, then their events through the ledger; returns how many wait. */
+const flushEntries = async (
+  ctx: FlushContext,
+  entries: StoredEntry[],
+  unreadable: number,
+): Promise<number> => {
   if (entries.length === 0) return unreadable;
   dateReleaseEventsAtEarliest(entries.map((stored) => stored.entry));
   const nowMs = ctx.deps.clock.now();

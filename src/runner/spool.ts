@@ -30,7 +30,7 @@ export const spoolRecord = async (spoolDir: string, storeUrl: string, record: Ru
 };
 
 /**
- * Delivers every spooled record meant for `store`, calling `onDelivered` for each once the store took it (the
+ * Delivers every spooled record meant for `store`, calling `onDelivered` for each the store took as new (the
  * run's events are queued then); returns how many were delivered and how many remain.
  */
 export const deliverSpool = async (
@@ -69,8 +69,9 @@ export const deliverSpool = async (
       continue;
     }
     try {
-      await store.putRun(entry.record);
-      await onDelivered?.(entry.record);
+      // Only a record the store did not hold queues its events: one delivered before (this delivery cut short
+      // before the spool file went) queued them then, and they may already be posted and their entry deleted.
+      if ((await store.putRun(entry.record)) === "created") await onDelivered?.(entry.record);
     } catch (error) {
       log.warn(
         `store ${store.url} still unreachable (${(error as Error).message}): ${names.length - delivered} spooled run(s) wait in ${spoolDir}`,

@@ -238,6 +238,9 @@ export const createFileBackend = (
     get,
     put,
     delete: del,
+    deleteMany: async (keys) => {
+      for (const key of keys) await del(key);
+    },
     listPages,
     readBodies,
     children,

@@ -30,6 +30,7 @@ export const lazyBackend = (
     get: async (key) => (await backend()).get(key),
     put: async (key, body, condition) => (await backend()).put(key, body, condition),
     delete: async (key) => (await backend()).delete(key),
+    deleteMany: async (keys) => (await backend()).deleteMany(keys),
     async *listPages(prefix) {
       yield* (await backend()).listPages(prefix);
     },

@@ -28,5 +28,6 @@ export const limitedStore = (store: RunStore, limit: number): RunStore => {
     readBlob: (path) => slot(() => store.readBlob(path)),
     writeBlob: (path, body, condition) => slot(() => store.writeBlob(path, body, condition)),
     deleteBlob: (path) => slot(() => store.deleteBlob(path)),
+    deleteBlobs: (paths) => slot(() => store.deleteBlobs(paths)),
   };
 };

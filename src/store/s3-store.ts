@@ -1,6 +1,7 @@
 import { setMaxListeners } from "node:events";
 import {
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -130,6 +131,34 @@ export const createS3Backend = ({
     }
   };
 
+  // DeleteObjects takes at most 1,000 keys per request and answers 200 with per-key errors in the body.
+  const deleteMany = async (keys: readonly string[]): Promise<void> => {
+    for (let start = 0; start < keys.length; start += 1000) {
+      const chunk = keys.slice(start, start + 1000);
+      let out: { Errors?: { Key?: string; Code?: string; Message?: string }[] };
+      try {
+        out = await client.send(
+          new DeleteObjectsCommand({
+            Bucket: bucket,
+            Delete: { Objects: chunk.map((key) => ({ Key: prefix + key })), Quiet: true },
+          }),
+          options,
+        );
+      } catch (error) {
+        throw storeError(chunk[0] ?? "", "delete", error);
+      }
+      const failed = (out.Errors ?? []).filter((e) => e.Code !== "NoSuchKey");
+      if (failed.length > 0) {
+        const first = failed[0];
+        throw storeError(
+          (first?.Key ?? "").slice(prefix.length),
+          "delete",
+          new Error(`${failed.length} of ${chunk.length} not deleted (${first?.Code}: ${first?.Message})`),
+        );
+      }
+    }
+  };
+
   // One ListObjectsV2 page after another (at most 1,000 keys each) until the listing is complete.
   async function* pages(listPrefix: string, delimiter?: string) {
     let token: string | undefined;
@@ -190,6 +219,7 @@ export const createS3Backend = ({
     get,
     put,
     delete: del,
+    deleteMany,
     listPages,
     readBodies,
     children,

@@ -162,6 +162,7 @@ export const createRunStore = (backend: ObjectBackend, log: Pick<Logger, "warn">
     readBlob,
     writeBlob,
     deleteBlob: async (path) => backend.delete(blobKey(path)),
+    deleteBlobs: async (paths) => backend.deleteMany(paths.map(blobKey)),
     listBlobs,
     ...(backend.sweepLitter ? { sweepLitter: backend.sweepLitter } : {}),
     close: () => backend.close(),

@@ -50,6 +50,8 @@ export interface RunStore {
   /** Throws StoreConflictError when `condition` does not hold. Returns the new etag. */
   writeBlob(path: string, body: string, condition?: WriteCondition): Promise<string>;
   deleteBlob(path: string): Promise<void>;
+  /** Deletes many of them at once (S3: one DeleteObjects request per 1,000); an absent one is no error. */
+  deleteBlobs(paths: readonly string[]): Promise<void>;
   listBlobs(prefix: string): AsyncIterable<string>;
 
   /**
@@ -78,6 +80,8 @@ export interface ObjectBackend {
   /** Atomic; throws StoreConflictError(key) when `condition` does not hold. Returns the new etag. */
   put(key: string, body: string, condition?: WriteCondition): Promise<string>;
   delete(key: string): Promise<void>;
+  /** Many deletes, each atomic on its own (S3's DeleteObjects); absent keys are no error. */
+  deleteMany(keys: readonly string[]): Promise<void>;
   /**
    * Every key starting with `prefix`, at any depth, in byte order, a page at a time (one directory, one
    * ListObjectsV2 page): listing 100,000 keys one promise per key costs more than reading the directories.

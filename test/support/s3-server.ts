@@ -4,7 +4,7 @@ import { Agent, createServer, type IncomingMessage, request, type ServerResponse
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateBucketCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, DeleteObjectCommand, HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import S3rver from "s3rver";
 import { listObjectsV2 } from "./s3-list.js";
 
@@ -13,6 +13,8 @@ import { listObjectsV2 } from "./s3-list.js";
 // (S3-NOTES.md). Writes to one key are serialized in that layer, so a check and its PUT are atomic, as on S3,
 // and reads of that key wait for them (s3rver's own writes are not atomic).
 // ListObjectsV2 is answered by the layer too (s3-list.ts): s3rver's own listing is unordered and cannot page.
+// So is DeleteObjects (POST ?delete): as on S3, each key is deleted on its own, in turn with that key's other
+// writes, and a missing key counts as deleted.
 
 const CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 
@@ -43,6 +45,18 @@ const preconditionFailed = (res: ServerResponse, condition: string) => {
   res.end(
     `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>${condition}</Condition></Error>`,
   );
+};
+
+const XML_ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+const unescapeXml = (text: string) =>
+  text.replace(/&(amp|lt|gt|quot|apos);/g, (_, name) => XML_ENTITIES[name] ?? "");
+const escapeXml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => `&${Object.entries(XML_ENTITIES).find(([, v]) => v === c)?.[0]};`);
+
+const readBody = async (req: IncomingMessage): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
 };
 
 const noSuchKey = (res: ServerResponse, key: string) => {
@@ -139,6 +153,25 @@ export const startS3Server = async (bucket = "dogdriver-test"): Promise<S3TestSe
         lastModified: o.lastModifiedDate,
       }));
       return listObjectsV2(res, bucketName, url.searchParams, listed);
+    }
+    if (req.method === "POST" && key === "" && url.searchParams.has("delete")) {
+      const body = await readBody(req);
+      const keys = [...body.matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => unescapeXml(m[1] ?? ""));
+      const quiet = /<Quiet>\s*true\s*<\/Quiet>/i.test(body);
+      await Promise.all(
+        keys.map((k) =>
+          serialized(`${bucketName}/${k}`, async () => {
+            await direct.send(new DeleteObjectCommand({ Bucket: bucketName, Key: k }));
+          }),
+        ),
+      );
+      res.writeHead(200, { "content-type": "application/xml" });
+      res.end(
+        `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${
+          quiet ? "" : keys.map((k) => `<Deleted><Key>${escapeXml(k)}</Key></Deleted>`).join("")
+        }</DeleteResult>`,
+      );
+      return;
     }
     // s3rver writes an object's body in place, then its metadata (the ETag) in a second file: a read in between
     // sees a torn body or a body with another version's ETag, which S3 never shows. Reads of a key therefore
