@@ -142,7 +142,8 @@ const main = async () => {
             requests.length / seeded,
             (v) => fmt(v),
           );
-          for (const method of ["GET", "PUT", "DELETE"]) {
+          // POST is DeleteObjects (many deletes in one request).
+          for (const method of ["GET", "PUT", "DELETE", "POST"]) {
             const n = requests.filter((r) => r.method === method && !listing(r)).length;
             add(`  ${method} per run${label}`, name, n / seeded, (v) => fmt(v));
           }
