@@ -1,5 +1,4 @@
-import { spawn } from "node:child_process";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLAIM_LEASE_MS } from "../../src/aggregator/claims.js";
 import { isEmptied, readEntry } from "../../src/aggregator/outbox.js";
@@ -9,6 +8,7 @@ import type { RunStore } from "../../src/store/types.js";
 import { testDeps } from "../support/deps.js";
 import { type S3TestServer, startS3Server } from "../support/s3-server.js";
 import {
+  aggregateKilledAt,
   aggregateWith,
   datadogEnv,
   pendingRun,
@@ -20,7 +20,6 @@ import {
 // Two aggregators at once against one S3 bucket, and an aggregator killed with SIGKILL between any two of its
 // writes and run again: every run ends aggregated once, every event posted once, every point present.
 
-const REPO = resolve(import.meta.dirname, "../..");
 const MINUTE = 60_000;
 
 const h = useHarness("exactly-once");
@@ -148,23 +147,7 @@ describe("exactly once", () => {
     const store = openStore(url, testDeps({ cwd: h.root, env }));
     const runs = await setup(store);
     const config = await writeConfig(url, SERVICES);
-    const child = spawn(
-      process.execPath,
-      [join(REPO, "dist/cli.js"), "aggregate", "--config", config, "--json"],
-      {
-        cwd: h.root,
-        env: { PATH: process.env.PATH ?? "", ...env, DOGDRIVER_TEST_CRASH_AT: step },
-        stdio: ["ignore", "ignore", "pipe"],
-      },
-    );
-    let stderr = "";
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    const signal = await new Promise<NodeJS.Signals | null>((done) =>
-      child.on("exit", (_code, sig) => done(sig)),
-    );
-    expect(signal, stderr).toBe("SIGKILL");
+    await aggregateKilledAt(h, config, env, step);
     // The next aggregate runs after the dead one's claims and ledger entries have expired.
     const rerun = await aggregateIn(config, env, CLAIM_LEASE_MS + MINUTE);
     expect(rerun.outcome).toBe("ok");

@@ -1,7 +1,8 @@
+import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach } from "vitest";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import { aggregateCommand } from "../../src/aggregator/aggregate-command.js";
 import type { AggregateReport } from "../../src/aggregator/types.js";
 import type { Outcome } from "../../src/cli/exit-codes.js";
@@ -9,6 +10,8 @@ import type { Clock } from "../../src/state/deps.js";
 import type { RunRecord } from "../../src/store/run-record.js";
 import { type Emulator, startDatadogEmulator } from "../support/datadog-emulator/index.js";
 import { testDeps } from "../support/deps.js";
+
+const REPO = resolve(import.meta.dirname, "../..");
 
 // Pending run records written straight into the store (as the runner would), a config whose queries the
 // emulator can answer, server-side metrics seeded into the emulator, and a clock that can be moved ahead.
@@ -183,4 +186,30 @@ export const aggregateWith = async (
     stdout,
     stderr: deps.stderr.text(),
   };
+};
+
+/** The built CLI's `aggregate --json` in its own process, killed with SIGKILL at `step` (src/aggregator/crash-point.ts). */
+export const aggregateKilledAt = async (
+  h: Harness,
+  config: string,
+  env: Record<string, string>,
+  step: string,
+): Promise<void> => {
+  const child = spawn(
+    process.execPath,
+    [join(REPO, "dist/cli.js"), "aggregate", "--config", config, "--json"],
+    {
+      cwd: h.root,
+      env: { PATH: process.env.PATH ?? "", ...env, DOGDRIVER_TEST_CRASH_AT: step },
+      stdio: ["ignore", "ignore", "pipe"],
+    },
+  );
+  let stderr = "";
+  child.stderr.on("data", (chunk) => {
+    stderr += chunk;
+  });
+  const signal = await new Promise<NodeJS.Signals | null>((done) =>
+    child.on("exit", (_code, sig) => done(sig)),
+  );
+  expect(signal, stderr).toBe("SIGKILL");
 };

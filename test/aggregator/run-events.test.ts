@@ -1,6 +1,5 @@
-import { spawn } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLAIM_LEASE_MS } from "../../src/aggregator/claims.js";
 import { listEntries } from "../../src/aggregator/outbox.js";
@@ -12,14 +11,20 @@ import type { RunRecord } from "../../src/store/run-record.js";
 import type { RunStore } from "../../src/store/types.js";
 import { testDeps } from "../support/deps.js";
 import { type S3TestServer, startS3Server } from "../support/s3-server.js";
-import { aggregateWith, datadogEnv, pendingRun, useHarness, writeConfig } from "./fixtures.js";
+import {
+  aggregateKilledAt,
+  aggregateWith,
+  datadogEnv,
+  pendingRun,
+  useHarness,
+  writeConfig,
+} from "./fixtures.js";
 
 // The start/stop events `run` queues (outbox/events/<id>.json) are posted under one lease and their entries
 // deleted a round at a time: each event once across aggregators, nothing lost when an aggregator is killed
 // between posting and the delete (that round goes out again under the same aggregation keys), and a spooled
 // record delivered again after its entry was deleted queues nothing.
 
-const REPO = resolve(import.meta.dirname, "../..");
 const MINUTE = 60_000;
 const RUNS = RUN_EVENT_ROUND + 4; // more than one round
 
@@ -115,23 +120,7 @@ describe("run events", () => {
 
   it("killed between posting and deleting the entries: nothing lost, only that round posted again", async () => {
     const { env, store, runs, config } = await setup();
-    const child = spawn(
-      process.execPath,
-      [join(REPO, "dist/cli.js"), "aggregate", "--config", config, "--json"],
-      {
-        cwd: h.root,
-        env: { PATH: process.env.PATH ?? "", ...env, DOGDRIVER_TEST_CRASH_AT: "run-event-posted:3" },
-        stdio: ["ignore", "ignore", "pipe"],
-      },
-    );
-    let stderr = "";
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    const signal = await new Promise<NodeJS.Signals | null>((done) =>
-      child.on("exit", (_c, sig) => done(sig)),
-    );
-    expect(signal, stderr).toBe("SIGKILL");
+    await aggregateKilledAt(h, config, env, "run-event-posted:3");
     expect(runTitles()).toHaveLength(3);
     // The next aggregate runs once the dead one's lease has run out.
     await aggregateWith(h, config, env, {
