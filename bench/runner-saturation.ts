@@ -6,20 +6,17 @@ import { benchWorkspace, CLI, fmt, median, ROOT, startService, stopService } fro
 
 // How a busy runner distorts what it measures, what the runner-health figures show meanwhile, and whether the
 // flag runner_saturated fires. The sample service (20 ms per answer) runs on CPU 0 at nice -15, as a remote
-// service would be out of the runner's reach; `dogdriver run` (and so molotov) runs on CPU 1 at nice -15 as well:
-// on this shared machine (other engineers' builds and tests at nice 0) that is the closest to a runner of its own.
+// service would be out of the runner's reach; `dogdriver run` (and so molotov) runs on CPU 1 at nice 0.
 // Conditions:
 // - `idle`: nothing of ours beside the runner on CPU 1 (the reference);
-// - `N hogs`: N busy loops on CPU 1 at the runner's priority; `N hogs nice -20`: at a higher priority than the
-//   runner (a busy neighbour of a real runner can have one); each hog ends on its own after HOG_LIMIT_S even if
-//   this script dies;
-// - `slow service`: 2 busy loops at the service's priority on its CPU 0: the service, not the runner, is slow (the
-//   flag must not fire);
-// - `shared`: the runner at nice 0 on CPU 1 among whatever the machine runs (an ordinary busy machine);
-// - `suite`: the runner at nice 0 and unpinned while two of the project's test files run in one vitest (its own
-//   parallelism: two files at once): the test suite's ordinary busy machine (the flag must not fire).
-// Conditions alternate round by round so the neighbours' load hits every condition alike. Needs root (negative
-// nice values).
+// - `N hogs`: N busy loops on CPU 1; `1 hog nice -K`: one at a higher priority than the runner (a busy neighbour
+//   of a real runner can have one; needs root); each hog leads its own session and ends on its own after
+//   HOG_LIMIT_S even if this script dies;
+// - `slow service`: 2 busy loops on the service's CPU 0: the service, not the runner, is slow (the flag must not
+//   fire);
+// - `suite`: the runner unpinned while two of the project's test files run in one vitest (its own parallelism:
+//   two files at once): the test suite's ordinary busy machine (the flag must not fire).
+// Conditions alternate round by round so the neighbours' load hits every condition alike.
 // Run: npm run build && npx tsc -p bench/tsconfig.json &&
 //   flock /tmp/dogdriver-bench.lock node .tmp/bench/bench/runner-saturation.js [rounds] [workers] [condition,...]
 
@@ -161,7 +158,7 @@ const rows = CONDITIONS.map((c) => {
 });
 process.stdout.write(
   [
-    `Runner saturation: sample service 20 ms (CPU 0, nice -15), dogdriver run with molotov -w ${WORKERS} -d ${SECONDS} on CPU 1 at nice 0 unless said, ${ROUNDS} alternating rounds; drift: median against the ${CONDITIONS[0]?.label} median. Load average (1, 5, 15 min) before and after each round: ${loads.join(" | ")}.`,
+    `Runner saturation: sample service 20 ms (CPU 0, nice -15), dogdriver run with molotov -w ${WORKERS} -d ${SECONDS} on CPU 1, ${ROUNDS} alternating rounds; drift: median against the ${CONDITIONS[0]?.label} median. Load average (1, 5, 15 min) before and after each round: ${loads.join(" | ")}.`,
     "",
     "| condition | p50 ms (drift) | p95 ms (drift) | rps (drift) | lag p99 ms | host CPU % | molotov CPU % | molotov wait % | wait ms per slice | load per core | flagged |",
     "|---|---|---|---|---|---|---|---|---|---|---|",

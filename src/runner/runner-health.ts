@@ -7,7 +7,8 @@ import type { RunRecord } from "../store/run-record.js";
 // which reads as a slower release (docs/runner.md, "Runner health"). Host figures come from Linux's /proc
 // (proc(5)); elsewhere they are null. The loop lag comes from the extension's #lag lines: how late a 50 ms timer
 // of molotov's event loop fired, which grows both when molotov's own loop is overloaded and when its process waits
-// for a CPU.
+// for a CPU. Molotov's run-queue wait (/proc/<pid>/schedstat) says directly how long its loop was ready but had
+// no CPU: the figure the flag mostly rests on (the lag of a starved loop with little to do stays small).
 
 export type RunnerBlock = NonNullable<RunRecord["runner"]>;
 
