@@ -1,6 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Config } from "../config/types.js";
+import { type MetricFilter, pushedSeries } from "../datadog/metric-filter.js";
 import type { CallCounts, DatadogApi } from "../datadog/types.js";
+import { dashboardUrl } from "../provision/app-url.js";
+import { FLEET_DASHBOARD_KEY, readSiteState } from "../provision/provision-state.js";
 import type { Deps } from "../state/deps.js";
 import { limitedStore } from "../store/limited-store.js";
 import { mapOrdered } from "../store/map-ordered.js";
@@ -21,12 +24,11 @@ import { throwIfCredentials } from "./datadog-failure.js";
 import { type DoneIndex, doneIndex } from "./done-index.js";
 import { isSettled } from "./event-ledger.js";
 import { readOutbox, releaseEntryPath, runEntryPath, type StoredEntry, writeEntry } from "./outbox.js";
-import { flushOutbox } from "./outbox-flush.js";
+import { batchRunSeries, flushOutbox } from "./outbox-flush.js";
 import { planQueries } from "./query-plan.js";
 import { type QueryOutcome, runQueryCalls } from "./query-results.js";
 import { firstRuns, releaseEvent, releaseEventId } from "./release-events.js";
 import { computeReleaseUpdate, dirtyPath, queueReleaseUpdate } from "./release-update.js";
-import { runSeries } from "./run-series.js";
 import { type Batch, findSettledRuns } from "./settled-runs.js";
 import type { AggregateReport, KeyedRun, OutboxEntry, OutboxEvent, RunResult } from "./types.js";
 
@@ -231,7 +233,7 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
     const serviceEnv = `${batch.service}/${batch.env}`;
     if (dryRun) {
       if (canWrite) {
-        report.planned?.series.push(...records.flatMap(runSeries));
+        report.planned?.series.push(...records.flatMap((r) => batchRunSeries(r, input.config.metrics)));
         report.planned?.events.push(...[...events.values()].map((e) => e.event));
       }
       touched.add(serviceEnv);
@@ -307,11 +309,20 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
         report,
         known: outbox.entries,
         concurrency,
+        metrics: input.config.metrics,
       });
-    else if (dryRun) planOutbox(outbox.entries, report);
+    else if (dryRun) planOutbox(outbox.entries, report, input.config.metrics);
   }
   report.calls = callsSince(api, callsBefore);
   return report;
+};
+
+/** The fleet dashboard `provision` recorded in the store for this Datadog site, for the verdict events' link. */
+const verdictLinks = async (input: AggregateInput): Promise<{ dashboardUrl?: string }> => {
+  if (input.api === undefined) return {};
+  const state = await readSiteState(input.store, input.api.site, input.deps.log);
+  const id = state.dashboards[FLEET_DASHBOARD_KEY];
+  return id === undefined ? {} : { dashboardUrl: dashboardUrl(input.api.site, id) };
 };
 
 /**
@@ -336,6 +347,7 @@ const queueReleases = async (
 ) => {
   const { store, deps, dryRun } = input;
   const dirty = new Set(touched);
+  const links = await verdictLinks(input);
   for await (const path of store.listBlobs("dirty/")) {
     const [, service, env] = path.replace(/\.json$/, "").split("/");
     if (service && env) dirty.add(`${service}/${env}`);
@@ -343,7 +355,8 @@ const queueReleases = async (
   const queue = async (serviceEnv: string) => {
     const [service = "", env = ""] = serviceEnv.split("/");
     try {
-      const update = await computeReleaseUpdate(store, await done.history(service, env));
+      const computed = await computeReleaseUpdate(store, await done.history(service, env), links);
+      const update = { ...computed, series: pushedSeries(computed.series, input.config.metrics) };
       if (dryRun) {
         report.planned?.series.push(...update.series);
         report.planned?.events.push(...update.events.map((e) => e.event));
@@ -362,11 +375,14 @@ const queueReleases = async (
 };
 
 /** In a dry run, what the outbox would send besides this call's runs. */
-const planOutbox = (entries: Map<string, StoredEntry>, report: AggregateReport) => {
+const planOutbox = (entries: Map<string, StoredEntry>, report: AggregateReport, metrics: MetricFilter) => {
   for (const { entry } of entries.values()) {
     if (entry.kind === "release") continue;
     if (!entry.seriesSent)
-      report.planned?.series.push(...entry.series, ...(entry.records ?? []).flatMap(runSeries));
+      report.planned?.series.push(
+        ...entry.series,
+        ...(entry.records ?? []).flatMap((r) => batchRunSeries(r, metrics)),
+      );
     report.planned?.events.push(...entry.events.map((e) => e.event));
   }
 };

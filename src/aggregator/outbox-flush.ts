@@ -1,6 +1,8 @@
+import { type MetricFilter, pushedSeries } from "../datadog/metric-filter.js";
 import type { DatadogApi, MetricSeries } from "../datadog/types.js";
 import type { Deps } from "../state/deps.js";
 import { mapOrdered } from "../store/map-ordered.js";
+import type { RunRecord } from "../store/run-record.js";
 import { type RunStore, StoreConflictError } from "../store/types.js";
 import { crashPoint } from "./crash-point.js";
 import { datadogFailure, throwIfCredentials } from "./datadog-failure.js";
@@ -32,6 +34,8 @@ export interface FlushContext {
   known?: Map<string, StoredEntry>;
   /** Store requests in flight. */
   concurrency?: number;
+  /** Which dogdriver.* metrics a batch entry's runs send (config `metrics`; all when absent). */
+  metrics?: MetricFilter;
 }
 
 /** What one outbox entry sends: a batch entry sends a unit per run (named outbox/run/<id>.json in messages). */
@@ -47,10 +51,18 @@ interface Part {
   series: MetricSeries[];
 }
 
-const partsOf = (stored: StoredEntry): Part[] => {
+/** The gauges of one run of a batch entry, as the configured metric filter lets them out. */
+export const batchRunSeries = (record: RunRecord, metrics: MetricFilter | undefined): MetricSeries[] =>
+  metrics === undefined ? runSeries(record) : pushedSeries(runSeries(record), metrics);
+
+const partsOf = (stored: StoredEntry, metrics: MetricFilter | undefined): Part[] => {
   const { entry } = stored;
   if (entry.records !== undefined)
-    return entry.records.map((r) => ({ label: runEntryPath(r), run: r.id, series: runSeries(r) }));
+    return entry.records.map((r) => ({
+      label: runEntryPath(r),
+      run: r.id,
+      series: batchRunSeries(r, metrics),
+    }));
   return [{ label: stored.path, ...(entry.record ? { run: entry.record.id } : {}), series: entry.series }];
 };
 
@@ -60,7 +72,7 @@ const unitsOf = async (ctx: FlushContext, stored: StoredEntry, nowMs: number): P
   if (entry.seriesSent) return [{ stored, label: stored.path, series: [] }];
   if (entry.kind === "release") return [{ stored, label: stored.path, series: stampAt(entry.series, nowMs) }];
   return Promise.all(
-    partsOf(stored).map(async ({ label, run, series }) => {
+    partsOf(stored, ctx.metrics).map(async ({ label, run, series }) => {
       const { fresh, tooOld } = splitByAge(series, nowMs);
       if (tooOld.length > 0) {
         // Kept with the exact points, so they can be replayed once historical metrics ingestion is enabled.

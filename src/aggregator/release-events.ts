@@ -1,3 +1,4 @@
+import { eventTags } from "../datadog/tag-names.js";
 import type { RunRecord } from "../store/run-record.js";
 import { eventId } from "./event-ledger.js";
 import type { OutboxEntry, OutboxEvent } from "./types.js";
@@ -18,13 +19,12 @@ export const releaseEvent = (first: RunRecord): OutboxEvent => {
     event: {
       title: `${first.service} ${first.env}: release ${first.version} first seen`,
       text: `dogdriver load-tested ${first.service} (${first.env}) at version ${first.version} for the first time, from ${first.source} at ${first.started_at}.`,
-      tags: [
-        "dogdriver",
+      tags: eventTags("release", [
         `service:${first.service}`,
         `env:${first.env}`,
         `version:${first.version}`,
         ...(first.team === undefined ? [] : [`team:${first.team}`]),
-      ],
+      ]),
       aggregationKey: `dogdriver-release-${id}`,
       alertType: "info",
       timestampMs: Date.parse(first.started_at),

@@ -2,7 +2,8 @@ import type { MetricSeries } from "../datadog/types.js";
 import type { RunRecord } from "../store/run-record.js";
 import { type RunStore, StoreConflictError, unchangedSince } from "../store/types.js";
 import { compareReleases } from "../verdicts/compare-releases.js";
-import { releaseSeries, releaseVerdicts, verdictEvent, verdictIdentity } from "../verdicts/release-series.js";
+import { releaseSeries, releaseVerdicts, verdictIdentity } from "../verdicts/release-series.js";
+import { verdictEvent } from "../verdicts/verdict-event.js";
 import { eventId } from "./event-ledger.js";
 import { readEntry, releaseEntryPath, writeEntry } from "./outbox.js";
 import type { OutboxEvent } from "./types.js";
@@ -32,10 +33,14 @@ export interface ReleaseUpdate {
   states: StateWrite[];
 }
 
-/** Computes what to queue for one service/env from its finished runs (reads verdict states only). */
+/**
+ * Computes what to queue for one service/env from its finished runs (reads verdict states only); `links` names
+ * the provisioned dashboard that verdict events link to.
+ */
 export const computeReleaseUpdate = async (
   store: RunStore,
   runs: readonly RunRecord[],
+  links: { dashboardUrl?: string } = {},
 ): Promise<ReleaseUpdate> => {
   const comparisons = compareReleases(runs);
   const update: ReleaseUpdate = { series: releaseSeries(comparisons), events: [], states: [] };
@@ -48,7 +53,7 @@ export const computeReleaseUpdate = async (
     const state = { verdict: release.verdict, seq: (last?.seq ?? 0) + 1 };
     update.events.push({
       id: eventId("verdict", identity, String(state.seq)),
-      event: verdictEvent(release),
+      event: verdictEvent(release, links),
     });
     update.states.push({ path, ...(blob ? { etag: blob.etag } : {}), state });
   }

@@ -1,9 +1,10 @@
+import { locationTag } from "../datadog/tag-names.js";
 import type { MetricSeries } from "../datadog/types.js";
 import type { RunRecord } from "../store/run-record.js";
 
 // A completed run as Datadog gauges (docs/contract.md "Datadog metrics and events"): one point per metric at the
-// run's start time, tagged service, env, version, source and test. Never a run id: each tag combination is a
-// billed custom metric. Null values (no data) are left out rather than sent as 0.
+// run's start time, tagged service, env, version, location (the record's source) and test. Never a run id: each
+// tag combination is a billed custom metric. Null values (no data) are left out rather than sent as 0.
 
 const LATENCIES = ["p50", "p75", "p90", "p95", "p99", "max", "mean"] as const;
 
@@ -17,7 +18,7 @@ export const runTags = (
   `service:${record.service}`,
   `env:${record.env}`,
   `version:${record.version}`,
-  `source:${record.source}`,
+  locationTag(record.source),
   `test:${record.test}`,
   ...(record.team === undefined ? [] : [`team:${record.team}`]),
 ];

@@ -5,6 +5,7 @@ import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js"
 import { DEFAULT_CONFIG_NAMES } from "../config/load.js";
 import type { Config } from "../config/types.js";
 import { configWarnings } from "../config/warnings.js";
+import { unnotifiedWarnings } from "../dashboards/notify-routes.js";
 import { checkDiscovery } from "../discovery/check-discovery.js";
 import { DogdriverError, isDogdriverError } from "../errors.js";
 import { childEnv } from "../runner/child-env.js";
@@ -177,15 +178,10 @@ export const checkCommand = async (options: CheckOptions, deps: Deps): Promise<O
           detail: `no configuration file found in ${deps.cwd} (looked for ${DEFAULT_CONFIG_NAMES.join(", ")}); pass --config FILE`,
         },
     ...configWarnings(config).map((detail): CheckResult => ({ check: "config", status: "warn", detail })),
-    ...(found && config.alerts.notify.length === 0
-      ? [
-          {
-            check: "alerts",
-            status: "warn",
-            detail: "alerts.notify is empty: the monitors provision creates would alert nobody",
-          } satisfies CheckResult,
-        ]
-      : []),
+    // Per service: alerts.notify, services[].notify or the team's alerts.notify_by_team entry (provision says the same).
+    ...(found ? unnotifiedWarnings(config) : []).map(
+      (detail): CheckResult => ({ check: "alerts", status: "warn", detail }),
+    ),
     await checkStore(config, deps),
     await checkMolotov(python, deps),
     datadog.result,

@@ -8,6 +8,10 @@ export interface GlobalOptions {
   config?: string;
   store?: string;
   verbose?: boolean;
+  /** Only warnings and errors on stderr (src/cli/command-deps.ts). */
+  quiet?: boolean;
+  /** --color / --no-color: FORCE_COLOR / NO_COLOR for the command. */
+  color?: boolean;
 }
 
 /** Loads the configuration for a command: defaults < file < environment < flags. */

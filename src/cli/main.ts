@@ -1,6 +1,7 @@
 import yargs, { type Argv } from "yargs";
 import { DogdriverError, isDogdriverError } from "../errors.js";
 import type { Deps } from "../state/deps.js";
+import { commandDeps } from "./command-deps.js";
 import { EXIT, type ExitCode, exitCodeForError, exitCodeForOutcome, type Outcome } from "./exit-codes.js";
 import type { GlobalOptions } from "./global-options.js";
 
@@ -46,12 +47,18 @@ const globals = (argv: Record<string, unknown>): GlobalOptions => ({
   ...(argv.config === undefined ? {} : { config: String(argv.config) }),
   ...(argv.store === undefined ? {} : { store: String(argv.store) }),
   verbose: Boolean(argv.verbose),
+  ...(argv.quiet ? { quiet: true } : {}),
+  ...(argv.color === undefined ? {} : { color: Boolean(argv.color) }),
 });
 
 const pick = (argv: Record<string, unknown>, keys: string[]): Record<string, unknown> =>
   Object.fromEntries(keys.filter((k) => argv[k] !== undefined).map((k) => [k, argv[k]]));
 
 const serviceList = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+
+const EPILOGUE = `Exit codes: 0 ok, 1 failure, 2 usage error, 3 invalid configuration or input, 4 regression found (report --fail-on), 5 a load test failed, 130 a second Ctrl-C.
+
+Environment: DD_API_KEY, DD_APP_KEY, DD_SITE (or DATADOG_API_KEY, DATADOG_APP_KEY, DATADOG_SITE; the DD_* names win), DOGDRIVER_DD_URL, DOGDRIVER_STORE, DOGDRIVER_SOURCE, DOGDRIVER_SETTLE; AWS_* and DOGDRIVER_S3_FORCE_PATH_STYLE for s3:// stores; NO_COLOR, FORCE_COLOR.`;
 
 // `run` and `schedule` share how a runner takes its part of a fleet (docs/fleet.md).
 const fleetOptions = {
@@ -78,6 +85,15 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
       describe: "Run store URL (file://DIR or s3://bucket/prefix); overrides the config",
     })
     .option("verbose", { type: "boolean", describe: "Show debug messages on stderr" })
+    .option("quiet", {
+      type: "boolean",
+      describe: "Only warnings and errors on stderr (no progress, no summaries)",
+      conflicts: "verbose",
+    })
+    .option("color", {
+      type: "boolean",
+      describe: "Colour the output (--no-color: never; default: when a terminal, NO_COLOR/FORCE_COLOR)",
+    })
     .command(
       "run [services..]",
       "Load-test the named (or --all) configured services and store a run record each",
@@ -96,7 +112,14 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
               "Print the services the run would test (name env endpoint team), one per line; test nothing",
           })
           .options(fleetOptions)
-          .conflicts("list", "json"),
+          .conflicts("list", "json")
+          .example("dogdriver run kinto", "load-test kinto in every configured env")
+          .example("dogdriver run --all --json > runs.jsonl", "every service; the records as JSON Lines")
+          .example(
+            "dogdriver run --all --shard 2/4 --parallel 2",
+            "this runner's quarter of the fleet, two at a time",
+          )
+          .epilogue(EPILOGUE),
       (a) =>
         call("run", {
           ...globals(a),
@@ -122,7 +145,10 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
             type: "boolean",
             describe: "First put what Datadog refused (_dogdriver/rejected/) back into the outbox",
           })
-          .conflicts("requeue-rejected", "dry-run"),
+          .conflicts("requeue-rejected", "dry-run")
+          .example("dogdriver aggregate", "complete the settled runs and push them to Datadog")
+          .example("dogdriver aggregate --dry-run", "the queries and payloads it would send")
+          .epilogue(EPILOGUE),
       (a) =>
         call("aggregate", { ...globals(a), ...pick(a, ["settle", "dryRun", "json", "requeueRejected"]) }),
     )
@@ -154,7 +180,10 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
               "With --fail-on: only these metrics' regressions fail (e.g. client.latency_ms.p95; default: every metric)",
           })
           .implies("fail-on-metric", "fail-on")
-          .conflicts("json", "markdown"),
+          .conflicts("json", "markdown")
+          .example("dogdriver report kinto", "the verdicts of kinto's releases")
+          .example("dogdriver report --markdown --fail-on regression", "a CI summary; exit 4 on a regression")
+          .epilogue(EPILOGUE),
       (a) =>
         call("report", {
           ...globals(a),
@@ -173,29 +202,55 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
             type: "boolean",
             describe: "Delete dogdriver monitors the config no longer asks for",
           })
-          .option("service", { type: "string", describe: "Provision a dashboard for this one service" }),
-      (a) => call("provision", { ...globals(a), ...pick(a, ["dryRun", "prune", "service"]) }),
+          .option("service", { type: "string", describe: "Provision a dashboard for this one service" })
+          .option("json", {
+            type: "boolean",
+            describe: "Print the plan (and the ids created) as JSON on stdout",
+          })
+          .option("format", {
+            choices: ["terraform"] as const,
+            describe: "Print Terraform JSON resources instead; needs no keys, changes nothing",
+          })
+          .conflicts("format", ["dry-run", "prune", "json"])
+          .example("dogdriver provision --dry-run", "the differences and the exact bodies; change nothing")
+          .example(
+            "dogdriver provision --format terraform > dogdriver.tf.json",
+            "the same resources for Terraform",
+          )
+          .epilogue(EPILOGUE),
+      (a) =>
+        call("provision", { ...globals(a), ...pick(a, ["dryRun", "prune", "service", "json", "format"]) }),
     )
     .command(
       "schedule",
       "Run `run --all` and `aggregate` on the configured cron expressions until stopped",
-      (y) => y.options(fleetOptions),
+      (y) =>
+        y
+          .options(fleetOptions)
+          .example("dogdriver schedule", "the worker: runs until Ctrl-C or SIGTERM")
+          .epilogue(EPILOGUE),
       (a) => call("schedule", { ...globals(a), ...pick(a, ["shard", "parallel"]) }),
     )
     .command(
       "import <file>",
       "Import run records from a JSON Lines file (- for standard input)",
       (y) =>
-        y.positional("file", { type: "string", demandOption: true }).option("skip-invalid", {
-          type: "boolean",
-          describe: "Import the valid lines even when some are invalid",
-        }),
+        y
+          .positional("file", { type: "string", demandOption: true })
+          .option("skip-invalid", {
+            type: "boolean",
+            describe: "Import the valid lines even when some are invalid",
+          })
+          .option("json", { type: "boolean", describe: "Print the summary as JSON on stdout" })
+          .example("dogdriver import runs.jsonl --store s3://perf-runs/dogdriver", "backfill a store")
+          .example("dogdriver export --store file://old | dogdriver import -", "copy between stores")
+          .epilogue(EPILOGUE),
       // yargs re-parses positionals as "--file -", which turns a lone "-" (standard input) into "".
       (a) =>
         call("import", {
           ...globals(a),
           file: a.file === "" && argv.includes("-") ? "-" : String(a.file),
-          ...pick(a, ["skipInvalid"]),
+          ...pick(a, ["skipInvalid", "json"]),
         }),
     )
     .command(
@@ -204,13 +259,24 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
       (y) =>
         y
           .option("service", { type: "string", describe: "Only this service" })
-          .option("env", { type: "string", describe: "Only this environment" }),
-      (a) => call("export", { ...globals(a), ...pick(a, ["service", "env"]) }),
+          .option("env", { type: "string", describe: "Only this environment" })
+          .option("json", {
+            type: "boolean",
+            describe: "The summary as JSON on stderr (stdout carries the records)",
+          })
+          .example("dogdriver export --service kinto > kinto.jsonl", "one service's runs as JSON Lines")
+          .epilogue(EPILOGUE),
+      (a) => call("export", { ...globals(a), ...pick(a, ["service", "env", "json"]) }),
     )
     .command(
       "check",
       "Validate the config, store, Molotov, Datadog keys and each service's endpoint, version and test",
-      (y) => y.option("json", { type: "boolean", describe: "Print the findings as JSON on stdout" }),
+      (y) =>
+        y
+          .option("json", { type: "boolean", describe: "Print the findings as JSON on stdout" })
+          .example("dogdriver check", "what is wrong, one line per part")
+          .example("dogdriver check --json", "the same findings as JSON")
+          .epilogue(EPILOGUE),
       (a) => call("check", { ...globals(a), ...pick(a, ["json"]) }),
     )
     .command(
@@ -225,7 +291,12 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
           .option("test", {
             type: "boolean",
             describe: "Also write loadtest/molotov.json and loadtest/loadtest.py",
-          }),
+          })
+          .example(
+            "dogdriver init https://kinto.stage.example.com --test",
+            "a config and a starter load test",
+          )
+          .epilogue(EPILOGUE),
       (a) =>
         call("init", {
           ...globals(a),
@@ -236,10 +307,19 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
     .command(
       "demo",
       "An offline end-to-end walk-through on the embedded defaults",
-      (y) => y.option("quick", { type: "boolean", describe: "Shorter load tests" }),
+      (y) =>
+        y
+          .option("quick", { type: "boolean", describe: "Shorter load tests" })
+          .example("dogdriver demo --quick", "two local services, two releases, the verdicts; all offline")
+          .epilogue(EPILOGUE),
       (a) => call("demo", { ...globals(a), ...pick(a, ["quick"]) }),
     )
+    .completion(
+      "completion",
+      "Print a shell completion script (bash, zsh): dogdriver completion >> ~/.bashrc",
+    )
     .demandCommand(1, "Name a command (dogdriver --help lists them)")
+    .epilogue(EPILOGUE)
     .strict()
     .version(version)
     .help()
@@ -277,7 +357,7 @@ export const main = async (
   if (printed) deps.stdout.write(`${printed}\n`);
   if (parsedCall === undefined) return EXIT.ok; // --help or --version
   try {
-    return exitCodeForOutcome(await invoke(parsedCall, deps));
+    return exitCodeForOutcome(await invoke(parsedCall, commandDeps(parsedCall.options, deps)));
   } catch (error) {
     return reportError(error, deps);
   }

@@ -24,6 +24,7 @@ export const DEFAULTS = {
   testName: "dogdriver",
   alerts: {
     notify: [],
+    notifyByTeam: {},
     regressionMetric: "client.latency_ms.p95",
     regressionPct: 10,
     errorRatePct: 5,
@@ -174,12 +175,20 @@ export const validateConfig = (
     ["settle", input.flags?.settle, "--settle"],
   ];
   const merged: Record<string, unknown> = parsed.success ? { ...parsed.data } : {};
+  const flagProblems: string[] = [];
   for (const [key, value, origin] of overrides) {
     if (value === undefined || value === "") continue;
     const check = configFileSchema.shape[key].safeParse(value);
     if (check.success) merged[key] = value;
-    else problems.push(`${origin}: ${check.error.issues[0]?.message ?? "invalid"}`);
+    else
+      (origin.startsWith("--") ? flagProblems : problems).push(
+        `${origin}: ${check.error.issues[0]?.message ?? "invalid"}`,
+      );
   }
+  // A wrong flag is the command line's fault, not the file's: a usage error (exit 2) that names the flag.
+  const [firstFlagProblem, ...otherFlagProblems] = flagProblems;
+  if (firstFlagProblem !== undefined)
+    throw new DogdriverError("usage", firstFlagProblem, { details: otherFlagProblems });
 
   const data = merged as ConfigFile;
   const services = (data.services ?? []).map((service, index) => toService(service, index));
@@ -204,7 +213,13 @@ export const validateConfig = (
     .replace(/[^a-z0-9_.-]/g, "-")
     .replace(/^[^a-z0-9]+/, "")
     .slice(0, 100);
-  const source = data.source ?? (isValidName(hostSource) ? hostSource : "default");
+  // `location` names the same thing as `source` (the tag it becomes): one of them, or both the same.
+  const inFile = parsed.success ? parsed.data : {};
+  if (inFile.location !== undefined && inFile.source !== undefined && inFile.location !== inFile.source)
+    problems.push(
+      `location: "${inFile.location}" differs from source "${inFile.source}"; they name the same thing`,
+    );
+  const source = data.source ?? data.location ?? (isValidName(hostSource) ? hostSource : "default");
 
   // A metric no comparison is made on would leave the regression monitor silent for good.
   const regressionMetric = data.alerts?.regression_metric;
@@ -237,11 +252,13 @@ export const validateConfig = (
     services,
     alerts: {
       notify: alerts.notify ?? [...DEFAULTS.alerts.notify],
+      notifyByTeam: { ...alerts.notify_by_team },
       regressionMetric: alerts.regression_metric ?? DEFAULTS.alerts.regressionMetric,
       regressionPct: alerts.regression_pct ?? DEFAULTS.alerts.regressionPct,
       errorRatePct: alerts.error_rate_pct ?? DEFAULTS.alerts.errorRatePct,
       staleHours: alerts.stale_hours ?? DEFAULTS.alerts.staleHours,
     },
+    metrics: { include: [...(data.metrics?.include ?? [])], exclude: [...(data.metrics?.exclude ?? [])] },
     datadogSite: data.datadog?.site,
     ...(data.discover === undefined
       ? {}
@@ -284,6 +301,7 @@ export const toService = (
     queries: { ...service.queries },
     ...(service.topology_query === undefined ? {} : { topologyQuery: service.topology_query }),
     ...(service.team === undefined ? {} : { team: service.team }),
+    notify: [...(service.notify ?? [])],
   };
 };
 

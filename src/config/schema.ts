@@ -86,6 +86,19 @@ export const versionSchema = z
     ),
   );
 
+// A notification handle as Datadog's monitor messages take it.
+const handles = z.array(
+  z
+    .string()
+    .regex(/^@\S+$/, { error: (i) => `expected a handle such as "@slack-perf", got ${got(i.input)}` }),
+);
+
+const metricPattern = z
+  .string({ error: (i) => `expected a metric name or pattern, got ${got(i.input)}` })
+  .regex(/^dogdriver\.[a-z0-9_.*]+$/, {
+    error: (i) => `expected a dogdriver.* metric name, "*" for any characters, got ${got(i.input)}`,
+  });
+
 export const serviceSchema = z.strictObject({
   name: name("a service name").meta(describe("Service name (the Datadog `service` tag)")),
   env: name("an environment name").meta(describe("Environment (the Datadog `env` tag)")),
@@ -124,6 +137,9 @@ export const serviceSchema = z.strictObject({
   team: name("a team name")
     .meta(describe("Owning team: a `team` tag on the service's runs, metrics and events (docs/fleet.md)"))
     .optional(),
+  notify: handles
+    .meta(describe("Who the monitors notify for this service, besides alerts.notify"))
+    .optional(),
 });
 
 // Software Catalog discovery (docs/fleet.md). Filters narrow what the catalog is asked for; the config's own
@@ -147,13 +163,20 @@ export const discoverSchema = z.strictObject({
 });
 
 export const alertsSchema = z.strictObject({
-  notify: z
-    .array(
-      z
-        .string()
-        .regex(/^@\S+$/, { error: (i) => `expected a handle such as "@slack-perf", got ${got(i.input)}` }),
+  notify: handles
+    .meta(
+      describe(
+        'Who monitors notify, for every service: "@slack-perf", "@pagerduty-web", "@someone@example.com"',
+      ),
     )
-    .meta(describe('Who monitors notify: "@slack-perf", "@pagerduty-web", "@someone@example.com"'))
+    .optional(),
+  notify_by_team: z
+    .record(name("a team name"), handles)
+    .meta(
+      describe(
+        'Who monitors notify for the services of a team (services[].team): { "checkout": ["@slack-checkout"] }',
+      ),
+    )
     .optional(),
   regression_metric: z
     .string()
@@ -191,6 +214,9 @@ export const configFileSchema = z.strictObject({
   source: name("a source name")
     .meta(describe("Where the runner runs; runs are compared only within a source (default: the host name)"))
     .optional(),
+  location: name("a location name")
+    .meta(describe("Another name for `source` (the Datadog tag it becomes is `location`)"))
+    .optional(),
   settle: duration.meta(describe('How old a run must be before it is aggregated (default "10m")')).optional(),
   store_concurrency: z
     .number()
@@ -217,6 +243,19 @@ export const configFileSchema = z.strictObject({
     .optional(),
   services: z.array(serviceSchema).meta(describe("The deployed services to load-test")).optional(),
   alerts: alertsSchema.meta(describe("Release-regression and health monitors")).optional(),
+  metrics: z
+    .strictObject({
+      include: z
+        .array(metricPattern)
+        .meta(describe('Push only these dogdriver.* metrics ("*" matches any characters; default: all)'))
+        .optional(),
+      exclude: z
+        .array(metricPattern)
+        .meta(describe('Never push these, e.g. ["dogdriver.run.latency.p75", "dogdriver.run.server.*"]'))
+        .optional(),
+    })
+    .meta(describe("Which metrics aggregate pushes to Datadog: each one is billed per tag combination"))
+    .optional(),
   discover: discoverSchema.meta(describe("Services found in Datadog's Software Catalog")).optional(),
   datadog: z
     .strictObject({

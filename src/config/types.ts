@@ -29,6 +29,8 @@ export interface ServiceConfig {
   topologyQuery?: string;
   /** The owning team (config `team`, or the catalog entity's owner): a `team` tag on runs, metrics and events. */
   team?: string;
+  /** Handles the monitors notify for this service, besides alerts.notify (alerts.notifyByTeam adds the team's). */
+  notify: string[];
 }
 
 export interface DiscoverConfig {
@@ -40,8 +42,10 @@ export interface DiscoverConfig {
 }
 
 export interface AlertsConfig {
-  /** Who monitors notify: "@slack-perf", "@pagerduty-web", "@someone@example.com". */
+  /** Who monitors notify for every service: "@slack-perf", "@pagerduty-web", "@someone@example.com". */
   notify: string[];
+  /** Team -> handles notified for the services of that team. */
+  notifyByTeam: Record<string, string[]>;
   /** A release whose change on this metric exceeds `regressionPct` with a regression verdict alerts. */
   regressionMetric: string;
   regressionPct: number;
@@ -64,6 +68,8 @@ export interface Config {
   schedule: { run: string; aggregate: string };
   services: ServiceConfig[];
   alerts: AlertsConfig;
+  /** Which dogdriver.* metrics aggregate pushes (include empty: all). */
+  metrics: { include: string[]; exclude: string[] };
   /** Datadog site from the config (DD_SITE wins). */
   datadogSite?: string;
   /** Software Catalog discovery, when configured. */

@@ -1,4 +1,5 @@
 import { MAX_POINT_AGE_MS } from "../aggregator/stale-points.js";
+import { metricPushed } from "../datadog/metric-filter.js";
 import { TIMEOUT_UNKNOWN_DURATION_MS } from "../runner/run-timeout.js";
 import { longestCronGapMs } from "./cron-gap.js";
 import { formatDuration } from "./duration.js";
@@ -10,7 +11,26 @@ import type { Config } from "./types.js";
  * sent once it ended `settle` ago, at the next aggregate: so up to timeout + settle + the schedule's longest
  * gap after its start (docs/aggregator.md, "Points older than Datadog accepts").
  */
-export const configWarnings = (config: Config): string[] => {
+export const configWarnings = (config: Config): string[] => [
+  ...filteredMonitorMetrics(config),
+  ...stalePointWarnings(config),
+];
+
+// The metrics the monitors alert on (src/dashboards/monitors.ts): a filter that drops one silences a monitor.
+const MONITORED = [
+  "dogdriver.release.change_pct",
+  "dogdriver.release.verdict",
+  "dogdriver.run.error_rate",
+  "dogdriver.run.requests",
+];
+
+const filteredMonitorMetrics = (config: Config): string[] =>
+  MONITORED.filter((metric) => !metricPushed(metric, config.metrics)).map(
+    (metric) =>
+      `metrics.include/exclude leave out ${metric}: the dogdriver monitor that alerts on it will never fire`,
+  );
+
+const stalePointWarnings = (config: Config): string[] => {
   const gapMs = longestCronGapMs(config.schedule.aggregate);
   // An expression node-schedule cannot read is `schedule`'s error to report, not a guess to make here.
   if (gapMs === undefined) return [];

@@ -52,7 +52,7 @@ const latencyWidgets = (input: DashboardInput): JsonObject[] => {
           displayType: "line",
         },
       ],
-      events: [RELEASE_EVENTS],
+      events: RELEASE_EVENTS,
       yLabel: "ms",
     }),
     timeseries({
@@ -65,7 +65,7 @@ const latencyWidgets = (input: DashboardInput): JsonObject[] => {
           palette: "dog_classic",
         },
       ],
-      events: [RELEASE_EVENTS],
+      events: RELEASE_EVENTS,
       yLabel: "ms",
     }),
   ];
@@ -84,7 +84,7 @@ const loadWidgets = (input: DashboardInput): JsonObject[] => {
           palette: "cool",
         },
       ],
-      events: [RELEASE_EVENTS],
+      events: RELEASE_EVENTS,
     }),
     timeseries({
       title: "Load-test error rate per run (%)",
@@ -123,7 +123,7 @@ const serverWidgets = (input: DashboardInput): JsonObject[] =>
               palette: "purple",
             },
           ],
-          events: [RELEASE_EVENTS],
+          events: RELEASE_EVENTS,
         }),
       );
 
@@ -201,7 +201,7 @@ const releaseWidgets = (input: DashboardInput): JsonObject[] => {
           palette: "orange",
         },
       ],
-      events: [RELEASE_EVENTS],
+      events: RELEASE_EVENTS,
       markers: [
         { value: `y = ${pct}`, displayType: "error dashed", label: "regression alert" },
         { value: `y = -${pct}`, displayType: "ok dashed", label: "improvement" },

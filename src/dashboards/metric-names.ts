@@ -17,8 +17,6 @@ export const RELEASE_VERDICT = "dogdriver.release.verdict";
 
 /** The release metrics' extra tag: the compared field's dotted path (client.latency_ms.p95). */
 export const METRIC_TAG = "metric";
-/** The tag on every dogdriver event (release and verdict events also carry service, env, version). */
-export const EVENT_TAG = "dogdriver";
 
 /** The monitor tag that marks what `dogdriver provision` owns (and may update or prune). */
 export const MANAGED_BY_TAG = "managed_by:dogdriver";

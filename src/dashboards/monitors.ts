@@ -1,4 +1,5 @@
 import type { AlertsConfig } from "../config/types.js";
+import { LOCATION_TAG_KEY } from "../datadog/tag-names.js";
 import {
   MANAGED_BY_TAG,
   RELEASE_CHANGE_PCT,
@@ -6,6 +7,7 @@ import {
   RUN_ERROR_RATE,
   RUN_REQUESTS,
 } from "./metric-names.js";
+import { type NotifyRoute, notifyLines } from "./notify-routes.js";
 import type { JsonObject } from "./types.js";
 
 // The monitors `dogdriver provision` owns, as Datadog's snake_case Monitor JSON. Each carries managed_by:dogdriver
@@ -29,9 +31,12 @@ export interface MonitorInput {
   settleMs: number;
   /** The fleet dashboard, linked from every message (undefined before it exists: a dry run). */
   dashboardUrl?: string;
+  /** Per-service recipients (services[].notify, alerts.notify_by_team), besides alerts.notify. */
+  routes?: NotifyRoute[];
 }
 
-const GROUP = "env,service,source";
+const GROUP = `env,service,${LOCATION_TAG_KEY}`;
+const WHERE = `{{${LOCATION_TAG_KEY}.name}}`;
 
 const windowHours = (input: MonitorInput, atLeast: number): number =>
   Math.min(48, Math.max(atLeast, Math.ceil((2 * input.runIntervalSeconds) / 3600)));
@@ -39,10 +44,9 @@ const windowHours = (input: MonitorInput, atLeast: number): number =>
 const dashboardLink = (input: MonitorInput): string =>
   input.dashboardUrl === undefined
     ? "(the dogdriver dashboard)"
-    : `${input.dashboardUrl}?tpl_var_service={{service.name}}&tpl_var_env={{env.name}}&tpl_var_source={{source.name}}`;
+    : `${input.dashboardUrl}?tpl_var_service={{service.name}}&tpl_var_env={{env.name}}&tpl_var_${LOCATION_TAG_KEY}=${WHERE}`;
 
-const notifyLine = (alerts: AlertsConfig): string[] =>
-  alerts.notify.length > 0 ? ["", alerts.notify.join(" ")] : [];
+const notifyLine = (input: MonitorInput): string[] => notifyLines(input.routes ?? [], input.alerts.notify);
 
 const options = (input: MonitorInput, extra: JsonObject, critical: number): JsonObject => ({
   thresholds: { critical },
@@ -80,7 +84,8 @@ const releaseRegression = (input: MonitorInput): MonitorDefinition => {
   const verdict = `max:${RELEASE_VERDICT}${by}`;
   // change × [verdict is 1]: verdict·(verdict+1)/2 is 1 for a regression and 0 for -1 or 0, in plain arithmetic
   // (no function a monitor might not accept). The monitor's value is then the change itself, for {{value}}.
-  const query = `max(last_${windowHours(input, 4)}h):avg:${RELEASE_CHANGE_PCT}${by} * ${verdict} * (${verdict} + 1) / 2 > ${pct}`;
+  const hours = windowHours(input, 4);
+  const query = `max(last_${hours}h):avg:${RELEASE_CHANGE_PCT}${by} * ${verdict} * (${verdict} + 1) / 2 > ${pct}`;
   return monitor(
     "release_regression",
     {
@@ -89,18 +94,21 @@ const releaseRegression = (input: MonitorInput): MonitorDefinition => {
       priority: 2,
       message: [
         "{{#is_alert}}",
-        `**{{service.name}}** ({{env.name}}, measured from {{source.name}}) is slower with release **{{version.name}}**: ${metric} changed by {{value}}% against the release before it (alert at {{threshold}}%, with a regression verdict).`,
+        `**{{service.name}}** ({{env.name}}, measured from ${WHERE}) is slower with release **{{version.name}}**: ${metric} changed by {{value}}% against the release before it (alert at {{threshold}}%, with a regression verdict).`,
         "{{/is_alert}}",
         "{{#is_recovery}}",
-        "{{service.name}} ({{env.name}}) release {{version.name}}: no longer a regression.",
+        "{{service.name}} ({{env.name}}) release {{version.name}}: no longer a regression, or replaced by a newer release.",
         "{{/is_recovery}}",
         "",
         `Trend: ${dashboardLink(input)}`,
         "The verdict event in Datadog, or `dogdriver report {{service.name}}`, names the baseline version and the evidence.",
-        ...notifyLine(input.alerts),
+        ...notifyLine(input),
       ],
     },
-    options(input, {}, pct),
+    // Release metrics are pushed for the newest release only: once a newer one is compared, the replaced
+    // version's group stops reporting and would stay triggered for good. timeout_h resolves it after the window
+    // (Datadog takes 0-24 h), so the alert follows the release that is deployed.
+    options(input, { timeout_h: Math.min(24, hours) }, pct),
   );
 };
 
@@ -116,12 +124,12 @@ const errorRate = (input: MonitorInput): MonitorDefinition => {
       priority: 3,
       message: [
         "{{#is_alert}}",
-        "The dogdriver load test of **{{service.name}}** ({{env.name}}, from {{source.name}}) failed on {{value}}% of its requests (alert at {{threshold}}%). Its latency figures are not comparable while it fails.",
+        `The dogdriver load test of **{{service.name}}** ({{env.name}}, from ${WHERE}) failed on {{value}}% of its requests (alert at {{threshold}}%). Its latency figures are not comparable while it fails.`,
         "{{/is_alert}}",
         "{{#is_recovery}}{{service.name}} ({{env.name}}): the load test's error rate is back under {{threshold}}%.{{/is_recovery}}",
         "",
         `Trend: ${dashboardLink(input)}`,
-        ...notifyLine(input.alerts),
+        ...notifyLine(input),
       ],
     },
     options(input, {}, pct),
@@ -141,12 +149,12 @@ const noRuns = (input: MonitorInput): MonitorDefinition => {
       priority: 3,
       message: [
         "{{#is_no_data}}",
-        `No dogdriver run of **{{service.name}}** ({{env.name}}) from {{source.name}} reached Datadog for ${input.alerts.staleHours} h: the runner (\`dogdriver schedule\`) or \`dogdriver aggregate\` has stopped, or lost its Datadog keys.`,
+        `No dogdriver run of **{{service.name}}** ({{env.name}}) from ${WHERE} reached Datadog for ${input.alerts.staleHours} h: the runner (\`dogdriver schedule\`) or \`dogdriver aggregate\` has stopped, or lost its Datadog keys.`,
         "{{/is_no_data}}",
-        "{{#is_recovery}}{{service.name}} ({{env.name}}) from {{source.name}}: runs are recorded again.{{/is_recovery}}",
+        `{{#is_recovery}}{{service.name}} ({{env.name}}) from ${WHERE}: runs are recorded again.{{/is_recovery}}`,
         "",
         `Trend: ${dashboardLink(input)}`,
-        ...notifyLine(input.alerts),
+        ...notifyLine(input),
       ],
     },
     options(input, { notify_no_data: true, no_data_timeframe: staleMinutes }, 0),

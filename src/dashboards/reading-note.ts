@@ -8,7 +8,8 @@ export const readingNote = (input: DashboardInput): string =>
     "Every bar or point is **one dogdriver load-test run** (the same small Molotov test, run on a schedule " +
       `about every ${Math.round(input.runIntervalSeconds / 60)} min) against the deployed service. ` +
       "The event overlays are dogdriver events: a **release** (a version seen for the first time) and a " +
-      "**verdict** (a release judged slower, faster or unchanged against the one before it).",
+      "**verdict** (a release judged slower, faster or unchanged against the one before it); the runs' own " +
+      "start and stop events are not drawn (search `tags:dogdriver_event:run_end`).",
     "",
     "- **Latency per run**: look for a step that starts at a release overlay. The coloured bars change colour " +
       "at each release.",
@@ -19,7 +20,7 @@ export const readingNote = (input: DashboardInput): string =>
       "and p-value); the charts alone do not tell noise from change.",
     "",
     "**Caveats**",
-    "- Compare like with like: pick one `source` (where the runner runs). Latency from two locations differs.",
+    "- Compare like with like: pick one `location` (where the runner runs, the configuration's `source`). Latency from two locations differs.",
     "- A release needs enough runs before its verdict means anything: `insufficient_data` is not `no_change`.",
     "- Runs during a topology change (autoscaling, a deploy in progress) are flagged and left out of the " +
       "verdict, but still drawn here: a lone outlier is often one of them.",

@@ -11,6 +11,10 @@ export interface ProvisionOptions extends GlobalOptions {
   prune?: boolean;
   /** A dashboard for this one service (the fleet-wide monitors are left alone). */
   service?: string;
+  /** The plan as JSON on stdout. */
+  json?: boolean;
+  /** terraform: Terraform JSON of what provision would create, on stdout; needs no keys and changes nothing. */
+  format?: "terraform";
 }
 
 export const provisionCommand = async (options: ProvisionOptions, deps: Deps): Promise<Outcome> => {
@@ -30,13 +34,15 @@ export const provisionCommand = async (options: ProvisionOptions, deps: Deps): P
       );
   }
   const settings = datadogSettingsFromEnv(deps.env, config);
-  const hasKeys = Boolean(settings.apiKey && settings.appKey);
+  const terraform = options.format === "terraform";
+  const hasKeys = Boolean(settings.apiKey && settings.appKey) && !terraform;
   const result = await provision(
     {
       config,
       ...(options.service === undefined ? {} : { service: options.service }),
       dryRun: Boolean(options.dryRun),
       prune: Boolean(options.prune),
+      output: terraform ? "terraform" : options.json ? "json" : "text",
     },
     {
       api: hasKeys ? createDatadog(settings, deps) : undefined,
@@ -46,7 +52,7 @@ export const provisionCommand = async (options: ProvisionOptions, deps: Deps): P
       write: (text) => deps.stdout.write(text),
     },
   );
-  if (!options.dryRun)
+  if (!options.dryRun && !terraform)
     deps.log.info(
       result.changes === 0 ? "provision: no changes" : `provision: ${result.changes} change(s) made`,
     );

@@ -6,6 +6,8 @@ import { type RunStore, StoreConflictError, unchangedSince } from "../store/type
 // marker in the dashboard's description is the fallback when this file is missing or points to nothing.
 
 export const STATE_PATH = "provision.json";
+/** The fleet dashboard's key in `dashboards` (a per-service one is "trend:<service>"). */
+export const FLEET_DASHBOARD_KEY = "trend";
 const SCHEMA = "dogdriver.provision.v1";
 
 export interface SiteState {

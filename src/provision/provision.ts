@@ -2,6 +2,7 @@ import type { Config } from "../config/types.js";
 import { buildDashboard } from "../dashboards/dashboard.js";
 import { dashboardInputFor } from "../dashboards/dashboard-input.js";
 import { buildMonitors } from "../dashboards/monitors.js";
+import { notifyRoutes, unnotifiedWarnings } from "../dashboards/notify-routes.js";
 import { runIntervalSeconds } from "../dashboards/run-interval.js";
 import type { DatadogApi } from "../datadog/types.js";
 import { DogdriverError } from "../errors.js";
@@ -9,8 +10,9 @@ import type { Logger } from "../state/deps.js";
 import { dashboardUrl } from "./app-url.js";
 import { applyPlan, validateMonitors } from "./apply.js";
 import { planProvision, uncomparedPlan, type Wanted } from "./plan.js";
-import { readSiteState, type StateStore, writeSiteState } from "./provision-state.js";
-import { renderPayloads, renderPlan } from "./render-plan.js";
+import { FLEET_DASHBOARD_KEY, readSiteState, type StateStore, writeSiteState } from "./provision-state.js";
+import { planJson, renderPayloads, renderPlan } from "./render-plan.js";
+import { terraformDocument } from "./terraform.js";
 import { changeCount, type Plan } from "./types.js";
 
 export interface ProvisionRequest {
@@ -19,6 +21,8 @@ export interface ProvisionRequest {
   service?: string;
   dryRun: boolean;
   prune: boolean;
+  /** text: the plan and payloads (dry run); json: the plan as JSON; terraform: Terraform JSON, nothing read or sent. */
+  output?: "text" | "json" | "terraform";
 }
 
 export interface ProvisionContext {
@@ -59,11 +63,12 @@ export const wantedFor = (request: ProvisionRequest): Wanted => {
   if (service !== undefined) return { dashboardKey: `trend:${service}`, service, dashboard };
   const monitorInput = {
     alerts: config.alerts,
+    routes: notifyRoutes(config),
     runIntervalSeconds: runIntervalSeconds(config.schedule.run),
     settleMs: config.settleMs,
   };
   return {
-    dashboardKey: "trend",
+    dashboardKey: FLEET_DASHBOARD_KEY,
     dashboard,
     monitors: (url) =>
       buildMonitors({ ...monitorInput, ...(url === undefined ? {} : { dashboardUrl: url }) }),
@@ -77,11 +82,26 @@ export const provision = async (
 ): Promise<ProvisionResult> => {
   const { api, site, store, log } = context;
   const wanted = wantedFor(request);
+  if (wanted.monitors !== undefined) for (const line of unnotifiedWarnings(request.config)) log.warn(line);
   const urlOf = (id: string) => dashboardUrl(site, id);
+  const output = request.output ?? "text";
+  if (output === "terraform") {
+    context.write(`${JSON.stringify(terraformDocument(wanted, site), null, 2)}\n`);
+    return { plan: uncomparedPlan(site, wanted), changes: 0 };
+  }
+  const show = (
+    plan: Plan,
+    result: Omit<ProvisionResult, "plan"> & { monitorIds?: Record<string, number> },
+  ) =>
+    context.write(
+      output === "json"
+        ? planJson(plan, { dryRun: request.dryRun, ...result })
+        : renderPlan(plan) + renderPayloads(plan),
+    );
   if (api === undefined) {
     if (!request.dryRun) throw new DogdriverError("invalid_config", NO_KEYS);
     const plan = uncomparedPlan(site, wanted);
-    context.write(renderPlan(plan) + renderPayloads(plan));
+    show(plan, { changes: changeCount(plan) });
     return { plan, changes: changeCount(plan) };
   }
   const state =
@@ -95,7 +115,7 @@ export const provision = async (
   });
   await validateMonitors(api, plan);
   if (request.dryRun) {
-    context.write(renderPlan(plan) + renderPayloads(plan));
+    show(plan, { changes: changeCount(plan) });
     return { plan, changes: changeCount(plan) };
   }
   const applied = await applyPlan(api, plan, {
@@ -105,5 +125,7 @@ export const provision = async (
     ...(wanted.monitors === undefined ? {} : { monitors: wanted.monitors }),
   });
   if (store !== undefined) await writeSiteState(store, site, applied.state, log);
-  return { plan, changes: changeCount(plan), dashboardId: applied.dashboardId };
+  const result = { changes: changeCount(plan), dashboardId: applied.dashboardId };
+  if (output === "json") show(plan, { ...result, monitorIds: applied.state.monitors });
+  return { plan, ...result };
 };

@@ -49,3 +49,18 @@ export const renderPayloads = (plan: Plan): string => {
   for (const u of plan.unwanted) if (u.action === "delete") blocks.push(`DELETE /api/v1/monitor/${u.id}`);
   return blocks.length === 0 ? "" : `\n${blocks.join("\n\n")}\n`;
 };
+
+/** `provision --json`: the plan (with the bodies), what it changed and the dashboard's id once it exists. */
+export const planJson = (
+  plan: Plan,
+  result: { dryRun: boolean; changes: number; dashboardId?: string; monitorIds?: Record<string, number> },
+): string =>
+  `${JSON.stringify({
+    dry_run: result.dryRun,
+    site: plan.site,
+    compared: plan.compared,
+    changes: result.changes,
+    dashboard: { ...plan.dashboard, ...(result.dashboardId === undefined ? {} : { id: result.dashboardId }) },
+    monitors: plan.monitors.map((m) => ({ ...m, id: m.id ?? result.monitorIds?.[m.key] })),
+    unwanted: plan.unwanted,
+  })}\n`;

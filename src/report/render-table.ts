@@ -18,7 +18,7 @@ import {
 } from "./format.js";
 import type { Report } from "./report-types.js";
 
-// The terminal table of `dogdriver report`. Colour only when a person watches (stdout is a TTY, NO_COLOR unset).
+// The terminal table of `dogdriver report`. Colour as src/state/colour.ts decides (a TTY, NO_COLOR, FORCE_COLOR).
 
 const COLOUR: Record<Verdict, string> = {
   regression: "\u001b[31m",

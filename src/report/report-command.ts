@@ -5,6 +5,7 @@ import type { Outcome } from "../cli/exit-codes.js";
 import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
 import type { Config } from "../config/types.js";
 import { DogdriverError } from "../errors.js";
+import { wantsColour } from "../state/colour.js";
 import type { Deps } from "../state/deps.js";
 import { openStore } from "../store/open-store.js";
 import type { RunRecord } from "../store/run-record.js";
@@ -62,7 +63,7 @@ export const reportCommand = async (options: ReportOptions, deps: Deps): Promise
       resolve(deps.cwd, options.html),
       renderHtml(report, trendsOf(runs), new Date(deps.clock.now()).toISOString()),
     );
-  const colour = deps.stdout.isTTY && deps.env.NO_COLOR === undefined;
+  const colour = wantsColour(deps.stdout, deps.env);
   deps.stdout.write(
     options.json
       ? reportJson(report)

@@ -1,6 +1,7 @@
 import { eventId } from "../aggregator/event-ledger.js";
 import { runEventsEntryPath, writeEntry } from "../aggregator/outbox.js";
 import type { OutboxEntry, OutboxEvent } from "../aggregator/types.js";
+import { eventTags, locationTag } from "../datadog/tag-names.js";
 import type { DatadogEvent } from "../datadog/types.js";
 import type { RunRecord } from "../store/run-record.js";
 import type { RunStore } from "../store/types.js";
@@ -23,7 +24,10 @@ const stopText = (record: RunRecord) => {
   return lines.join("\n");
 };
 
-/** The Datadog event of one phase of a run, from the record alone (the start names the version before the load). */
+/**
+ * The Datadog event of one phase of a run (tagged dogdriver_event:run_start or run_end), from the record alone: the
+ * start names the version before the load.
+ */
 export const runEvent = (record: RunRecord, phase: Phase): DatadogEvent => {
   const version = phase === "start" ? (record.version_before ?? record.version) : record.version;
   const what = `${record.service}/${record.env} ${version}`;
@@ -35,15 +39,14 @@ export const runEvent = (record: RunRecord, phase: Phase): DatadogEvent => {
         : `dogdriver load test ${failed ? "failed" : "finished"}: ${what}`,
     text:
       phase === "start" ? `run ${record.id} from ${record.source}, test "${record.test}"` : stopText(record),
-    tags: [
-      "dogdriver",
+    tags: eventTags(phase === "start" ? "run_start" : "run_end", [
       `service:${record.service}`,
       `env:${record.env}`,
       `version:${version}`,
-      `source:${record.source}`,
+      locationTag(record.source),
       `test:${record.test}`,
       ...(record.team === undefined ? [] : [`team:${record.team}`]),
-    ],
+    ]),
     aggregationKey: `dogdriver-run-${record.id}`,
     alertType: phase === "start" ? "info" : failed ? "error" : "success",
     timestampMs: Date.parse(phase === "start" ? record.started_at : record.ended_at),

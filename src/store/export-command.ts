@@ -6,6 +6,8 @@ import { openStore } from "./open-store.js";
 export interface ExportOptions extends GlobalOptions {
   service?: string;
   env?: string;
+  /** The summary as JSON on stderr: stdout carries the records. */
+  json?: boolean;
 }
 
 /** `dogdriver export`: every stored run (or one service/env's) as JSON Lines on stdout, in key order. */
@@ -30,9 +32,12 @@ export const exportCommand = async (options: ExportOptions, deps: Deps): Promise
   } finally {
     store.close?.();
   }
-  deps.log.info(
-    `exported ${exported} runs from ${store.url}${skipped ? `; ${skipped} unreadable objects skipped` : ""}`,
-  );
+  if (options.json)
+    deps.stderr.write(`${JSON.stringify({ store: store.url, exported, unreadable_skipped: skipped })}\n`);
+  else
+    deps.log.info(
+      `exported ${exported} runs from ${store.url}${skipped ? `; ${skipped} unreadable objects skipped` : ""}`,
+    );
   // An export that silently lost records would make a migration lossy.
   return skipped > 0 ? "failure" : "ok";
 };

@@ -15,6 +15,8 @@ export interface ImportOptions extends GlobalOptions {
   /** A JSON Lines file, or "-" for standard input. */
   file: string;
   skipInvalid?: boolean;
+  /** The summary as JSON on stdout. */
+  json?: boolean;
 }
 
 // Writes in flight at once: enough to hide S3 latency, few enough to stay polite to a file system.
@@ -92,6 +94,18 @@ export const importCommand = async (options: ImportOptions, deps: Deps): Promise
     for await (const result of mapOrdered(parsed.records.values(), WRITE_CONCURRENCY, put)) counts[result]++;
   } finally {
     store.close?.();
+  }
+  if (options.json) {
+    deps.stdout.write(
+      `${JSON.stringify({
+        store: store.url,
+        imported: parsed.records.size,
+        ...counts,
+        invalid_lines: badLines,
+        repeated: parsed.duplicates,
+      })}\n`,
+    );
+    return "ok";
   }
   const extras = [
     counts.kept > 0

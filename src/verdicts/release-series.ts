@@ -1,4 +1,5 @@
-import type { DatadogEvent, MetricSeries } from "../datadog/types.js";
+import { locationTag } from "../datadog/tag-names.js";
+import type { MetricSeries } from "../datadog/types.js";
 import { ALL_SOURCES } from "./compare-releases.js";
 import type { Comparison, Verdict } from "./types.js";
 
@@ -13,12 +14,12 @@ const VERDICT_VALUE: Record<Verdict, number | undefined> = {
   insufficient_data: undefined,
 };
 
-/** The tags of a comparison's series: service, env, version (the candidate), source, test, metric. */
+/** The tags of a comparison's series: service, env, version (the candidate), location, test, metric. */
 export const releaseTags = (c: Comparison): string[] => [
   `service:${c.service}`,
   `env:${c.env}`,
   `version:${c.candidate.version}`,
-  `source:${c.source}`,
+  locationTag(c.source),
   `test:${c.test}`,
   `metric:${c.metric}`,
 ];
@@ -115,38 +116,3 @@ export const verdictIdentity = (r: ReleaseVerdict): string =>
 
 /** True when a comparison's verdict is decided (insufficient_data is not). */
 export const isDecided = (c: Comparison): boolean => c.verdict !== "insufficient_data";
-
-const ALERT: Record<ReleaseVerdict["verdict"], DatadogEvent["alertType"]> = {
-  regression: "error",
-  improvement: "success",
-  no_change: "info",
-};
-
-const signed = (n: number) => `${n >= 0 ? "+" : ""}${n}%`;
-
-const metricLine = (c: Comparison): string => {
-  const change = c.change_pct === null ? "" : ` ${signed(c.change_pct)}`;
-  const interval =
-    c.change_ci_pct === null ? "" : ` [95% CI ${signed(c.change_ci_pct[0])}, ${signed(c.change_ci_pct[1])}]`;
-  return `- ${c.metric}: ${c.verdict.replace("_", " ")}${change}${interval}, median ${c.baseline.median} -> ${c.candidate.median} (${c.baseline.runs} -> ${c.candidate.runs} runs, p=${c.p_value ?? "n/a"})`;
-};
-
-/** The Datadog event that announces a release's verdict (docs/contract.md: tags dogdriver, service, env, version). */
-export const verdictEvent = (r: ReleaseVerdict): DatadogEvent => {
-  const headline =
-    r.comparisons.find((c) => c.verdict === r.verdict && c.metric === "client.latency_ms.p95") ??
-    r.comparisons.find((c) => c.verdict === r.verdict);
-  const change = headline?.change_pct == null ? "" : ` (${headline.metric} ${signed(headline.change_pct)})`;
-  return {
-    title: `${r.service} ${r.env} ${r.candidate}: ${r.verdict.replace("_", " ")} against ${r.baseline}${change}`,
-    text: [
-      `dogdriver verdict for ${r.service} ${r.env}, ${r.baseline} -> ${r.candidate}:`,
-      ...r.comparisons.map(metricLine),
-    ].join("\n"),
-    tags: ["dogdriver", `service:${r.service}`, `env:${r.env}`, `version:${r.candidate}`, `test:${r.test}`],
-    // Datadog groups events by this key (≤ 100 characters).
-    aggregationKey: `dogdriver-verdict-${r.service}-${r.env}-${r.candidate}`.slice(0, 100),
-    alertType: ALERT[r.verdict],
-    timestampMs: r.as_of_ms,
-  };
-};

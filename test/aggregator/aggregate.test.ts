@@ -34,7 +34,7 @@ const tagsOf = (r: RunRecord) =>
   [
     `env:${r.env}`,
     `service:${r.service}`,
-    `source:${r.source}`,
+    `location:${r.source}`,
     "test:dogdriver",
     `version:${r.version}`,
   ].sort();

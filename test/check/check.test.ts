@@ -155,7 +155,8 @@ describe("dogdriver check", () => {
     expect(report.checks).toContainEqual({
       check: "alerts",
       status: "warn",
-      detail: "alerts.notify is empty: the monitors provision creates would alert nobody",
+      detail:
+        'service "kinto" (env "stage"): the dogdriver monitors notify nobody when it alerts (no alerts.notify, no services[].notify, and it has no team)',
     });
     expect(report.checks).toContainEqual(
       expect.objectContaining({

@@ -8,6 +8,18 @@ import { parseArgv } from "../support/parse-argv.js";
 const parse = parseArgv;
 
 const G = { verbose: false };
+const COMMANDS = [
+  "run",
+  "aggregate",
+  "report",
+  "provision",
+  "schedule",
+  "import",
+  "export",
+  "check",
+  "init",
+  "demo",
+];
 
 const TABLE: [string, string[], CommandCall][] = [
   [
@@ -99,6 +111,25 @@ const TABLE: [string, string[], CommandCall][] = [
     { command: "export", options: { ...G, service: "kinto", env: "stage" } },
   ],
   ["check", ["check", "--config", "x.json"], { command: "check", options: { ...G, config: "x.json" } }],
+  ["provision --json", ["provision", "--json"], { command: "provision", options: { ...G, json: true } }],
+  [
+    "provision --format terraform",
+    ["provision", "--format", "terraform", "--service", "kinto"],
+    { command: "provision", options: { ...G, format: "terraform", service: "kinto" } },
+  ],
+  [
+    "import --json",
+    ["import", "runs.jsonl", "--json"],
+    { command: "import", options: { ...G, file: "runs.jsonl", json: true } },
+  ],
+  ["export --json", ["export", "--json"], { command: "export", options: { ...G, json: true } }],
+  ["--quiet", ["--quiet", "aggregate"], { command: "aggregate", options: { ...G, quiet: true } }],
+  [
+    "--no-color",
+    ["report", "--no-color"],
+    { command: "report", options: { ...G, services: [], color: false } },
+  ],
+  ["--color", ["--color", "report"], { command: "report", options: { ...G, services: [], color: true } }],
   ["check --json", ["check", "--json"], { command: "check", options: { ...G, json: true } }],
   ["demo", ["demo"], { command: "demo", options: { ...G } }],
   ["demo --quick", ["demo", "--quick"], { command: "demo", options: { ...G, quick: true } }],
@@ -119,6 +150,7 @@ describe("argv -> command options", () => {
       [
         "aggregate",
         "check",
+        "completion",
         "demo",
         "export",
         "import",
@@ -129,7 +161,10 @@ describe("argv -> command options", () => {
         "schedule",
       ].sort(),
     );
-    expect(new Set(TABLE.map(([, , call]) => call.command))).toEqual(new Set(listed));
+    // `completion` is yargs' own: it prints a script and calls no command function.
+    expect(new Set(TABLE.map(([, , call]) => call.command))).toEqual(
+      new Set(listed.filter((c) => c !== "completion")),
+    );
   });
 });
 
@@ -138,18 +173,7 @@ describe("the command line itself", () => {
     const { code, calls, stdout } = await parse(["--help"]);
     expect(code).toBe(0);
     expect(calls).toEqual([]);
-    for (const command of [
-      "run",
-      "aggregate",
-      "report",
-      "provision",
-      "schedule",
-      "import",
-      "export",
-      "check",
-      "demo",
-    ])
-      expect(stdout).toMatch(new RegExp(`dogdriver ${command}\\b`));
+    for (const command of COMMANDS) expect(stdout).toMatch(new RegExp(`dogdriver ${command}\\b`));
     expect(stdout).toMatch(/--config/);
     expect(stdout).toMatch(/--store/);
   });
@@ -166,6 +190,10 @@ describe("the command line itself", () => {
     ["import without a file", ["import"], /Missing required argument: file|Not enough non-option arguments/],
     ["an invalid choice", ["report", "--fail-on", "always"], /Invalid values?:/],
     ["conflicting options", ["report", "--json", "--markdown"], /mutually exclusive/],
+    ["--format with --dry-run", ["provision", "--format", "terraform", "--dry-run"], /mutually exclusive/],
+    ["--format with --json", ["provision", "--format", "terraform", "--json"], /mutually exclusive/],
+    ["an unknown --format", ["provision", "--format", "hcl"], /Invalid values?:/],
+    ["--quiet with --verbose", ["--quiet", "--verbose", "check"], /mutually exclusive/],
     ["--shard without a value", ["run", "--all", "--shard"], /Not enough arguments following: shard/],
   ])("refuses %s with exit 2 and a hint", async (_name, argv, message) => {
     const { code, calls, stderr } = await parse(argv);
@@ -173,5 +201,64 @@ describe("the command line itself", () => {
     expect(calls).toEqual([]);
     expect(stderr).toMatch(message);
     expect(stderr).toMatch(/Run "dogdriver --help" for usage/);
+  });
+});
+
+describe("what scripts rely on", () => {
+  it("prints a shell completion script and calls nothing", async () => {
+    const { code, calls, stdout } = await parse(["completion"]);
+    expect([code, calls]).toEqual([0, []]);
+    expect(stdout).toContain("dogdriver --get-yargs-completions");
+  });
+
+  it("shows examples in every command's help, and the exit codes and environment variables", async () => {
+    for (const command of COMMANDS) {
+      const { code, stdout } = await parse([command, "--help"]);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(new RegExp(`Examples:\\n {2}dogdriver ${command}\\b`));
+      expect(stdout).toContain(
+        "Exit codes: 0 ok, 1 failure, 2 usage error, 3 invalid configuration or input",
+      );
+      expect(stdout).toContain("DATADOG_API_KEY");
+    }
+  });
+
+  it("reads DATADOG_API_KEY, DATADOG_APP_KEY and DATADOG_SITE when the DD_* names are unset; DD_* win", async () => {
+    const aliases = {
+      DATADOG_API_KEY: "a".repeat(32),
+      DATADOG_APP_KEY: "b".repeat(40),
+      DATADOG_SITE: "datadoghq.eu",
+    };
+    const alone = (await parse(["check"], aliases)).deps?.env;
+    expect([alone?.DD_API_KEY, alone?.DD_APP_KEY, alone?.DD_SITE]).toEqual([
+      "a".repeat(32),
+      "b".repeat(40),
+      "datadoghq.eu",
+    ]);
+    const both = (
+      await parse(["check"], { ...aliases, DD_API_KEY: "c".repeat(32), DD_SITE: "us5.datadoghq.com" })
+    ).deps?.env;
+    expect([both?.DD_API_KEY, both?.DD_APP_KEY, both?.DD_SITE]).toEqual([
+      "c".repeat(32),
+      "b".repeat(40),
+      "us5.datadoghq.com",
+    ]);
+  });
+
+  it("--no-color and --color set NO_COLOR / FORCE_COLOR for the command; --quiet keeps warnings only", async () => {
+    expect((await parse(["report", "--no-color"], { FORCE_COLOR: "1" })).deps?.env).toMatchObject({
+      NO_COLOR: "1",
+      FORCE_COLOR: undefined,
+    });
+    expect((await parse(["report", "--color"], { NO_COLOR: "1" })).deps?.env).toMatchObject({
+      FORCE_COLOR: "1",
+      NO_COLOR: undefined,
+    });
+    const { deps, outer } = await parse(["--quiet", "aggregate"]);
+    deps?.log.info("a summary");
+    deps?.log.debug("a detail");
+    deps?.stderr.write("a progress line\n");
+    deps?.log.warn("a warning");
+    expect(outer.stderr.text()).toBe("warning: a warning\n");
   });
 });

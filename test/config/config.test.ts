@@ -150,16 +150,39 @@ describe("configuration errors", () => {
     );
   });
 
-  it("checks environment variables and flags like the file, naming where the value came from", async () => {
+  it("checks environment variables like the file, naming the variable (exit 3)", async () => {
     const cwd = await folder("bad-overrides", {});
-    const { code, stderr } = await cli(cwd, ["export", "--store", "http://bucket"], {
-      DOGDRIVER_SETTLE: "soon",
-    });
+    const { code, stderr } = await cli(cwd, ["export"], { DOGDRIVER_SETTLE: "soon" });
     expect(code).toBe(3);
-    expect(stderr).toContain('--store: expected file://DIR or s3://bucket/prefix, got "http://bucket"');
     expect(stderr).toContain(
       'DOGDRIVER_SETTLE: expected a duration such as "10m", "30s" or "1h", at most 7d, got "soon"',
     );
+  });
+
+  it("takes `location` for `source` (the tag it becomes); both must agree, and the environment still wins", () => {
+    const load = (raw: object, env: Record<string, string> = {}) =>
+      validateConfig(raw, "c.json", { env, hostname: "h" }).source;
+    expect(load({ location: "eu-west-1" })).toBe("eu-west-1");
+    expect(load({ location: "eu-west-1", source: "eu-west-1" })).toBe("eu-west-1");
+    expect(load({ location: "eu-west-1" }, { DOGDRIVER_SOURCE: "ci" })).toBe("ci");
+    expect(() => load({ location: "eu-west-1", source: "us-east-1" })).toThrow(
+      expect.objectContaining({
+        details: ['location: "eu-west-1" differs from source "us-east-1"; they name the same thing'],
+      }),
+    );
+  });
+
+  it("blames a wrong flag, not the configuration file: a usage error (exit 2) naming the flag", async () => {
+    const cwd = await folder("bad-flags", { "dogdriver.config.json": "{}" });
+    const store = await cli(cwd, ["export", "--store", "http://bucket"], { DOGDRIVER_SETTLE: "soon" });
+    expect(store.code).toBe(2);
+    expect(store.stderr).toBe(
+      'dogdriver: --store: expected file://DIR or s3://bucket/prefix, got "http://bucket"\n',
+    );
+    const settle = await cli(cwd, ["aggregate", "--settle", "10"]);
+    expect(settle.code).toBe(2);
+    expect(settle.stderr).toMatch(/^dogdriver: --settle: expected a duration .*got "10"\n$/);
+    expect(settle.stderr).not.toContain("dogdriver.config.json");
   });
 });
 
@@ -196,15 +219,18 @@ describe("configuration values", () => {
           version: { url: "https://web.example.com/__version__", field: "version" },
           test: { repo: "./lt", name: "dogdriver" },
           queries: {},
+          notify: [],
         },
       ],
       alerts: {
         notify: [],
+        notifyByTeam: {},
         regressionMetric: "client.latency_ms.p95",
         regressionPct: 10,
         errorRatePct: 5,
         staleHours: 6,
       },
+      metrics: { include: [], exclude: [] },
       datadogSite: undefined,
     });
     const fixed = validateConfig(

@@ -19,6 +19,16 @@ describe("configWarnings", () => {
     ]);
   });
 
+  it("names a metric filter that silences a monitor", () => {
+    expect(warningsFor({ metrics: { exclude: ["dogdriver.release.*"] } })).toEqual([
+      "metrics.include/exclude leave out dogdriver.release.change_pct: the dogdriver monitor that alerts on it will never fire",
+      "metrics.include/exclude leave out dogdriver.release.verdict: the dogdriver monitor that alerts on it will never fire",
+    ]);
+    expect(
+      warningsFor({ metrics: { exclude: ["dogdriver.run.latency.p75", "dogdriver.run.server.*"] } }),
+    ).toEqual([]);
+  });
+
   it("accepts exactly 55 minutes and warns one second beyond", () => {
     expect(warningsFor({ services: [service("40m")] })).toEqual([]);
     expect(warningsFor({ services: [service("40m1s")] })).toHaveLength(1);

@@ -15,8 +15,11 @@ export const contractMetrics = (serverQueries: string[]): Set<string> =>
     "dogdriver.release.verdict",
   ]);
 
-export const SERIES_TAG_KEYS = new Set(["service", "env", "version", "source", "test"]);
+// `location` replaced `source` (issue 16): Datadog reserves `source` for the integration of a log or an event.
+export const SERIES_TAG_KEYS = new Set(["service", "env", "version", "location", "test"]);
 /** Only the release metrics carry `metric:`. */
 export const RELEASE_ONLY_TAG_KEYS = new Set(["metric"]);
 export const EVENT_TAG_KEYS = new Set(["service", "env", "version"]);
 export const EVENT_BARE_TAG = "dogdriver";
+/** The kinds a dashboard overlay may select: releases and verdicts, never the runs' start/stop events. */
+export const OVERLAY_EVENT_KINDS = new Set(["dogdriver_event:release", "dogdriver_event:verdict"]);

@@ -37,10 +37,15 @@ describe("dashboards/dogdriver.json", () => {
     expect(json.template_variables.map((t: { name: string }) => t.name)).toEqual([
       "service",
       "env",
-      "source",
+      "location",
       "version",
     ]);
-    expect(text).toContain('"q": "tags:dogdriver service:$service.value env:$env.value"');
+    // Releases and verdicts only: the runs' start/stop events would draw two markers per run.
+    expect(text).toContain('"q": "tags:dogdriver_event:release service:$service.value env:$env.value"');
+    expect(text).toContain('"q": "tags:dogdriver_event:verdict service:$service.value env:$env.value"');
+    expect(text).not.toMatch(/"q": "tags:dogdriver[ "]/);
+    // Datadog reserves `source`: no query groups, filters or selects by it.
+    expect(text).not.toMatch(/\$source|\bsource[:,}]|\{source\b/);
     expect(text).toContain(`"value": "y = ${DEFAULTS.alerts.errorRatePct}"`);
     expect(text).toContain(`"value": "y = ${DEFAULTS.alerts.regressionPct}"`);
     expect(text).toContain('"type": "manage_status"');
@@ -88,9 +93,9 @@ describe("the contract check", () => {
 
   it("fails on a made-up tag, a made-up group and a made-up event tag", () => {
     const text = dashboardFileText()
-      .replace("{$service,$env,$source,$version}", "{$service,$env,$source,$version,region:eu}")
-      .replace("by {service,env,source}", "by {service,env,host}")
-      .replace("tags:dogdriver service:", "tags:dogdriver team:perf service:");
+      .replace("{$service,$env,$location,$version}", "{$service,$env,$location,$version,region:eu}")
+      .replace("by {service,env,location}", "by {service,env,host}")
+      .replace("tags:dogdriver_event:release service:", "tags:dogdriver_event:release team:perf service:");
     const problems = checkDashboard(JSON.parse(text), EXAMPLE_SERVER_QUERIES);
     expect(problems.some((p) => p.startsWith("tag region"))).toBe(true);
     expect(problems.some((p) => p.startsWith("tag host"))).toBe(true);

@@ -7,6 +7,7 @@ import { checkMetricQuery } from "./query-terms.js";
 
 const alerts: AlertsConfig = {
   notify: ["@slack-perf", "@pagerduty-web"],
+  notifyByTeam: {},
   regressionMetric: "client.latency_ms.p99",
   regressionPct: 12.5,
   errorRatePct: 2,
@@ -58,14 +59,15 @@ describe("the dogdriver monitors", () => {
     }
   });
 
-  it("alert per service, env and source, on the configured regression metric", () => {
+  it("alert per service, env and location, on the configured regression metric", () => {
     expect(body("release_regression").query).toContain(
-      "{metric:client.latency_ms.p99} by {env,service,source,version}",
+      "{metric:client.latency_ms.p99} by {env,service,location,version}",
     );
     expect(body("release_regression").query).toContain("dogdriver.release.change_pct");
     expect(body("release_regression").query).toContain("dogdriver.release.verdict");
-    expect(body("error_rate").query).toContain("by {env,service,source}");
-    expect(body("no_runs").query).toContain("by {env,service,source}");
+    expect(body("error_rate").query).toContain("by {env,service,location}");
+    expect(body("no_runs").query).toContain("by {env,service,location}");
+    for (const monitor of all()) expect(`${monitor.query}\n${monitor.message}`).not.toMatch(/\bsource\b/);
   });
 
   it("name only contract metrics and tags", () => {
@@ -80,7 +82,7 @@ describe("the dogdriver monitors", () => {
     for (const piece of [
       "{{service.name}}",
       "{{env.name}}",
-      "{{source.name}}",
+      "{{location.name}}",
       "{{version.name}}",
       "{{value}}%",
     ]) {
@@ -90,6 +92,39 @@ describe("the dogdriver monitors", () => {
       "https://app.datadoghq.eu/dashboard/abc-def-ghi?tpl_var_service={{service.name}}&tpl_var_env={{env.name}}",
     );
     for (const monitor of all()) expect(monitor.message).toContain("@slack-perf @pagerduty-web");
+  });
+
+  it("resolve a replaced release's group after the window (timeout_h), and only that monitor", () => {
+    // Release metrics are pushed for the newest release only, so an old version's group stops reporting.
+    const regression = body("release_regression") as MonitorJson & { options: { timeout_h?: number } };
+    expect(regression.query).toMatch(/^max\(last_4h\):/);
+    expect(regression.options.timeout_h).toBe(4);
+    expect(regression.message).toContain("replaced by a newer release");
+    // No-data alerts must not resolve by themselves.
+    expect((body("no_runs") as { options: { timeout_h?: number } }).options.timeout_h).toBeUndefined();
+    const daily = buildMonitors({ ...input, runIntervalSeconds: 86_400 })[0]?.body.options as {
+      timeout_h: number;
+    };
+    expect(daily.timeout_h).toBe(24);
+  });
+
+  it("route each service's alerts to its own recipients, besides alerts.notify", () => {
+    const routed = buildMonitors({
+      ...input,
+      routes: [
+        { services: ["kinto", "web"], handles: ["@slack-storage"] },
+        { services: ["checkout"], handles: ["@pagerduty-pay", "@slack-pay"] },
+      ],
+    });
+    for (const { body } of routed) {
+      expect(body.message).toContain(
+        '{{#is_exact_match "service.name" "kinto" "web"}}@slack-storage{{/is_exact_match}}',
+      );
+      expect(body.message).toContain(
+        '{{#is_exact_match "service.name" "checkout"}}@pagerduty-pay @slack-pay{{/is_exact_match}}',
+      );
+      expect(body.message).toMatch(/\n@slack-perf @pagerduty-web$/);
+    }
   });
 
   it("alert on missing runs after staleHours through no-data", () => {

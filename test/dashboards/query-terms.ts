@@ -1,7 +1,7 @@
 import {
   contractMetrics,
-  EVENT_BARE_TAG,
   EVENT_TAG_KEYS,
+  OVERLAY_EVENT_KINDS,
   RELEASE_ONLY_TAG_KEYS,
   SERIES_TAG_KEYS,
 } from "./contract-terms.js";
@@ -52,17 +52,17 @@ export const checkMetricQuery = (query: string, serverQueries: string[]): string
   return problems;
 };
 
-/** Problems in an event search such as `tags:dogdriver service:$service.value`. */
+/** Problems in an event search such as `tags:dogdriver_event:release service:$service.value`. */
 export const checkEventQuery = (query: string): string[] => {
   const problems: string[] = [];
   let tagged = false;
   for (const term of query.trim().split(/\s+/)) {
     const [key, value] = term.split(/:(.*)/s);
-    if (key === "tags" && value === EVENT_BARE_TAG) tagged = true;
+    if (key === "tags" && value !== undefined && OVERLAY_EVENT_KINDS.has(value)) tagged = true;
     else if (key === undefined || !EVENT_TAG_KEYS.has(key))
       problems.push(`event term ${term} is not in the contract`);
   }
-  if (!tagged) problems.push(`event search "${query}" does not select tags:${EVENT_BARE_TAG}`);
+  if (!tagged) problems.push(`event search "${query}" does not select a release or verdict event kind`);
   return problems;
 };
 

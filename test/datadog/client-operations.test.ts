@@ -7,7 +7,7 @@ import { type Fixture, startFixture } from "./client-fixture.js";
 
 let f: Fixture;
 const nowMs = () => Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000; // a minute boundary 10 min ago
-const tags = ["service:kinto", "env:stage", "version:1.2.0", "source:ci", "test:dogdriver"];
+const tags = ["service:kinto", "env:stage", "version:1.2.0", "location:ci", "test:dogdriver"];
 
 beforeEach(async () => {
   f ??= await startFixture();

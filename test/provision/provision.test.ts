@@ -54,6 +54,32 @@ describe("dogdriver provision against the Datadog emulator", () => {
     expect(state.sites["datadoghq.com"].dashboards.trend).toBe(dashboard.id);
   });
 
+  it("--json prints the plan: with --dry-run what it would do, else what it did with the new ids", async () => {
+    const cwd = await workDir();
+    const dry = await runProvision(dd, cwd, { dryRun: true, json: true });
+    const planned = JSON.parse(dry.stdout);
+    expect(planned).toMatchObject({ dry_run: true, site: "datadoghq.com", compared: true, changes: 4 });
+    expect(planned.dashboard).toMatchObject({ key: "trend", action: "create" });
+    expect(planned.monitors.map((m: { key: string; action: string }) => `${m.key} ${m.action}`)).toEqual([
+      "release_regression create",
+      "error_rate create",
+      "no_runs create",
+    ]);
+    expect(dd.monitors()).toHaveLength(0);
+
+    const applied = JSON.parse((await runProvision(dd, cwd, { json: true })).stdout);
+    expect(applied).toMatchObject({ dry_run: false, changes: 4 });
+    expect(applied.dashboard.id).toBe(dd.dashboards()[0]?.id);
+    expect(applied.monitors.map((m: { id: number }) => m.id).sort()).toEqual(
+      dd
+        .monitors()
+        .map((m) => m.id)
+        .sort(),
+    );
+    const again = JSON.parse((await runProvision(dd, cwd, { json: true })).stdout);
+    expect(again).toMatchObject({ changes: 0, dashboard: { action: "unchanged" } });
+  });
+
   it("--dry-run after provisioning: no changes, nothing sent", async () => {
     const cwd = await workDir();
     await runProvision(dd, cwd);

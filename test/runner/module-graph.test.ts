@@ -100,7 +100,13 @@ it("`run` with Datadog keys loads no part of Datadog's client and queues its eve
   expect(dd.events()[1]).toMatchObject({
     aggregation_key: `dogdriver-run-${record.id}`,
     alert_type: "success",
-    tags: expect.arrayContaining(["service:graph", "env:test", "version:3.1.4", "source:ci"]),
+    tags: expect.arrayContaining([
+      "dogdriver_event:run_end",
+      "service:graph",
+      "env:test",
+      "version:3.1.4",
+      "location:ci",
+    ]),
   });
   expect(await readEntry(store, runEventsEntryPath(record))).toBeUndefined();
   // Two built CLIs, one loading Datadog's client: ~10 s on a quiet machine, several times that on a busy one.

@@ -109,10 +109,18 @@ describe("dogdriver run --all", () => {
     expect(fastStop).toMatchObject({
       aggregationKey: `dogdriver-run-${f.id}`,
       alertType: "success",
-      tags: expect.arrayContaining(["dogdriver", "service:fast", "env:test", "version:1.0.0", "source:ci"]),
+      tags: expect.arrayContaining([
+        "dogdriver",
+        "dogdriver_event:run_end",
+        "service:fast",
+        "env:test",
+        "version:1.0.0",
+        "location:ci",
+      ]),
     });
     expect(fastStop?.text).toContain(`${f.client.requests} requests, 0 errors`);
     expect(JSON.stringify(events)).not.toContain(datadog.apiKey);
+    expect(JSON.stringify(events)).not.toContain("source:");
 
     // `report` shows both from the store alone (one release each: their levels, no verdict yet).
     const reportDeps = ws.deps();

@@ -62,6 +62,27 @@ describe("dogdriver import", () => {
     expect(first.deps.stdout.text()).toBe("");
   });
 
+  it("--json: the import summary as JSON on stdout; --quiet: nothing on stderr; export --json on stderr", async () => {
+    await writeFile(join(dir, "json.jsonl"), lines(manyRuns(3)));
+    const imported = await cli(["import", "json.jsonl", "--store", "file://json", "--json", "--quiet"]);
+    expect(imported.code).toBe(0);
+    expect(JSON.parse(imported.deps.stdout.text())).toMatchObject({
+      imported: 3,
+      created: 3,
+      unchanged: 0,
+      updated: 0,
+      kept: 0,
+      invalid_lines: 0,
+      repeated: 0,
+    });
+    expect(imported.deps.stderr.text()).toBe("");
+    const quiet = await cli(["import", "json.jsonl", "--store", "file://json", "--quiet"]);
+    expect([quiet.code, quiet.deps.stdout.text(), quiet.deps.stderr.text()]).toEqual([0, "", ""]);
+    const exported = await cli(["export", "--store", "file://json", "--json"]);
+    expect(exported.deps.stdout.text().trim().split("\n")).toHaveLength(3);
+    expect(JSON.parse(exported.deps.stderr.text())).toMatchObject({ exported: 3, unreadable_skipped: 0 });
+  });
+
   it("reports every bad line with its number, exits 3 and writes nothing", async () => {
     const text = [
       JSON.stringify(sampleRun()),

@@ -4,9 +4,9 @@ import {
   isDecided,
   releaseSeries,
   releaseVerdicts,
-  verdictEvent,
   verdictIdentity,
 } from "../../src/verdicts/release-series.js";
+import { verdictEvent } from "../../src/verdicts/verdict-event.js";
 import { release } from "./frozen-runs.js";
 
 const comparisons = (candidateLevel: number, candidateRuns = 8) =>
@@ -27,7 +27,7 @@ describe("release series for Datadog", () => {
       "service:kinto",
       "env:stage",
       "version:c3",
-      "source:eu-west-runner-1",
+      "location:eu-west-runner-1",
       "test:dogdriver",
       "metric:client.latency_ms.p95",
     ];
@@ -95,8 +95,25 @@ describe("release series for Datadog", () => {
   it("builds the verdict event with the contract's tags and every decided metric in its text", () => {
     const [r] = releaseVerdicts(comparisons(120));
     if (!r) throw new Error("expected a release verdict");
-    const event = verdictEvent(r);
-    expect(event.tags).toEqual(["dogdriver", "service:kinto", "env:stage", "version:c3", "test:dogdriver"]);
+    const event = verdictEvent(r, { dashboardUrl: "https://app.datadoghq.eu/dashboard/abc-def-ghi" });
+    expect(event.tags).toEqual([
+      "dogdriver",
+      "dogdriver_event:verdict",
+      "service:kinto",
+      "env:stage",
+      "version:c3",
+      "baseline_version:b2",
+      "test:dogdriver",
+    ]);
+    // Rounded figures with units, the interval and the runs on each side; no raw float.
+    expect(event.text).toMatch(
+      /^- client\.latency_ms\.p95: regression [+-]\d+(\.\d)?% \(95% CI [+-]\d+(\.\d)?% to [+-]\d+(\.\d)?%\), median \d+(\.\d+)? ms -> \d+(\.\d+)? ms, runs \d+ -> \d+/m,
+    );
+    expect(event.text).not.toMatch(/\d\.\d{4,}/);
+    expect(event.text).toContain(
+      "Trend: https://app.datadoghq.eu/dashboard/abc-def-ghi?tpl_var_service=kinto&tpl_var_env=stage",
+    );
+    expect(verdictEvent(r).text).not.toContain("Trend:");
     expect(event.title).toMatch(
       /^kinto stage c3: regression against b2 \(client\.latency_ms\.p95 \+\d+(\.\d+)?%\)$/,
     );

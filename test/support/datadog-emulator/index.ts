@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { type CatalogState, catalogRoutes, checkEntity } from "./catalog-routes.js";
 import { dashboardRoutes, type StoredDashboard } from "./dashboards-routes.js";
+import { matchesEventSearch } from "./event-search.js";
 import { createEvent } from "./events-route.js";
 import { faultQueue, faultReply } from "./faults.js";
 import {
@@ -14,6 +15,7 @@ import {
   readRaw,
   send,
 } from "./http-io.js";
+import { type GroupState, monitorGroupStates } from "./monitor-eval.js";
 import { monitorRoutes, type StoredMonitor } from "./monitors-routes.js";
 import { scalarQuery, timeseriesQuery, v1Query } from "./query-routes.js";
 import { rateLimiter } from "./rate-limit.js";
@@ -62,6 +64,14 @@ export interface Emulator {
   dashboards(): StoredDashboard[];
   monitors(): StoredMonitor[];
   requests(): RequestLogEntry[];
+  /** The stored events a dashboard overlay search draws, with these template variable values. */
+  searchEvents(query: string, variables?: Record<string, string>): StoredEvent[];
+  /** A stored monitor's group states after Datadog would have evaluated it at each of `atMs` (see monitor-eval.ts). */
+  monitorStates(
+    id: number,
+    atMs: readonly number[],
+    optionOverrides?: Record<string, unknown>,
+  ): Map<string, GroupState>;
   /** Makes the next matching request(s) fail (see FaultSpec). */
   inject(fault: FaultSpec): void;
   clearFaults(): void;
@@ -281,6 +291,13 @@ export const startDatadogEmulator = async (options: EmulatorOptions = {}): Promi
     dashboards: () => [...dashboards.values()],
     monitors: () => [...monitors.values()],
     requests: () => [...log],
+    searchEvents: (query, variables = {}) => events.filter((e) => matchesEventSearch(e, query, variables)),
+    monitorStates: (id, atMs, optionOverrides = {}) => {
+      const monitor = monitors.get(id);
+      if (monitor === undefined) throw new Error(`no monitor ${id} in the emulator`);
+      const options = { ...(monitor.options as object), ...optionOverrides };
+      return monitorGroupStates({ ...monitor, options } as never, pointsOf, atMs);
+    },
     inject: (fault) => faults.inject(fault),
     clearFaults: () => faults.clear(),
     rateLimit: (spec) => limiter.set(spec),

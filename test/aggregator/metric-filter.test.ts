@@ -1,0 +1,57 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { metricPushed } from "../../src/datadog/metric-filter.js";
+import { openStore } from "../../src/store/open-store.js";
+import { testDeps } from "../support/deps.js";
+import { aggregateWith, datadogEnv, pendingRun, useHarness, writeConfig } from "./fixtures.js";
+
+const h = useHarness("metric-filter");
+const MINUTE = 60_000;
+
+describe("metrics.include / metrics.exclude", () => {
+  it("matches names with * and lets exclude win over include", () => {
+    const filter = {
+      include: ["dogdriver.run.latency.*", "dogdriver.release.*"],
+      exclude: ["*.p75", "*.max"],
+    };
+    expect(metricPushed("dogdriver.run.latency.p95", filter)).toBe(true);
+    expect(metricPushed("dogdriver.run.latency.p75", filter)).toBe(false);
+    expect(metricPushed("dogdriver.run.latency.max", filter)).toBe(false);
+    expect(metricPushed("dogdriver.run.rps", filter)).toBe(false);
+    expect(metricPushed("dogdriver.release.verdict", filter)).toBe(true);
+    // "." is a dot, not any character.
+    expect(metricPushed("dogdriverXrun.rps", { include: ["dogdriver.run.rps"], exclude: [] })).toBe(false);
+    expect(metricPushed("dogdriver.run.rps", { include: [], exclude: [] })).toBe(true);
+  });
+
+  it("aggregate pushes only the selected metrics, and no series of an excluded one", async () => {
+    const url = `file://${join(h.root, "filtered")}`;
+    const store = openStore(url, testDeps({ cwd: h.root }));
+    const config = await writeConfig(url, ["svc"]);
+    const raw = JSON.parse(await readFile(config, "utf8"));
+    raw.services[0].queries = {};
+    delete raw.services[0].topology_query;
+    raw.metrics = {
+      exclude: ["dogdriver.run.latency.p75", "dogdriver.run.latency.p90", "dogdriver.run.errors"],
+    };
+    await writeFile(config, JSON.stringify(raw));
+    const t0 = h.clock.now();
+    for (const ago of [40, 30, 20])
+      await store.putRun(pendingRun({ service: "svc", version: "1.0.0", startMs: t0 - ago * MINUTE }));
+
+    const { outcome } = await aggregateWith(h, config, datadogEnv(h.dd));
+    expect(outcome).toBe("ok");
+    const pushed = new Set(h.dd.points().map((p) => p.metric));
+    expect([...pushed].sort()).toEqual([
+      "dogdriver.run.error_rate",
+      "dogdriver.run.latency.max",
+      "dogdriver.run.latency.mean",
+      "dogdriver.run.latency.p50",
+      "dogdriver.run.latency.p95",
+      "dogdriver.run.latency.p99",
+      "dogdriver.run.requests",
+      "dogdriver.run.rps",
+    ]);
+  });
+});
