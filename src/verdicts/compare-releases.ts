@@ -83,10 +83,13 @@ export const compareHistories = (
   histories: readonly History[],
   options: CompareOptions = {},
 ): Comparison[] => {
-  const settings: Settings = { ...VERDICT_DEFAULTS, ...definedOnly(options) };
+  const { detectPctOf, ...rest } = options;
+  const shared: Settings = { ...VERDICT_DEFAULTS, ...definedOnly(rest) };
   const out: Comparison[] = [];
   for (const history of histories) {
     if (history.releases.length < 2) continue;
+    const own = detectPctOf?.(history.service, history.env);
+    const settings = own === undefined ? shared : { ...shared, detectPct: own };
     const recent = history.releases.slice(-MAX_RELEASES);
     const metrics = settings.metrics ?? metricsOf(recent.flatMap((r) => r.runs));
     for (const metric of metrics) out.push(...compareMetric(history, recent, metric, settings));
