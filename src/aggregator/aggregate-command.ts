@@ -22,10 +22,11 @@ export const aggregateCommand = async (options: AggregateOptions, deps: Deps): P
   // Once: under `schedule` this runs every few minutes with the same configuration.
   for (const line of configWarnings(config)) deps.log.once(line);
   let api: DatadogApi | undefined;
-  // Loading Datadog's client takes seconds on a slow disk: offline (the demo, no keys) it is not loaded at all.
+  // Offline (the demo, no keys) nothing of Datadog is loaded. With keys, aggregate talks to Datadog over plain
+  // fetch and never loads the official client (docs/datadog.md).
   if (deps.env.DD_API_KEY?.trim() || deps.env.DD_APP_KEY?.trim()) {
-    const { createDatadog, datadogSettingsFromEnv } = await import("../datadog/client.js");
-    api = createDatadog(datadogSettingsFromEnv(deps.env, config), deps);
+    const { datadogFromEnv } = await import("../datadog/client.js");
+    api = datadogFromEnv(config, deps);
   }
   const store = openStore(config.store, deps);
   try {

@@ -6,6 +6,7 @@ import { DEFAULT_CONFIG_NAMES } from "../config/load.js";
 import type { Config } from "../config/types.js";
 import { configWarnings } from "../config/warnings.js";
 import { unnotifiedWarnings } from "../dashboards/notify-routes.js";
+import type { DatadogSettings } from "../datadog/types.js";
 import { checkDiscovery } from "../discovery/check-discovery.js";
 import { DogdriverError, isDogdriverError } from "../errors.js";
 import { childEnv } from "../runner/child-env.js";
@@ -117,8 +118,9 @@ const checkMolotov = async (python: string, deps: Deps): Promise<CheckResult> =>
 const datadogUrl = (baseUrl: string | undefined, site: string) => baseUrl ?? `https://api.${site}`;
 
 const checkDatadog = async (config: Config, deps: Deps): Promise<{ result: CheckResult; url: string }> => {
-  let settings: Awaited<ReturnType<typeof import("../datadog/client.js").datadogSettingsFromEnv>>;
-  const { createDatadog, datadogSettingsFromEnv } = await import("../datadog/client.js");
+  let settings: DatadogSettings;
+  const { createDatadog } = await import("../datadog/client.js");
+  const { datadogSettingsFromEnv } = await import("../datadog/settings.js");
   try {
     settings = datadogSettingsFromEnv(deps.env, config);
   } catch (error) {

@@ -1,53 +1,64 @@
-import type { v2 } from "@datadog/datadog-api-client";
 import type { CatalogDefinition, CatalogListing } from "./types.js";
+import { GarbledAnswer, wireObject, wireStrings } from "./wire-format.js";
 
-// Reading the Software Catalog through the official client. The entity API (GET /api/v2/catalog/entity) is asked
-// with include=schema, so each entity's full definition (with `extensions`) comes in `included`, referenced from
-// the entity by relationships.schema. The client's own listCatalogEntityWithPagination yields the entities only
-// and drops `included`, so the pages are walked here. The service-definition API (v2.2 definitions) is the
-// fallback where the entity API is not available.
+// Reading the Software Catalog as JSON on the wire. The entity API (GET /api/v2/catalog/entity) is asked with
+// include=schema, so each entity's full definition (with `extensions`) comes in `included`, referenced from the
+// entity by relationships.schema. The service-definition API (v2.2 definitions, GET /api/v2/services/definitions)
+// is the fallback where the entity API is not available. Every field read is remote text: checked for its type
+// here, validated and sanitized by discovery before use.
 
 const PAGE_LIMIT = 100;
 /** No catalog this tool serves is larger; a bound so a misbehaving answer cannot page forever. */
 export const MAX_CATALOG_ENTITIES = 20_000;
 
-const record = (value: unknown): Record<string, unknown> | undefined =>
-  value !== null && typeof value === "object" && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
+/** GETs an API path with these query parameters and returns the parsed JSON answer. */
+export type GetJson = (path: string, query: Record<string, string>) => Promise<unknown>;
 
-const strings = (value: unknown): string[] =>
-  Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+const dataOf = (answer: unknown): unknown[] => {
+  const data = wireObject(answer)?.data ?? [];
+  if (!Array.isArray(data)) throw new GarbledAnswer("data is not a list");
+  return data;
+};
+
+const ownerOf = (value: unknown): { owner?: string } =>
+  typeof value === "string" && value !== "" ? { owner: value } : {};
+
+const text = (...candidates: unknown[]): string => {
+  const found = candidates.find((c) => typeof c === "string");
+  return typeof found === "string" ? found : "";
+};
 
 /** Every entity of `kind`, each with the definition `included` holds for it (include=schema). */
-export const listEntities = async (api: v2.SoftwareCatalogApi, kind: string): Promise<CatalogListing> => {
+export const listEntities = async (get: GetJson, kind: string): Promise<CatalogListing> => {
   const definitions: CatalogDefinition[] = [];
   let pages = 0;
   for (let offset = 0; offset < MAX_CATALOG_ENTITIES; offset += PAGE_LIMIT) {
-    const page = await api.listCatalogEntity({
-      pageOffset: offset,
-      pageLimit: PAGE_LIMIT,
-      filterKind: kind,
+    const page = await get("/api/v2/catalog/entity", {
+      "page[offset]": String(offset),
+      "page[limit]": String(PAGE_LIMIT),
+      "filter[kind]": kind,
       include: "schema",
     });
     pages += 1;
     const schemas = new Map<string, Record<string, unknown>>();
-    for (const item of page.included ?? []) {
-      const included = record(item);
-      const schema = record(record(included?.attributes)?.schema);
-      if (included?.type === "schema" && typeof included.id === "string" && schema)
-        schemas.set(included.id, schema);
+    const included = wireObject(page)?.included ?? [];
+    for (const item of Array.isArray(included) ? included : []) {
+      const entry = wireObject(item);
+      const schema = wireObject(wireObject(entry?.attributes)?.schema);
+      if (entry?.type === "schema" && typeof entry.id === "string" && schema) schemas.set(entry.id, schema);
     }
-    const data = page.data ?? [];
-    for (const entity of data) {
-      const schemaId = entity.relationships?.schema?.data?.id;
-      const schema = schemaId === undefined ? undefined : schemas.get(schemaId);
-      const metadata = record(schema?.metadata);
+    const data = dataOf(page);
+    for (const item of data) {
+      const entity = wireObject(item);
+      const attributes = wireObject(entity?.attributes);
+      const schemaId = wireObject(wireObject(wireObject(entity?.relationships)?.schema)?.data)?.id;
+      const schema = typeof schemaId === "string" ? schemas.get(schemaId) : undefined;
+      const metadata = wireObject(schema?.metadata);
       definitions.push({
-        name: String(entity.attributes?.name ?? metadata?.name ?? ""),
-        kind: String(entity.attributes?.kind ?? schema?.kind ?? ""),
-        ...ownerOf(entity.attributes?.owner ?? metadata?.owner),
-        tags: entity.attributes?.tags ?? strings(metadata?.tags),
+        name: text(attributes?.name, metadata?.name),
+        kind: text(attributes?.kind, schema?.kind),
+        ...ownerOf(attributes?.owner ?? metadata?.owner),
+        tags: Array.isArray(attributes?.tags) ? wireStrings(attributes.tags) : wireStrings(metadata?.tags),
         extensions: schema?.extensions,
       });
     }
@@ -57,25 +68,25 @@ export const listEntities = async (api: v2.SoftwareCatalogApi, kind: string): Pr
 };
 
 /** Every service definition (schema v2.2, the version that carries `extensions` and `team`). */
-export const listServiceDefinitions = async (api: v2.ServiceDefinitionApi): Promise<CatalogListing> => {
+export const listServiceDefinitions = async (get: GetJson): Promise<CatalogListing> => {
   const definitions: CatalogDefinition[] = [];
   let pages = 0;
   // page[number] starts at 0 (the official client's own pagination does the same).
   for (let number = 0; number * PAGE_LIMIT < MAX_CATALOG_ENTITIES; number += 1) {
-    const page = await api.listServiceDefinitions({
-      pageSize: PAGE_LIMIT,
-      pageNumber: number,
-      schemaVersion: "v2.2",
+    const page = await get("/api/v2/services/definitions", {
+      "page[size]": String(PAGE_LIMIT),
+      "page[number]": String(number),
+      schema_version: "v2.2",
     });
     pages += 1;
-    const data = page.data ?? [];
+    const data = dataOf(page);
     for (const item of data) {
-      const schema = record(item.attributes?.schema);
+      const schema = wireObject(wireObject(wireObject(item)?.attributes)?.schema);
       definitions.push({
-        name: String(schema?.ddService ?? ""),
+        name: text(schema?.["dd-service"]),
         kind: "service",
         ...ownerOf(schema?.team),
-        tags: strings(schema?.tags),
+        tags: wireStrings(schema?.tags),
         extensions: schema?.extensions,
       });
     }
@@ -83,6 +94,3 @@ export const listServiceDefinitions = async (api: v2.ServiceDefinitionApi): Prom
   }
   return { api: "service-definition", pages, definitions };
 };
-
-const ownerOf = (value: unknown): { owner?: string } =>
-  typeof value === "string" && value !== "" ? { owner: value } : {};

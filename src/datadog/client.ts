@@ -1,104 +1,80 @@
-import { client, v1, v2 } from "@datadog/datadog-api-client";
 import type { Config } from "../config/types.js";
 import { DogdriverError, isDogdriverError } from "../errors.js";
 import type { Deps } from "../state/deps.js";
 import { listEntities, listServiceDefinitions } from "./catalog-listing.js";
 import { DatadogError } from "./datadog-error.js";
+import { needsAppKey } from "./operation-names.js";
 import { scalarResult, timeseriesResult } from "./query-answers.js";
 import { redactor } from "./redact.js";
 import { eventModel, scalarRequest, seriesModel, timeseriesRequest } from "./request-bodies.js";
 import { seriesPayloads } from "./series-payloads.js";
+import {
+  DEFAULT_MAX_ANSWER_BYTES,
+  DEFAULT_MAX_RETRY_WAIT_MS,
+  DEFAULT_RETRY_BASE_MS,
+  datadogSettingsFromEnv,
+} from "./settings.js";
+import { garbledAnswerError, type RequestSite } from "./status-errors.js";
 import { Transport } from "./transport.js";
-import type { CallCounts, DatadogApi, DatadogSettings } from "./types.js";
+import type { CallCounts, DatadogApi, DatadogSettings, ProvisioningCalls } from "./types.js";
+import { GarbledAnswer, parseWire, toWire } from "./wire-format.js";
 
-// The one place the official client is configured. Only explicit settings count: createConfiguration() reads
-// DD_API_KEY/DD_APP_KEY from process.env when authMethods lacks them, and DD_SITE rewrites module-global servers
-// (DATADOG-NOTES §1). Both keys are therefore always passed (possibly empty: then no header is sent) and the site
-// is set on this configuration's own servers, which wins over whatever DD_SITE did to the globals.
-
-export const DEFAULT_SITE = "datadoghq.com";
-export const DEFAULT_TIMEOUT_MS = 30_000;
-export const DEFAULT_MAX_RETRIES = 3;
-const DEFAULT_RETRY_BASE_MS = 1000;
-const DEFAULT_MAX_RETRY_WAIT_MS = 60_000;
-
-const SITE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/;
-
-/** Settings from DD_API_KEY, DD_APP_KEY, DD_SITE (else the config's site), DOGDRIVER_DD_URL. */
-export const datadogSettingsFromEnv = (
-  env: Readonly<Record<string, string | undefined>>,
-  config?: Pick<Config, "datadogSite">,
-): DatadogSettings => {
-  const nonEmpty = (v: string | undefined) => (v?.trim() ? v.trim() : undefined);
-  const site = nonEmpty(env.DD_SITE) ?? nonEmpty(config?.datadogSite) ?? DEFAULT_SITE;
-  if (!SITE.test(site)) {
-    throw new DogdriverError(
-      "invalid_config",
-      `DD_SITE: expected a Datadog site such as datadoghq.com or datadoghq.eu (no scheme or path), got "${site}"`,
-    );
-  }
-  const baseUrl = nonEmpty(env.DOGDRIVER_DD_URL);
-  // A proxy URL may carry a password (user:secret@host): it is shown masked, and refused because fetch cannot
-  // send it (it would only end up in every error message, which names the URL).
-  const shown = baseUrl?.replace(/^(https?:\/\/)[^/@\s]*@/, "$1***@");
-  if (baseUrl !== undefined && !/^https?:\/\/[^/\s@]+(\/\S*)?$/.test(baseUrl)) {
-    throw new DogdriverError(
-      "invalid_config",
-      `DOGDRIVER_DD_URL: expected an http(s) base URL without credentials, such as http://127.0.0.1:8126, got "${shown}"`,
-    );
-  }
-  const apiKey = nonEmpty(env.DD_API_KEY);
-  const appKey = nonEmpty(env.DD_APP_KEY);
-  return {
-    ...(apiKey ? { apiKey } : {}),
-    ...(appKey ? { appKey } : {}),
-    site,
-    ...(baseUrl ? { baseUrl: baseUrl.replace(/\/+$/, "") } : {}),
-    timeoutMs: DEFAULT_TIMEOUT_MS,
-    maxRetries: DEFAULT_MAX_RETRIES,
-  };
-};
+// dogdriver's Datadog API, built in one place. What `aggregate`, discovery and `check` need (metrics, queries,
+// events, the catalog, key validation) is sent over plain fetch as Datadog's wire JSON: importing the official
+// client costs ~1.8 s of CPU and ~180 MB (its ObjectSerializer loads every model), more than a whole aggregate
+// pass. The bodies are still built as the client's models (request-bodies.ts, type-only imports) and checked
+// against them by the emulator in tests. Dashboards and monitors load the client on first use (official-client.ts).
 
 type ClientDeps = Pick<Deps, "clock" | "log" | "signal">;
 
-/** The official client's configuration for these settings, sending through `httpApi`. */
-export const datadogConfiguration = (
-  settings: DatadogSettings,
-  httpApi: client.HttpLibrary,
-): client.Configuration => {
-  const configuration = client.createConfiguration({
-    authMethods: { apiKeyAuth: settings.apiKey ?? "", appKeyAuth: settings.appKey ?? "" },
-    httpApi,
-    ...(settings.baseUrl ? { baseServer: new client.BaseServerConfiguration(settings.baseUrl, {}) } : {}),
-  });
-  if (!settings.baseUrl) configuration.setServerVariables({ site: settings.site });
-  return configuration;
-};
+interface SendOptions {
+  query?: Record<string, string>;
+  /** Wire JSON, or gzipped wire JSON (a metric payload, compressed when it was measured). */
+  body?: string | Buffer;
+  gzipped?: boolean;
+}
 
 export const createDatadog = (settings: DatadogSettings, deps: ClientDeps): DatadogApi => {
   const redact = redactor([settings.apiKey, settings.appKey]);
-  const precompressed = new Map<string, Buffer>();
+  const site: RequestSite = { site: settings.site, baseUrl: settings.baseUrl, redact };
   const transport = new Transport({
-    site: settings.site,
-    baseUrl: settings.baseUrl,
-    redact,
+    ...site,
     timeoutMs: settings.timeoutMs,
     maxRetries: settings.maxRetries,
     retryBaseMs: settings.retryBaseMs ?? DEFAULT_RETRY_BASE_MS,
     maxRetryWaitMs: settings.maxRetryWaitMs ?? DEFAULT_MAX_RETRY_WAIT_MS,
+    maxAnswerBytes: settings.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES,
     clock: deps.clock,
     log: deps.log,
     signal: deps.signal,
-    precompressed,
   });
-  const configuration = datadogConfiguration(settings, transport);
-  const metrics = new v2.MetricsApi(configuration);
-  const events = new v1.EventsApi(configuration);
-  const dashboards = new v1.DashboardsApi(configuration);
-  const monitors = new v1.MonitorsApi(configuration);
-  const authentication = new v1.AuthenticationApi(configuration);
-  const catalog = new v2.SoftwareCatalogApi(configuration);
-  const serviceDefinitions = new v2.ServiceDefinitionApi(configuration);
+  // The official client's host: api.<site>, or DOGDRIVER_DD_URL with the path appended (a proxy's prefix kept).
+  const base = settings.baseUrl ?? `https://api.${settings.site}`;
+
+  /** One request with the headers the official client would send; the answer's JSON, or GarbledAnswer. */
+  const send = async (method: string, path: string, o: SendOptions = {}): Promise<unknown> => {
+    const url = new URL(`${base}${path}`);
+    for (const [name, value] of Object.entries(o.query ?? {})) url.searchParams.set(name, value);
+    const headers: Record<string, string> = { Accept: "application/json" };
+    if (settings.apiKey) headers["DD-API-KEY"] = settings.apiKey;
+    if (settings.appKey && needsAppKey(method, path)) headers["DD-APPLICATION-KEY"] = settings.appKey;
+    if (o.body !== undefined) headers["Content-Type"] = "application/json";
+    if (o.gzipped) headers["Content-Encoding"] = "gzip";
+    const answer = await transport.send({
+      method,
+      url,
+      headers,
+      ...(o.body === undefined ? {} : { body: o.body }),
+    });
+    const text = answer.body.toString("utf8");
+    return text.trim() === "" ? undefined : parseWire(text);
+  };
+
+  let official: Promise<ProvisioningCalls> | undefined;
+  const provisioning = () => {
+    official ??= import("./official-client.js").then((m) => m.provisioningCalls(settings, transport));
+    return official;
+  };
 
   const counts: CallCounts = { queries: 0, submissions: 0, events: 0, other: 0 };
   const canWrite = Boolean(settings.apiKey);
@@ -108,10 +84,10 @@ export const createDatadog = (settings: DatadogSettings, deps: ClientDeps): Data
   const call = async <T>(
     kind: keyof CallCounts,
     operation: string,
-    needsAppKey: boolean,
+    appKeyToo: boolean,
     run: () => Promise<T>,
   ) => {
-    if (!settings.apiKey || (needsAppKey && !settings.appKey)) {
+    if (!settings.apiKey || (appKeyToo && !settings.appKey)) {
       const missing = settings.apiKey ? "DD_APP_KEY" : "DD_API_KEY";
       // Configuration, not a Datadog outage: callers must not keep it for a retry.
       throw new DogdriverError("invalid_config", `${missing} is not set: ${operation} needs it`);
@@ -120,6 +96,9 @@ export const createDatadog = (settings: DatadogSettings, deps: ClientDeps): Data
     try {
       return await run();
     } catch (error) {
+      // An answer of another shape than the operation's (a proxy's page, a cut body): Datadog's side, so
+      // status-less like an outage, and the caller keeps the work for later.
+      if (error instanceof GarbledAnswer) throw garbledAnswerError(site, operation, error.message);
       if (isDogdriverError(error)) throw error;
       // The official client's own failures: a body that does not fit its model ("missing required property
       // 'requests'"), or an answer it cannot read. Neither gets better by trying again, hence invalid_input.
@@ -135,6 +114,9 @@ export const createDatadog = (settings: DatadogSettings, deps: ClientDeps): Data
       );
     }
   };
+  const provision = <T>(operation: string, run: (calls: ProvisioningCalls) => Promise<T>) =>
+    call("other", operation, true, async () => run(await provisioning()));
+  const getJson = (path: string, query: Record<string, string>) => send("GET", path, { query });
 
   return {
     site: settings.site,
@@ -146,10 +128,9 @@ export const createDatadog = (settings: DatadogSettings, deps: ClientDeps): Data
       const models = series.map(seriesModel).filter((s) => s.points.length > 0);
       const payloads = seriesPayloads(models);
       for (const [index, payload] of payloads.entries()) {
-        precompressed.set(payload.json, payload.gzipped);
         try {
           await call("submissions", "submitting metrics", false, () =>
-            metrics.submitMetrics({ body: payload.body, contentEncoding: "gzip" }),
+            send("POST", "/api/v2/series", { body: payload.gzipped, gzipped: true }),
           );
         } catch (error) {
           if (index === 0 || !(error instanceof DatadogError)) throw error;
@@ -160,9 +141,6 @@ export const createDatadog = (settings: DatadogSettings, deps: ClientDeps): Data
               `${index} of ${payloads.length} payloads were accepted before this one; sending all again is safe (gauges: last write wins)`,
             ],
           });
-        } finally {
-          // Normally taken by the transport already; this covers a call that failed before sending.
-          precompressed.delete(payload.json);
         }
       }
       return { requests: payloads.length, points: payloads.reduce((n, p) => n + p.points, 0) };
@@ -171,7 +149,9 @@ export const createDatadog = (settings: DatadogSettings, deps: ClientDeps): Data
     queryTimeseries: (fromMs, toMs, queries, intervalMs) =>
       call("queries", "querying metrics (timeseries)", true, async () =>
         timeseriesResult(
-          await metrics.queryTimeseriesData({ body: timeseriesRequest(fromMs, toMs, queries, intervalMs) }),
+          await send("POST", "/api/v2/query/timeseries", {
+            body: JSON.stringify(toWire(timeseriesRequest(fromMs, toMs, queries, intervalMs))),
+          }),
           queries,
         ),
       ),
@@ -179,61 +159,37 @@ export const createDatadog = (settings: DatadogSettings, deps: ClientDeps): Data
     queryScalar: (fromMs, toMs, queries, aggregator = "avg") =>
       call("queries", "querying metrics (scalar)", true, async () =>
         scalarResult(
-          await metrics.queryScalarData({ body: scalarRequest(fromMs, toMs, queries, aggregator) }),
+          await send("POST", "/api/v2/query/scalar", {
+            body: JSON.stringify(toWire(scalarRequest(fromMs, toMs, queries, aggregator))),
+          }),
           queries,
         ),
       ),
 
     postEvent: async (event) => {
-      const body = eventModel(event);
-      await call("events", "posting an event", false, () => events.createEvent({ body }));
+      const body = JSON.stringify(toWire(eventModel(event)));
+      await call("events", "posting an event", false, () => send("POST", "/api/v1/events", { body }));
     },
 
-    listDashboards: () =>
-      call("other", "listing dashboards", true, async () => {
-        const found: v1.DashboardSummaryDefinition[] = [];
-        for await (const d of dashboards.listDashboardsWithPagination({})) found.push(d);
-        return found;
-      }),
-    getDashboard: (id) =>
-      call("other", `getting dashboard ${id}`, true, () => dashboards.getDashboard({ dashboardId: id })),
-    createDashboard: (body) =>
-      call("other", "creating a dashboard", true, () => dashboards.createDashboard({ body })),
-    updateDashboard: (id, body) =>
-      call("other", `updating dashboard ${id}`, true, () =>
-        dashboards.updateDashboard({ dashboardId: id, body }),
-      ),
-    deleteDashboard: async (id) => {
-      await call("other", `deleting dashboard ${id}`, true, () =>
-        dashboards.deleteDashboard({ dashboardId: id }),
-      );
-    },
+    listDashboards: () => provision("listing dashboards", (p) => p.listDashboards()),
+    getDashboard: (id) => provision(`getting dashboard ${id}`, (p) => p.getDashboard(id)),
+    createDashboard: (body) => provision("creating a dashboard", (p) => p.createDashboard(body)),
+    updateDashboard: (id, body) => provision(`updating dashboard ${id}`, (p) => p.updateDashboard(id, body)),
+    deleteDashboard: (id) => provision(`deleting dashboard ${id}`, (p) => p.deleteDashboard(id)),
 
-    listMonitors: (monitorTag) =>
-      call("other", "listing monitors", true, async () => {
-        const found: v1.Monitor[] = [];
-        for await (const m of monitors.listMonitorsWithPagination({ monitorTags: monitorTag })) found.push(m);
-        return found;
-      }),
-    getMonitor: (id) =>
-      call("other", `getting monitor ${id}`, true, () => monitors.getMonitor({ monitorId: id })),
-    validateMonitor: async (body) => {
-      await call("other", "validating a monitor", true, () => monitors.validateMonitor({ body }));
-    },
-    createMonitor: (body) =>
-      call("other", "creating a monitor", true, () => monitors.createMonitor({ body })),
-    updateMonitor: (id, body) =>
-      call("other", `updating monitor ${id}`, true, () => monitors.updateMonitor({ monitorId: id, body })),
-    deleteMonitor: async (id) => {
-      await call("other", `deleting monitor ${id}`, true, () => monitors.deleteMonitor({ monitorId: id }));
-    },
+    listMonitors: (monitorTag) => provision("listing monitors", (p) => p.listMonitors(monitorTag)),
+    getMonitor: (id) => provision(`getting monitor ${id}`, (p) => p.getMonitor(id)),
+    validateMonitor: (body) => provision("validating a monitor", (p) => p.validateMonitor(body)),
+    createMonitor: (body) => provision("creating a monitor", (p) => p.createMonitor(body)),
+    updateMonitor: (id, body) => provision(`updating monitor ${id}`, (p) => p.updateMonitor(id, body)),
+    deleteMonitor: (id) => provision(`deleting monitor ${id}`, (p) => p.deleteMonitor(id)),
 
     listCatalog: async (kinds) => {
       try {
         const listings = [];
         for (const kind of kinds)
           listings.push(
-            await call("other", "listing the Software Catalog", true, () => listEntities(catalog, kind)),
+            await call("other", "listing the Software Catalog", true, () => listEntities(getJson, kind)),
           );
         return {
           api: "entity" as const,
@@ -244,19 +200,17 @@ export const createDatadog = (settings: DatadogSettings, deps: ClientDeps): Data
         // 404: a site (or a proxy) without the entity API; the service-definition API holds the same services.
         if (!(error instanceof DatadogError) || error.status !== 404) throw error;
         deps.log.debug("the Software Catalog entity API answered 404: reading service definitions instead");
-        return call("other", "listing service definitions", true, () =>
-          listServiceDefinitions(serviceDefinitions),
-        );
+        return call("other", "listing service definitions", true, () => listServiceDefinitions(getJson));
       }
     },
 
     validateKeys: async () => {
-      await call("other", "validating the API key", false, () => authentication.validate());
+      await call("other", "validating the API key", false, () => send("GET", "/api/v1/validate"));
       if (!settings.appKey) return;
       try {
         // Datadog has no endpoint that validates an application key alone: a one-item dashboard list needs it.
         await call("other", "validating the application key", true, () =>
-          dashboards.listDashboards({ count: 1 }),
+          send("GET", "/api/v1/dashboard", { query: { count: "1" } }),
         );
       } catch (error) {
         if (!(error instanceof DatadogError) || (error.status !== 401 && error.status !== 403)) throw error;
@@ -277,3 +231,9 @@ export const createDatadog = (settings: DatadogSettings, deps: ClientDeps): Data
     calls: () => ({ ...counts }),
   };
 };
+
+/** The API for the environment's settings (DD_API_KEY, DD_APP_KEY, DD_SITE or the config's site, DOGDRIVER_DD_URL). */
+export const datadogFromEnv = (
+  config: Pick<Config, "datadogSite">,
+  deps: ClientDeps & Pick<Deps, "env">,
+): DatadogApi => createDatadog(datadogSettingsFromEnv(deps.env, config), deps);

@@ -1,13 +1,13 @@
 import { gzipSync } from "node:zlib";
-import { v2 } from "@datadog/datadog-api-client";
+import type { v2 } from "@datadog/datadog-api-client";
 import { SERIES_MAX_COMPRESSED_BYTES, SERIES_MAX_UNCOMPRESSED_BYTES } from "./limits.js";
 
 // Cuts a metric submission into gzip payloads that each fit Datadog's two limits (512000 bytes compressed, 5242880
 // once decompressed). Series are serialised once and packed greedily up to a JSON size whose gzip should land at
 // 90% of the compressed limit (the ratio is measured on a sample of the submission); a series larger than that is
-// cut into parts of its points first. A pack whose gzip still exceeds a limit is halved. The JSON is exactly what
-// the official client will send (its ObjectSerializer, then JSON.stringify), so the gzip made here to measure a
-// payload is the one sent.
+// cut into parts of its points first. A pack whose gzip still exceeds a limit is halved. The JSON is the wire
+// format (what the official client's ObjectSerializer makes of the same model), and the gzip made here to measure
+// a payload is the one sent.
 
 export interface Payload {
   body: v2.MetricPayload;
@@ -33,7 +33,9 @@ interface Piece {
 
 const piece = (series: v2.MetricSeries): Piece => ({
   series,
-  json: JSON.stringify(v2.ObjectSerializer.serialize(series, "MetricSeries", "")),
+  // MetricSeries' fields (metric, type, tags, unit, points: timestamp, value) are named the same on the wire, so
+  // the model is its own wire JSON (test/datadog/wire-bodies.test.ts compares with the client's serializer).
+  json: JSON.stringify(series),
 });
 
 const ENVELOPE = '{"series":[]}'.length;

@@ -94,3 +94,23 @@ export const networkError = (
     s.redact(`Could not reach Datadog ${where(s)} while ${operation} (${reason}, ${attempts} attempt(s))`),
   );
 };
+
+export const answerTooLargeError = (s: RequestSite, operation: string, maxBytes: number): DatadogError =>
+  new DatadogError(
+    operation,
+    s.redact(
+      `Datadog's answer while ${operation} is larger than ${maxBytes} bytes ${where(s)}; dogdriver stopped reading it`,
+    ),
+    {
+      details: [
+        "no answer dogdriver asks for is that large: a proxy or DOGDRIVER_DD_URL may point elsewhere",
+      ],
+    },
+  );
+
+/** An answer that is not the JSON the operation returns (a proxy's HTML page, a cut body). */
+export const garbledAnswerError = (s: RequestSite, operation: string, why: string): DatadogError =>
+  new DatadogError(
+    operation,
+    s.redact(`Datadog's answer while ${operation} ${where(s)} is not readable: ${why}`),
+  );

@@ -1,9 +1,9 @@
-import { deflateSync, gzipSync } from "node:zlib";
-import { client } from "@datadog/datadog-api-client";
 import { DogdriverError } from "../errors.js";
+import { BoundedFetchError, boundedFetch } from "../http/bounded-fetch.js";
 import type { Clock, Logger } from "../state/deps.js";
 import { isIdempotent, needsAppKey, operationName } from "./operation-names.js";
 import {
+  answerTooLargeError,
   networkError,
   type RequestSite,
   rateLimitTooLongError,
@@ -12,11 +12,14 @@ import {
 } from "./status-errors.js";
 import type { RateLimitState } from "./types.js";
 
-// The HTTP layer under the official client (its `httpApi`). The client's own IsomorphicFetchHttpLibrary has no
-// timeout, retries without a cap on the wait, sleeps on real timers and hides response headers (DATADOG-NOTES §1),
-// so this one replaces it: a timeout per attempt (which also covers reading the body), retries of 429 and 5xx that
-// wait X-RateLimit-Reset (capped), retries of dropped connections for idempotent requests only, X-RateLimit-*
-// headers recorded per limit name, and one DatadogError per failure. Time goes through the injected clock.
+// Every request dogdriver sends to Datadog, over plain fetch: the calls of aggregate and discovery directly
+// (client.ts), provisioning's through the official client, whose `httpApi` wraps this (client-http.ts). The
+// client's own IsomorphicFetchHttpLibrary has no timeout, retries without a cap on the wait, sleeps on real
+// timers, hides response headers and reads answers of any size (DATADOG-NOTES §1), so this one replaces it: a
+// timeout per attempt that also covers reading the body, answers read at most `maxAnswerBytes` deep, retries of
+// 429 and 5xx that wait X-RateLimit-Reset (capped), retries of dropped connections for idempotent requests only,
+// X-RateLimit-* headers recorded per limit name, and one DatadogError per failure. Time goes through the
+// injected clock. Redirects are refused: the keys travel in headers that fetch would carry to another host.
 
 export interface TransportOptions extends RequestSite {
   timeoutMs: number;
@@ -25,24 +28,29 @@ export interface TransportOptions extends RequestSite {
   retryBaseMs: number;
   /** Longest wait before a retry; a rate limit that resets later fails at once. */
   maxRetryWaitMs: number;
+  /** Largest answer read (after content decoding); a larger one is a DatadogError, never buffered. */
+  maxAnswerBytes: number;
   clock: Clock;
   log: Logger;
   /** Aborted when the user stops dogdriver. */
   signal: AbortSignal;
-  /** Bodies compressed in advance (series payloads were gzipped to measure them): reused, not compressed again. */
-  precompressed: Map<string, Buffer>;
-  fetch?: typeof fetch;
 }
 
-class Timeout extends Error {}
+export interface TransportRequest {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  body?: string | Buffer;
+}
 
-interface Answer {
+export interface Answer {
   status: number;
+  /** Lowercase names. */
   headers: Record<string, string>;
   body: Buffer;
 }
 
-export class Transport implements client.HttpLibrary {
+export class Transport {
   private readonly limits = new Map<string, RateLimitState>();
 
   constructor(private readonly o: TransportOptions) {}
@@ -51,35 +59,39 @@ export class Transport implements client.HttpLibrary {
     return Object.fromEntries([...this.limits].map(([k, v]) => [k, { ...v }]));
   }
 
-  async send(request: client.RequestContext): Promise<client.ResponseContext> {
-    const method = request.getHttpMethod().toString();
-    const url = new URL(request.getUrl());
+  /** Sends `request` until it succeeds (status < 400) or fails for good; returns the successful answer. */
+  async send({ method, url, headers, body }: TransportRequest): Promise<Answer> {
     const path = url.pathname.replace(/^.*(?=\/api\/v\d\/)/, "");
     const operation = operationName(method, path);
-    const headers = { ...request.getHeaders() };
-    const body = this.encode(request.getBody(), headers["Content-Encoding"]);
     const idempotent = isIdempotent(method, path);
     for (let attempt = 1; ; attempt += 1) {
       if (this.o.signal.aborted) throw new DogdriverError("interrupted", `interrupted while ${operation}`);
       const retriesLeft = attempt <= this.o.maxRetries;
       let answer: Answer;
       try {
-        answer = await this.once(url, method, headers, body);
+        answer = await boundedFetch(url, {
+          method,
+          headers,
+          ...(body === undefined ? {} : { body: typeof body === "string" ? body : new Uint8Array(body) }),
+          redirect: "error",
+          timeoutMs: this.o.timeoutMs,
+          maxBytes: this.o.maxAnswerBytes,
+          clock: this.o.clock,
+          signal: this.o.signal,
+        });
       } catch (error) {
-        if (error instanceof Timeout)
-          throw timeoutError(this.o, operation, `${method} ${path}`, this.o.timeoutMs);
-        if (this.o.signal.aborted) throw new DogdriverError("interrupted", `interrupted while ${operation}`);
+        const kind = error instanceof BoundedFetchError ? error.kind : "unreachable";
+        if (kind === "timeout") throw timeoutError(this.o, operation, `${method} ${path}`, this.o.timeoutMs);
+        // An answer over the cap is not worth reading again: the next one would be as large.
+        if (kind === "too_large") throw answerTooLargeError(this.o, operation, this.o.maxAnswerBytes);
+        if (kind === "interrupted" || this.o.signal.aborted)
+          throw new DogdriverError("interrupted", `interrupted while ${operation}`);
         if (!idempotent || !retriesLeft) throw networkError(this.o, operation, error, attempt);
         await this.wait(this.backoff(attempt), `${operation}: connection failed`, attempt);
         continue;
       }
       const limit = this.record(answer.headers, `${method} ${path}`);
-      if (answer.status < 400) {
-        return new client.ResponseContext(answer.status, answer.headers, {
-          text: async () => answer.body.toString("utf8"),
-          binary: async () => answer.body,
-        });
-      }
+      if (answer.status < 400) return answer;
       // A 429 or 503 means the request was not processed. Another 5xx from a gateway may come after the work was
       // done, so a create (event, dashboard, monitor) is not sent twice on it: the caller keeps it for later.
       const retryable =
@@ -117,18 +129,6 @@ export class Transport implements client.HttpLibrary {
     }
   }
 
-  private encode(body: client.RequestBody, encoding: string | undefined): string | Buffer | undefined {
-    if (typeof body !== "string") return body as Buffer | undefined;
-    if (encoding === "gzip") {
-      const ready = this.o.precompressed.get(body);
-      if (ready) this.o.precompressed.delete(body);
-      else this.o.log.debug(`compressing a ${body.length}-character body that was not measured in advance`);
-      return ready ?? gzipSync(body);
-    }
-    if (encoding === "deflate") return deflateSync(body);
-    return body;
-  }
-
   private backoff(attempt: number): number {
     return Math.min(this.o.retryBaseMs * 2 ** (attempt - 1), this.o.maxRetryWaitMs);
   }
@@ -142,45 +142,6 @@ export class Transport implements client.HttpLibrary {
       await this.o.clock.sleep(ms, this.o.signal);
     } catch {
       throw new DogdriverError("interrupted", `interrupted while waiting to retry (${why})`);
-    }
-  }
-
-  private async once(
-    url: URL,
-    method: string,
-    headers: Record<string, string>,
-    body: string | Buffer | undefined,
-  ) {
-    const abort = new AbortController();
-    const stopTimer = new AbortController();
-    let timedOut = false;
-    this.o.clock.sleep(this.o.timeoutMs, stopTimer.signal).then(
-      () => {
-        timedOut = true;
-        abort.abort();
-      },
-      () => {},
-    );
-    const onStop = () => abort.abort();
-    this.o.signal.addEventListener("abort", onStop);
-    try {
-      const response = await (this.o.fetch ?? fetch)(url, {
-        method,
-        headers,
-        ...(body === undefined ? {} : { body: typeof body === "string" ? body : new Uint8Array(body) }),
-        signal: abort.signal,
-      });
-      const bytes = Buffer.from(await response.arrayBuffer());
-      const responseHeaders: Record<string, string> = {};
-      response.headers.forEach((value, name) => {
-        responseHeaders[name] = value;
-      });
-      return { status: response.status, headers: responseHeaders, body: bytes };
-    } catch (error) {
-      throw timedOut ? new Timeout() : error;
-    } finally {
-      stopTimer.abort();
-      this.o.signal.removeEventListener("abort", onStop);
     }
   }
 

@@ -2,7 +2,7 @@ import type { v1 } from "@datadog/datadog-api-client";
 
 // The narrow set of Datadog operations dogdriver uses. One implementation (client.ts) is built in exactly one
 // place (createDatadog) from DatadogSettings; tests point it at the emulator (test/support/datadog-emulator).
-// Domain units: times are milliseconds since the epoch; the client converts to Datadog's units on the wire.
+// Domain units: times are milliseconds since the epoch; request-bodies.ts converts to Datadog's units.
 
 export interface DatadogSettings {
   apiKey?: string;
@@ -19,6 +19,8 @@ export interface DatadogSettings {
   retryBaseMs?: number;
   /** Longest wait before a retry (default 60000); a rate limit resetting later fails at once. */
   maxRetryWaitMs?: number;
+  /** Largest answer read, in bytes after content decoding (default 4 MiB); a larger one is a DatadogError. */
+  maxAnswerBytes?: number;
 }
 
 export interface MetricSeries {
@@ -96,6 +98,22 @@ export interface CatalogListing {
   pages: number;
   definitions: CatalogDefinition[];
 }
+
+/** The calls made through Datadog's official client (dashboards, monitors: `provision` only). */
+export type ProvisioningCalls = Pick<
+  DatadogApi,
+  | "listDashboards"
+  | "getDashboard"
+  | "createDashboard"
+  | "updateDashboard"
+  | "deleteDashboard"
+  | "listMonitors"
+  | "getMonitor"
+  | "validateMonitor"
+  | "createMonitor"
+  | "updateMonitor"
+  | "deleteMonitor"
+>;
 
 export interface DatadogApi {
   readonly site: string;

@@ -20,10 +20,8 @@ export const checkDiscovery = async (
 ): Promise<DiscoveryCheck> => {
   if (!config.discover?.datadog) return { results: [], services: config.services };
   try {
-    const { createDatadog, datadogSettingsFromEnv } = await import("../datadog/client.js");
-    const datadog = deps.env.DD_API_KEY
-      ? createDatadog(datadogSettingsFromEnv(deps.env, config), deps)
-      : undefined;
+    const { datadogFromEnv } = await import("../datadog/client.js");
+    const datadog = deps.env.DD_API_KEY ? datadogFromEnv(config, deps) : undefined;
     const discovery = await discoverServices(config, datadog);
     if (discovery === undefined) return { results: [], services: config.services };
     const added = discovery.services.slice(config.services.length).map((s) => `${s.name}/${s.env}`);

@@ -4,7 +4,7 @@ import { isValidName } from "../config/names.js";
 import { serviceSchema } from "../config/schema.js";
 import type { ServiceConfig } from "../config/types.js";
 import type { CatalogDefinition } from "../datadog/types.js";
-import { safeText } from "./safe-text.js";
+import { safeText } from "../text/safe-text.js";
 import type { CatalogProblem } from "./types.js";
 
 // An entity's `extensions.dogdriver` block: the keys of a configured service except `name`, which is the entity's
@@ -31,7 +31,7 @@ export const teamOf = (owner: string | undefined): string | undefined => {
 export const readDogdriverBlock = (
   definition: CatalogDefinition,
 ): { services: ServiceConfig[]; problems: CatalogProblem[] } => {
-  const entity = safeText(definition.name);
+  const entity = safeText(definition.name, 100);
   const problem = (field: string, message: string) => ({
     services: [],
     problems: [{ entity, field, message }],
@@ -53,7 +53,7 @@ export const readDogdriverBlock = (
         // "endpoint: expected an http(s) URL, got ..." -> field "….endpoint"; "(top level)" is the block itself.
         const [path = "", ...rest] = line.split(": ");
         const field = path === "(top level)" ? at : `${at}.${path}`;
-        problems.push({ entity, field: safeText(field), message: safeText(rest.join(": "), 200) });
+        problems.push({ entity, field: safeText(field, 100), message: safeText(rest.join(": "), 200) });
       }
       return;
     }

@@ -1,7 +1,8 @@
 import type { Clock } from "../state/deps.js";
 
-// A GET of text from a server dogdriver does not control (a service's version endpoint, a catalog): the answer
-// is read at most `maxBytes` deep and the whole exchange, body included, within `timeoutMs`. The timer is this
+// A request to a server dogdriver does not control (a service's version endpoint, Datadog's API, its catalog):
+// the answer is read at most `maxBytes` deep (after content decoding, so a compressed bomb stops at the cap too)
+// and the whole exchange, body included, within `timeoutMs`. The timer is this
 // request's own (clock.sleep, a setTimeout in the CLI): Node 20's AbortSignal.any stops firing once garbage
 // collection ran, and a timeout on the headers alone lets a server that trickles one byte a second hold a run
 // for ever.
@@ -15,9 +16,23 @@ export interface BoundedFetchOptions {
   headers?: Record<string, string>;
 }
 
+export interface BoundedRequest extends BoundedFetchOptions {
+  method?: string;
+  body?: string | Uint8Array<ArrayBuffer>;
+  /** "follow" (the default) for public endpoints; "error" where the request carries keys. */
+  redirect?: RequestRedirect;
+}
+
 export interface BoundedAnswer {
   status: number;
   body: string;
+}
+
+export interface BoundedBytes {
+  status: number;
+  /** Lowercase names. */
+  headers: Record<string, string>;
+  body: Buffer;
 }
 
 export type BoundedFetchFailure = "timeout" | "too_large" | "unreachable" | "interrupted";
@@ -58,6 +73,12 @@ const readCapped = async (body: ReadableStream<Uint8Array> | null, maxBytes: num
 
 /** GETs `url` as text within the bounds; throws BoundedFetchError (its message names neither URL nor body). */
 export const boundedFetchText = async (url: string, o: BoundedFetchOptions): Promise<BoundedAnswer> => {
+  const answer = await boundedFetch(url, o);
+  return { status: answer.status, body: answer.body.toString("utf8") };
+};
+
+/** Sends one request within the bounds; throws BoundedFetchError (its message names neither URL nor body). */
+export const boundedFetch = async (url: string | URL, o: BoundedRequest): Promise<BoundedBytes> => {
   if (o.signal.aborted) throw new BoundedFetchError("interrupted", "interrupted");
   const abort = new AbortController();
   const stopTimer = new AbortController();
@@ -73,9 +94,19 @@ export const boundedFetchText = async (url: string, o: BoundedFetchOptions): Pro
   const onStop = () => stop("interrupted");
   o.signal.addEventListener("abort", onStop);
   try {
-    const response = await fetch(url, { headers: o.headers ?? {}, redirect: "follow", signal: abort.signal });
-    const bytes = await readCapped(response.body, o.maxBytes);
-    return { status: response.status, body: bytes.toString("utf8") };
+    const response = await fetch(url, {
+      method: o.method ?? "GET",
+      headers: o.headers ?? {},
+      ...(o.body === undefined ? {} : { body: o.body }),
+      redirect: o.redirect ?? "follow",
+      signal: abort.signal,
+    });
+    const body = await readCapped(response.body, o.maxBytes);
+    const headers: Record<string, string> = {};
+    response.headers.forEach((value, name) => {
+      headers[name] = value;
+    });
+    return { status: response.status, headers, body };
   } catch (error) {
     if (why === "timeout") throw new BoundedFetchError("timeout", `no answer within ${o.timeoutMs / 1000} s`);
     if (why === "interrupted") throw new BoundedFetchError("interrupted", "interrupted");

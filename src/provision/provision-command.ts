@@ -1,6 +1,7 @@
 import type { Outcome } from "../cli/exit-codes.js";
 import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
-import { createDatadog, datadogSettingsFromEnv } from "../datadog/client.js";
+import { createDatadog } from "../datadog/client.js";
+import { datadogSettingsFromEnv } from "../datadog/settings.js";
 import { DogdriverError } from "../errors.js";
 import type { Deps } from "../state/deps.js";
 import { openStore } from "../store/open-store.js";

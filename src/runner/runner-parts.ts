@@ -40,13 +40,13 @@ export const findPython = (env: Deps["env"]): string => {
   return "python3";
 };
 
-// Only for discovery from the Software Catalog (`discover.datadog`): that is the one thing `run` asks Datadog.
-// Its start/stop events go through the store's outbox, so without discovery a run never loads Datadog's client
-// (~1.8 s and ~180 MB: test/runner/module-graph.test.ts).
+// Only for discovery from the Software Catalog (`discover.datadog`): that is the one thing `run` asks Datadog, over
+// plain fetch. Its start/stop events go through the store's outbox, and no part of `run` loads Datadog's official
+// client (~1.8 s and ~180 MB: test/runner/module-graph.test.ts).
 const loadDatadog = async (config: Config, deps: Deps): Promise<DatadogApi | undefined> => {
   if (!config.discover?.datadog || !deps.env.DD_API_KEY) return undefined;
-  const { createDatadog, datadogSettingsFromEnv } = await import("../datadog/client.js");
-  return createDatadog(datadogSettingsFromEnv(deps.env, config), deps);
+  const { datadogFromEnv } = await import("../datadog/client.js");
+  return datadogFromEnv(config, deps);
 };
 
 export const defaultRunnerParts = (config: Config, deps: Deps): RunnerParts => {

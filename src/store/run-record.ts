@@ -76,6 +76,8 @@ export const runRecordSchema = z
         lag_ms_p99: z.number().nonnegative().nullable(),
         lag_ms_max: z.number().nonnegative().nullable().optional(),
         molotov_cpu_pct: z.number().nonnegative().nullable().optional(),
+        molotov_wait_pct: z.number().nonnegative().nullable().optional(),
+        molotov_wait_ms_per_slice: z.number().nonnegative().nullable().optional(),
         cores: z.number().int().positive().optional(),
       })
       .optional(),

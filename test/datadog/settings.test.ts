@@ -1,6 +1,7 @@
 import { client, v1, v2 } from "@datadog/datadog-api-client";
 import { afterEach, describe, expect, it } from "vitest";
-import { datadogConfiguration, datadogSettingsFromEnv } from "../../src/datadog/client.js";
+import { datadogConfiguration } from "../../src/datadog/official-client.js";
+import { datadogSettingsFromEnv } from "../../src/datadog/settings.js";
 
 // Settings come from dogdriver's own env (deps.env) and the config only; the official client's process-wide
 // DD_SITE/DD_API_KEY behaviour must not leak in. The requests below never leave the process: a recording httpApi

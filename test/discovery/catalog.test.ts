@@ -115,7 +115,8 @@ describe("discover.datadog", () => {
       [
         "bad-endpoint",
         "bad-env",
-        "evil?[2Jname",
+        // The ESC is written as an escape (src/text/safe-text.ts): it cannot drive the terminal.
+        "evil\\u{1b}[2Jname",
         "huge",
         "no-test",
         "not-an-object",

@@ -13,9 +13,11 @@ import { testDeps } from "../support/deps.js";
 import { type HttpService, startHttpService } from "../support/http-service.js";
 import { GET_SCENARIO, service, smokeTest } from "./runner-fixtures.js";
 
-// `run` with Datadog keys set must not load Datadog's client (~1.8 s and ~180 MB, issue 17): the built CLI runs a
-// real Molotov test under a resolve hook that logs every module, and the log must hold no part of the client.
-// The same hook over `aggregate` (which needs the client) shows the check catches it when it is there.
+// `run` and `aggregate` with Datadog keys set must not load Datadog's official client (~1.8 s and ~180 MB, issue
+// 17): the built CLI runs a real Molotov test under a resolve hook that logs every module, and the log must hold no
+// part of the client, also when `run` reads the Software Catalog (discover.datadog) and when `aggregate` posts to
+// Datadog. The same hook over `provision` (which uses the client for dashboards and monitors) shows the check
+// catches the client when it is there.
 
 const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
 const HOOK = fileURLToPath(new URL("../support/import-log/register.mjs", import.meta.url));
@@ -38,11 +40,11 @@ afterAll(async () => {
 });
 
 /** Runs the built CLI under the import log; returns the modules it resolved and its stderr. */
-const traced = async (name: string, args: string[]) => {
+const traced = async (name: string, args: string[], cwd = dir) => {
   const log = join(dir, `${name}.imports`);
   await writeFile(log, "");
   const { stderr } = await execCli(process.execPath, ["--import", HOOK, CLI, ...args], {
-    cwd: dir,
+    cwd,
     env: {
       PATH: process.env.PATH ?? "",
       HOME: dir,
@@ -66,7 +68,12 @@ it("`run` with Datadog keys loads no part of Datadog's client and queues its eve
     JSON.stringify({
       store: "file://./store",
       source: "ci",
-      services: [service("graph", target.url, "./graph-test")],
+      services: [
+        service("graph", target.url, "./graph-test", {
+          // Server metrics make the settled aggregate query Datadog (the timeseries and scalar APIs).
+          queries: { latency_ms: "avg:app.latency{service:{service},env:{env}}" },
+        }),
+      ],
     }),
   );
 
@@ -89,9 +96,11 @@ it("`run` with Datadog keys loads no part of Datadog's client and queues its eve
     "dogdriver load test finished: graph/test 3.1.4",
   ]);
 
-  // `aggregate` needs the client, and the same check sees it: the assertion above would fail if `run` loaded it.
+  // `aggregate` talks to Datadog over plain fetch: the same check finds no part of the client.
   const aggregate = await traced("aggregate", ["aggregate", "--settle", "1h"]);
-  expect(aggregate.modules.filter((m) => CLIENT.test(m)).length).toBeGreaterThan(0);
+  expect(aggregate.modules.some((m) => m.endsWith("/dist/aggregator/aggregate.js"))).toBe(true);
+  expect(aggregate.modules.some((m) => m.endsWith("/dist/datadog/client.js"))).toBe(true);
+  expect(aggregate.modules.filter((m) => CLIENT.test(m))).toEqual([]);
   // The run is not settled yet, but its events go out now, once each, and the entry is gone.
   expect(dd.events().map((e) => e.title)).toEqual([
     "dogdriver load test started: graph/test 3.1.4",
@@ -109,5 +118,53 @@ it("`run` with Datadog keys loads no part of Datadog's client and queues its eve
     ]),
   });
   expect(await readEntry(store, runEventsEntryPath(record))).toBeUndefined();
+
+  // `aggregate` of the settled run queries and submits through the same plain path, still without the client.
+  const settled = await traced("aggregate-settled", ["aggregate", "--settle", "0s"]);
+  expect(settled.modules.filter((m) => CLIENT.test(m))).toEqual([]);
+  expect(dd.requests().some((r) => r.path.startsWith("/api/v2/query/"))).toBe(true);
+  expect(dd.requests().some((r) => r.path === "/api/v2/series" && r.status === 202)).toBe(true);
+
+  // `provision` uses the client for dashboards and monitors, and the same check sees it: the assertions above
+  // would fail if `run` or `aggregate` loaded it.
+  const provision = await traced("provision", ["provision", "--dry-run"]);
+  expect(provision.modules.filter((m) => CLIENT.test(m)).length).toBeGreaterThan(0);
   // Two built CLIs, one loading Datadog's client: ~10 s on a quiet machine, several times that on a busy one.
 }, 180_000);
+
+it("`run` with discover.datadog reads the Software Catalog without loading Datadog's client", async () => {
+  const work = join(dir, "discover");
+  await mkdir(join(work, "smoke"), { recursive: true });
+  await writeFile(join(work, "smoke", "molotov.json"), JSON.stringify(smokeTest({ workers: 1 })));
+  await writeFile(join(work, "smoke", "loadtest.py"), GET_SCENARIO());
+  dd.reset();
+  dd.setCatalog([
+    {
+      apiVersion: "v3",
+      kind: "service",
+      metadata: { name: "found", owner: "storage" },
+      extensions: {
+        dogdriver: {
+          env: "stage",
+          endpoint: target.url,
+          test: { repo: "./smoke", name: "dogdriver" },
+          version: "3.1.4",
+        },
+      },
+    },
+  ]);
+  await writeFile(
+    join(work, "dogdriver.config.json"),
+    JSON.stringify({ store: "file://./store", source: "ci", discover: { datadog: true } }),
+  );
+  const run = await traced("run-discover", ["run", "--all"], work);
+  expect(run.modules.some((m) => m.endsWith("/dist/runner/run-service.js"))).toBe(true);
+  expect(run.modules.some((m) => m.endsWith("/dist/datadog/client.js"))).toBe(true);
+  expect(run.modules.filter((m) => CLIENT.test(m))).toEqual([]);
+  // The catalog was read (and only the catalog), and the discovered service ran.
+  expect(dd.requests().map((r) => r.path)).toEqual(["/api/v2/catalog/entity"]);
+  const store = openStore("file://./store", testDeps({ cwd: work }));
+  const records: RunRecord[] = [];
+  for await (const r of store.listRuns()) records.push(r);
+  expect(records.map((r) => `${r.service}/${r.env}`)).toEqual(["found/stage"]);
+}, 120_000);

@@ -2,15 +2,25 @@ import { chmod, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isSaturated, RunnerHealth, SATURATED_LAG_MS_P99 } from "../../src/runner/runner-health.js";
+import {
+  isSaturated,
+  RunnerHealth,
+  SATURATED_LAG_MS_P99,
+  SATURATED_WAIT_PCT,
+} from "../../src/runner/runner-health.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { RunRecord } from "../../src/store/run-record.js";
+import { compareReleases } from "../../src/verdicts/compare-releases.js";
 import { isUsable } from "../../src/verdicts/release-history.js";
+import type { Comparison } from "../../src/verdicts/types.js";
 import { type HttpService, startHttpService } from "../support/http-service.js";
 import { service, smokeTest, type Workspace, workspace } from "./runner-fixtures.js";
 
-// A runner short of CPU: molotov (at nice 10, through a python wrapper) shares CPU 0 with busy loops this test
-// starts and stops itself, each ending on its own after HOG_LIMIT_S whatever happens to the test.
+// A runner short of CPU: molotov (pinned by a python wrapper) shares CPU 0 with busy loops this test starts and
+// stops itself, each ending on its own after HOG_LIMIT_S whatever happens to the test. Each busy loop leads its
+// own session, as molotov does: with Linux's autogroup scheduling each session gets a fair share of a CPU, and
+// without it each process does, so either way molotov gets about a quarter of CPU 0 while the loops run
+// (docs/benchmarks.md, "Runner saturation": what the same starvation does to p95 and rps).
 
 const HOGS = 3;
 const HOG_LIMIT_S = 15;
@@ -37,12 +47,24 @@ describe("runner saturation", () => {
     expect(isSaturated(starved.summary())).toBe(true);
   });
 
-  // Not yet reliable: on an idle 2-core machine (CI, 09:23 run) the hogs left the load generator at 1412 rps with
-  // p95 22 ms and the flag did not fire; the threshold (SATURATED_LAG_MS_P99) was calibrated only under heavy
-  // shared load. Issue #12 stays open until the hog and the threshold are measured on an idle machine.
-  it.skip("a run made while CPU hogs share the runner's CPU is flagged runner_saturated and left out of verdicts", async () => {
+  it("a runner whose molotov waited for a CPU a third of the load or more is saturated, whatever its loop lag", () => {
+    const base = {
+      cpu_pct: 100,
+      load_per_core: 2,
+      lag_ms_p99: 5,
+      lag_ms_max: 9,
+      molotov_cpu_pct: 20,
+      cores: 2,
+    };
+    expect(isSaturated({ ...base, molotov_wait_pct: 22 })).toBe(false);
+    expect(isSaturated({ ...base, molotov_wait_pct: SATURATED_WAIT_PCT })).toBe(true);
+    // Records without the field (before dogdriver measured it, or no /proc) go by the lag alone.
+    expect(isSaturated(base)).toBe(false);
+  });
+
+  it("a run made while CPU hogs share the runner's CPU is flagged runner_saturated and left out of verdicts", async () => {
     const python = join(ws.dir, "python-on-cpu0");
-    await writeFile(python, '#!/bin/sh\nexec nice -n 10 taskset -c 0 /usr/bin/python3 "$@"\n');
+    await writeFile(python, '#!/bin/sh\nexec taskset -c 0 /usr/bin/python3 "$@"\n');
     await chmod(python, 0o755);
     ws.parts.python = python;
     await ws.testDir("busy", smokeTest({ duration: 3, workers: 20 }));
@@ -57,7 +79,7 @@ describe("runner saturation", () => {
           "-e",
           `const end = Date.now() + ${HOG_LIMIT_S * 1000}; while (Date.now() < end) {}`,
         ],
-        { reject: false },
+        { reject: false, detached: true },
       ),
     );
     try {
@@ -76,10 +98,37 @@ describe("runner saturation", () => {
     expect(record.flags).toContain("runner_saturated");
     expect(isUsable(record)).toBe(false);
     const runner = record.runner;
-    expect(runner?.lag_ms_p99).toBeGreaterThanOrEqual(SATURATED_LAG_MS_P99);
+    // Molotov waited for CPU 0 most of the time it wanted it (the benchmark's idle runner: 5 to 12%).
+    expect(runner?.molotov_wait_pct).toBeGreaterThanOrEqual(SATURATED_WAIT_PCT);
     // The hogs alone keep one of the cores busy.
     expect(runner?.cpu_pct).toBeGreaterThan(40);
     expect(runner?.molotov_cpu_pct).toBeGreaterThan(0);
     expect(runner?.load_per_core).toBeGreaterThan(0);
+
+    // In a comparison, the release's other (unflagged) runs count and the saturated one is counted as left out.
+    const clone = (version: string, i: number): RunRecord => ({
+      ...record,
+      id: `${record.id.slice(0, -2)}${version === "0.9.0" ? "A" : "B"}${i}`,
+      version,
+      started_at: new Date(
+        Date.parse(record.started_at) + (version === "0.9.0" ? -3_600_000 : 0) - i * 60_000,
+      ).toISOString(),
+      flags: [],
+    });
+    const runs = [
+      ...[1, 2, 3, 4, 5].map((i) => clone("0.9.0", i)),
+      ...[1, 2, 3, 4, 5].map((i) => clone(record.version, i)),
+      record,
+    ];
+    const p95 = compareReleases(runs, { metrics: ["client.latency_ms.p95"] });
+    expect(p95).toHaveLength(1);
+    const [comparison] = p95 as [Comparison];
+    expect(comparison.candidate).toMatchObject({
+      version: record.version,
+      runs: 5,
+      flagged: 1,
+      saturated: 1,
+    });
+    expect(comparison.baseline).toMatchObject({ version: "0.9.0", runs: 5, flagged: 0, saturated: 0 });
   });
 });
