@@ -1,112 +1,187 @@
-import { mkdir, rm, stat } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { performance } from "node:perf_hooks";
-import { buildReport } from "../src/report/build-report.js";
-import { readRuns } from "../src/report/read-runs.js";
-import { reportCommand } from "../src/report/report-command.js";
-import type { Deps } from "../src/state/deps.js";
-import { openStore } from "../src/store/open-store.js";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { runKey } from "../src/store/keys.js";
+import { encodeRecord } from "../src/store/record-codec.js";
 import type { RunRecord } from "../src/store/run-record.js";
 import { runRecord, seededRandom } from "./verdicts-history.js";
 
-// `dogdriver report` over a big file store: writes N synthetic runs (default 100,000: 25 services × 20 releases
-// × 200 runs from 2 sources) through the RunStore, then times the phases of `report` and the whole command.
-// Run: npx tsc -p bench/tsconfig.json && node .tmp/bench/bench/report-scale.js [N] [--keep DIR]
+// `dogdriver report` at fleet size (issue 13): a file store of N runs (default 100,000) of a fleet shaped like
+// the issue's: 4,000 services, each with 2-5 releases and 1 or 2 sources, about 25 runs a service, records as
+// `run` + `aggregate` write them (runner block, three server queries, team, aggregated_at). Then it runs the
+// built CLI's `report --json` (and `--html`) as a child process under /usr/bin/time and prints CPU (user+sys),
+// peak RSS, wall time and the sha-256 of the JSON output, so two builds can be shown to give byte-identical
+// verdicts over the same store.
+// Run: npx tsc -p bench/tsconfig.json && node .tmp/bench/bench/report-scale.js [N] [--services S] [--keep DIR]
+//        [--cli PATH/dist/cli.js]... [--html]
 // With --keep DIR the store stays in DIR, and a later run with the same DIR reuses it instead of writing again.
+// --html also times `report --html` (slow: see docs/benchmarks.md). Each --cli is measured in turn (default: this checkout's dist/cli.js), on the same store.
 
-const total = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 100_000);
-const keepAt = process.argv.indexOf("--keep");
-const dir =
-  keepAt > 0 ? (process.argv[keepAt + 1] as string) : join(tmpdir(), `dogdriver-scale-${Date.now()}`);
-const SERVICES = 25;
-const RELEASES = 20;
-const perRelease = Math.max(1, Math.round(total / SERVICES / RELEASES));
-const WRITE_CONCURRENCY = 32;
-
-const sink = { write: () => {}, isTTY: false };
-const deps: Deps = {
-  env: {},
-  cwd: dir,
-  stdout: sink,
-  stderr: sink,
-  clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
-  log: {
-    info: () => {},
-    warn: (m) => process.stderr.write(`warning: ${m}\n`),
-    debug: () => {},
-    once: () => {},
-  },
-  signal: new AbortController().signal,
-  hostname: "bench",
-  stdin: (async function* () {})(),
+const arg = (name: string): string | undefined => {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? process.argv[at + 1] : undefined;
 };
+const total = Number(
+  process.argv.slice(2).find((a, i, all) => /^\d+$/.test(a) && !/^--/.test(all[i - 1] ?? "")) ?? 100_000,
+);
+const SERVICES = Number(arg("--services") ?? 4_000);
+const keepAt = arg("--keep");
+const dir = keepAt ?? join(tmpdir(), `dogdriver-scale-${Date.now()}`);
+const here = dirname(fileURLToPath(import.meta.url));
+const clis = process.argv.flatMap((a, i) => (a === "--cli" ? [resolve(process.argv[i + 1] as string)] : []));
+if (clis.length === 0) clis.push(resolve(here, "../../../dist/cli.js"));
+const withHtml = process.argv.includes("--html");
+const WRITE_BATCH = 64;
+
+// Service s: 2-5 releases, 1 source (even s) or 2 (odd s, 2 of 3 runs from the first), runs spread evenly.
+const releasesOf = (s: number) => 2 + (s % 4);
+const sourcesOf = (s: number) => (s % 2 === 0 ? ["us-east-1"] : ["us-east-1", "eu-west-1"]);
 
 const records = function* (): Generator<RunRecord> {
   const rand = seededRandom(42);
   let n = 0;
-  for (let s = 0; s < SERVICES; s++)
-    for (let r = 0; r < RELEASES; r++)
-      for (let i = 0; i < perRelease; i++) {
-        const source = i % 3 === 0 ? "us-east-1" : "eu-west-1";
-        const base = (source === "us-east-1" ? 120 : 80) * (r === RELEASES - 1 && s % 5 === 0 ? 1.15 : 1);
-        const startedMs = Date.parse("2025-01-01T00:00:00.000Z") + (r * perRelease + i) * 30 * 60_000;
-        const record = runRecord(
-          `svc-${s}`,
-          `v${r}-${(r * 7919).toString(16)}`,
-          source,
-          startedMs,
-          base * Math.exp(0.04 * (rand() - 0.5) * 3.4),
-          "aggregated",
-          [],
-          n++,
-        );
-        yield { ...record, id: `s${s}r${r}i${i}` };
-      }
+  const perService = total / SERVICES;
+  for (let s = 0; s < SERVICES; s++) {
+    const releases = releasesOf(s);
+    const runs = Math.floor(perService * (s + 1)) - Math.floor(perService * s);
+    const sources = sourcesOf(s);
+    const startMs = Date.parse("2026-01-01T00:00:00.000Z") + s * 1_000;
+    for (let i = 0; i < runs; i++) {
+      const release = Math.min(releases - 1, Math.floor((i * releases) / runs));
+      const source = sources[i % 3 === 2 ? sources.length - 1 : 0] as string;
+      // One service in five gets a 15% slower last release; the second source is 30% slower throughout.
+      const level =
+        (source === "us-east-1" ? 80 : 104) * (release === releases - 1 && s % 5 === 0 ? 1.15 : 1);
+      const p95 = level * Math.exp(0.06 * (rand() - 0.5) * 3.4);
+      const startedMs = startMs + i * 3 * 3_600_000;
+      const base = runRecord(
+        `svc-${s.toString().padStart(4, "0")}`,
+        `v${release}-${((s * 31 + release) * 7919).toString(16)}`,
+        source,
+        startedMs,
+        p95,
+        i % 97 === 0 ? "failed" : "aggregated",
+        i % 41 === 0 ? ["topology_changed"] : [],
+        n++,
+      );
+      yield {
+        ...base,
+        client: { ...base.client, rps: 20 * (1 + 0.05 * (rand() - 0.5)), error_rate: 0 },
+        runner: {
+          cpu_pct: 35,
+          load_per_core: 0.4,
+          lag_ms_p99: 12,
+          lag_ms_max: 20,
+          molotov_cpu_pct: 30,
+          cores: 2,
+        },
+        ...(base.state === "aggregated"
+          ? {
+              server: { latency_ms: p95 * 0.4, errors: 0, cpu_pct: 40 + 10 * rand() },
+              aggregated_at: new Date(startedMs + 600_000).toISOString(),
+            }
+          : { reason: "molotov exited 1" }),
+        team: "fleet",
+      };
+    }
+  }
 };
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const writeStore = async (root: string): Promise<number> => {
+  // Straight to files (no fsync, no lock): the bench measures report, not the writer, and 100,000 synced
+  // renames would take longer than the measurement. Same keys and bodies as putRun writes.
+  let written = 0;
+  const made = new Set<string>();
+  let queue: Promise<unknown>[] = [];
+  for (const record of records()) {
+    const path = join(root, runKey(record));
+    const parent = dirname(path);
+    if (!made.has(parent)) {
+      await mkdir(parent, { recursive: true });
+      made.add(parent);
+    }
+    queue.push(writeFile(path, encodeRecord(record)));
+    written++;
+    if (queue.length >= WRITE_BATCH) {
+      await Promise.all(queue);
+      queue = [];
+    }
+  }
+  await Promise.all(queue);
+  return written;
+};
+
+interface Measured {
+  cpuS: number;
+  wallS: number;
+  rssMb: number;
+  sha: string;
+  comparisons: number;
+}
+
+// One `report` in a child process under GNU time: user+sys CPU, peak RSS, wall; stdout hashed.
+const measure = (cli: string, store: string, extra: string[]): Measured => {
+  const timing = join(dir, `time-${process.pid}.txt`);
+  const out = execFileSync(
+    "/usr/bin/time",
+    ["-f", "%U %S %M %e", "-o", timing, process.execPath, cli, "report", "--store", store, ...extra],
+    { maxBuffer: 1 << 30, cwd: dir, env: { PATH: process.env.PATH ?? "", HOME: dir } },
+  );
+  return {
+    ...parseTime(timing),
+    sha: createHash("sha256").update(out).digest("hex").slice(0, 16),
+    comparisons: count(out),
+  };
+};
+
+const parseTime = (path: string) => {
+  const [user, sys, rssKb, wall] = readFileSync(path, "utf8").trim().split(/\s+/).slice(-4).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  return { cpuS: user + sys, wallS: wall, rssMb: rssKb / 1024 };
+};
+
+const count = (out: Buffer): number => {
+  try {
+    return (JSON.parse(out.toString("utf8")) as { comparisons: unknown[] }).comparisons.length;
+  } catch {
+    return -1;
+  }
+};
 
 const main = async () => {
+  const root = join(dir, "store");
   await mkdir(dir, { recursive: true });
-  const store = openStore(`file://${join(dir, "store")}`, deps);
-  let t = performance.now();
-  let written = 0;
-  const reuse = keepAt > 0 && (await stat(join(dir, "store", "runs")).catch(() => undefined)) !== undefined;
-  if (reuse) for await (const _ of store.listRunKeys()) written++;
-  else {
-    const queue: Promise<unknown>[] = [];
-    for (const record of records()) {
-      queue.push(store.putRun(record));
-      written++;
-      if (queue.length >= WRITE_CONCURRENCY) await Promise.all(queue.splice(0));
-    }
-    await Promise.all(queue);
+  const reuse = keepAt !== undefined && (await stat(join(root, "runs")).catch(() => undefined)) !== undefined;
+  const started = Date.now();
+  const written = reuse ? Number(await readFile(join(dir, "runs.txt"), "utf8")) : await writeStore(root);
+  if (!reuse) await writeFile(join(dir, "runs.txt"), String(written));
+  const writeS = (Date.now() - started) / 1000;
+  const store = `file://${root}`;
+  const lines = [
+    `store: ${written.toLocaleString("en")} runs of ${SERVICES.toLocaleString("en")} services in ${dir} (${reuse ? "reused" : `written in ${writeS.toFixed(1)} s`})`,
+    "",
+    "| build | runs | report --json CPU (user+sys) | peak RSS | wall | comparisons | JSON sha-256 | report --html CPU | --html peak RSS |",
+    "|---|---|---|---|---|---|---|---|---|",
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+  for (const cli of clis) {
+    const json = measure(cli, store, ["--json"]);
+    const html = withHtml
+      ? measure(cli, store, ["--html", join(dir, "report.html")])
+      : { cpuS: Number.NaN, rssMb: Number.NaN };
+    process.stdout.write(
+      `| ${cli} | ${written.toLocaleString("en")} | ${json.cpuS.toFixed(2)} s | ${json.rssMb.toFixed(0)} MB | ${json.wallS.toFixed(2)} s | ${json.comparisons} | ${json.sha} | ${html.cpuS.toFixed(2)} s | ${html.rssMb.toFixed(0)} MB |\n`,
+    );
   }
-  const writeMs = performance.now() - t;
-
-  t = performance.now();
-  const { runs } = await readRuns(store, [], deps.log);
-  const readMs = performance.now() - t;
-  t = performance.now();
-  const report = buildReport(runs, 0);
-  const compareMs = performance.now() - t;
-  t = performance.now();
-  await reportCommand({ store: `file://${join(dir, "store")}`, json: true }, deps);
-  const commandMs = performance.now() - t;
-  t = performance.now();
-  await reportCommand({ store: `file://${join(dir, "store")}`, html: join(dir, "report.html") }, deps);
-  const htmlMs = performance.now() - t;
-
-  process.stdout.write(
-    [
-      `| runs | services × releases × runs | write (putRun, ${WRITE_CONCURRENCY} in flight) | read all (listRuns) | compare | report --json (whole command) | report --html |`,
-      "|---|---|---|---|---|---|---|",
-      `| ${written.toLocaleString("en")} | ${SERVICES} × ${RELEASES} × ${perRelease} | ${reuse ? "(reused)" : seconds(writeMs)} | ${seconds(readMs)} | ${seconds(compareMs)} (${report.comparisons.length} comparisons) | ${seconds(commandMs)} | ${seconds(htmlMs)} |`,
-      "",
-    ].join("\n"),
-  );
-  if (keepAt < 0) await rm(dir, { recursive: true, force: true });
+  if (keepAt === undefined) await rm(dir, { recursive: true, force: true });
 };
 
 await main();

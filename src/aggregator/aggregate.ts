@@ -9,6 +9,7 @@ import { limitedStore } from "../store/limited-store.js";
 import { mapOrdered } from "../store/map-ordered.js";
 import type { RunRecord } from "../store/run-record.js";
 import type { RunStore } from "../store/types.js";
+import { verdictOptions } from "../verdicts/verdict-options.js";
 import {
   CLAIM_LEASE_MS,
   type Claim,
@@ -355,7 +356,12 @@ const queueReleases = async (
   const queue = async (serviceEnv: string) => {
     const [service = "", env = ""] = serviceEnv.split("/");
     try {
-      const computed = await computeReleaseUpdate(store, await done.history(service, env), links);
+      const computed = await computeReleaseUpdate(
+        store,
+        await done.history(service, env),
+        links,
+        verdictOptions(input.config),
+      );
       const update = { ...computed, series: pushedSeries(computed.series, input.config.metrics) };
       if (dryRun) {
         report.planned?.series.push(...update.series);

@@ -3,6 +3,7 @@ import type { RunRecord } from "../store/run-record.js";
 import { type RunStore, StoreConflictError, unchangedSince } from "../store/types.js";
 import { compareReleases } from "../verdicts/compare-releases.js";
 import { releaseSeries, releaseVerdicts, verdictIdentity } from "../verdicts/release-series.js";
+import type { CompareOptions } from "../verdicts/types.js";
 import { verdictEvent } from "../verdicts/verdict-event.js";
 import { eventId } from "./event-ledger.js";
 import { readEntry, releaseEntryPath, writeEntry } from "./outbox.js";
@@ -41,8 +42,9 @@ export const computeReleaseUpdate = async (
   store: RunStore,
   runs: readonly RunRecord[],
   links: { dashboardUrl?: string } = {},
+  options: CompareOptions = {},
 ): Promise<ReleaseUpdate> => {
-  const comparisons = compareReleases(runs);
+  const comparisons = compareReleases(runs, options);
   const update: ReleaseUpdate = { series: releaseSeries(comparisons), events: [], states: [] };
   for (const release of releaseVerdicts(comparisons)) {
     const identity = verdictIdentity(release);

@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { DogdriverError } from "../errors.js";
 import { safeText } from "../text/safe-text.js";
+import { VERDICT_DEFAULTS } from "../verdicts/compare-releases.js";
 import { notComparedMetric } from "../verdicts/metric-values.js";
 import { parseDurationMs } from "./duration.js";
 import { describeIssues, got } from "./issues.js";
@@ -258,6 +259,7 @@ export const validateConfig = (
       errorRatePct: alerts.error_rate_pct ?? DEFAULTS.alerts.errorRatePct,
       staleHours: alerts.stale_hours ?? DEFAULTS.alerts.staleHours,
     },
+    verdicts: { equivalencePct: data.verdicts?.equivalence_pct ?? VERDICT_DEFAULTS.detectPct },
     metrics: { include: [...(data.metrics?.include ?? [])], exclude: [...(data.metrics?.exclude ?? [])] },
     datadogSite: data.datadog?.site,
     ...(data.discover === undefined
@@ -301,6 +303,7 @@ export const toService = (
     queries: { ...service.queries },
     ...(service.topology_query === undefined ? {} : { topologyQuery: service.topology_query }),
     ...(service.team === undefined ? {} : { team: service.team }),
+    ...(service.equivalence_pct === undefined ? {} : { equivalencePct: service.equivalence_pct }),
     notify: [...(service.notify ?? [])],
   };
 };

@@ -99,6 +99,14 @@ const metricPattern = z
     error: (i) => `expected a dogdriver.* metric name, "*" for any characters, got ${got(i.input)}`,
   });
 
+// The equivalence margin of "no change" (docs/verdicts.md): a release whose 95% interval lies within ±this many
+// percent of the baseline reads no_change. Below 1% no run count of a load test reaches it; above 50% a halving
+// would be "no change".
+const equivalencePct = z
+  .number({ error: (i) => `expected a percentage between 1 and 50, got ${got(i.input)}` })
+  .min(1, { error: (i) => `expected a percentage between 1 and 50, got ${got(i.input)}` })
+  .max(50, { error: (i) => `expected a percentage between 1 and 50, got ${got(i.input)}` });
+
 export const serviceSchema = z.strictObject({
   name: name("a service name").meta(describe("Service name (the Datadog `service` tag)")),
   env: name("an environment name").meta(describe("Environment (the Datadog `env` tag)")),
@@ -139,6 +147,9 @@ export const serviceSchema = z.strictObject({
     .optional(),
   notify: handles
     .meta(describe("Who the monitors notify for this service, besides alerts.notify"))
+    .optional(),
+  equivalence_pct: equivalencePct
+    .meta(describe('This service\'s "no change" margin in percent (default: verdicts.equivalence_pct)'))
     .optional(),
 });
 
@@ -243,6 +254,18 @@ export const configFileSchema = z.strictObject({
     .optional(),
   services: z.array(serviceSchema).meta(describe("The deployed services to load-test")).optional(),
   alerts: alertsSchema.meta(describe("Release-regression and health monitors")).optional(),
+  verdicts: z
+    .strictObject({
+      equivalence_pct: equivalencePct
+        .meta(
+          describe(
+            '"No change" when the 95% interval of a release\'s change lies within ± this many percent (default 10)',
+          ),
+        )
+        .optional(),
+    })
+    .meta(describe("How release verdicts are decided (docs/verdicts.md)"))
+    .optional(),
   metrics: z
     .strictObject({
       include: z

@@ -31,6 +31,8 @@ export interface ServiceConfig {
   team?: string;
   /** Handles the monitors notify for this service, besides alerts.notify (alerts.notifyByTeam adds the team's). */
   notify: string[];
+  /** This service's "no change" margin in percent, when it differs from verdicts.equivalencePct. */
+  equivalencePct?: number;
 }
 
 export interface DiscoverConfig {
@@ -68,6 +70,8 @@ export interface Config {
   schedule: { run: string; aggregate: string };
   services: ServiceConfig[];
   alerts: AlertsConfig;
+  /** "No change" when a release's 95% interval lies within ± this many percent (per service: equivalencePct). */
+  verdicts: { equivalencePct: number };
   /** Which dogdriver.* metrics aggregate pushes (include empty: all). */
   metrics: { include: string[]; exclude: string[] };
   /** Datadog site from the config (DD_SITE wins). */

@@ -25,6 +25,31 @@ export interface ReadRuns {
   invalid: number;
 }
 
+/**
+ * The fields of a record that report reads (grouping, exclusions, metrics, trends); the rest (runner block,
+ * failure messages, notes, team) would be held for nothing: at 100,000 runs that is hundreds of MB, and the
+ * garbage collector's time with it.
+ */
+const slim = (run: RunRecord): RunRecord =>
+  ({
+    service: run.service,
+    env: run.env,
+    test: run.test,
+    version: run.version,
+    source: run.source,
+    started_at: run.started_at,
+    state: run.state,
+    client: {
+      requests: run.client.requests,
+      errors: run.client.errors,
+      rps: run.client.rps,
+      latency_ms: run.client.latency_ms,
+      ...(run.client.error_rate === undefined ? {} : { error_rate: run.client.error_rate }),
+    },
+    ...(run.server === undefined ? {} : { server: run.server }),
+    ...(run.flags === undefined ? {} : { flags: run.flags }),
+  }) as RunRecord;
+
 export const readRuns = async (
   store: RunStore,
   filters: readonly RunFilter[],
@@ -39,7 +64,7 @@ export const readRuns = async (
   };
   for (const filter of filters.length === 0 ? [undefined] : filters) {
     const before = runs.length;
-    for await (const run of store.listRuns(filter, { onInvalid })) runs.push(run);
+    for await (const run of store.listRuns(filter, { onInvalid })) runs.push(slim(run));
     if (filter !== undefined && runs.length === before)
       log.warn(
         `no runs stored for ${filter.service}${filter.env === undefined ? "" : `/${filter.env}`} in ${store.url}`,

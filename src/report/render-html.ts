@@ -59,11 +59,27 @@ export const trendsOf = (runs: readonly RunRecord[]): ServiceTrend[] =>
 const verdictCell = (c: Comparison): string =>
   `${verdictArrow(c)} ${VERDICT_LABEL[c.verdict]}${isBorrowed(c) ? ` ${BORROWED_MARK}` : ""}`;
 
+const serviceEnvKey = (x: { service: string; env: string }): string => `${x.service}\u0000${x.env}`;
+
+/** Comparisons by service/env, each list in the report's order. */
+const byServiceEnv = (comparisons: readonly Comparison[]): Map<string, Comparison[]> => {
+  const groups = new Map<string, Comparison[]>();
+  for (const c of comparisons) {
+    const key = serviceEnvKey(c);
+    const list = groups.get(key);
+    if (list === undefined) groups.set(key, [c]);
+    else list.push(c);
+  }
+  return groups;
+};
+
 export const renderHtml = (report: Report, trends: readonly ServiceTrend[], generatedAt: string): string => {
+  // Grouped once: filtering every comparison for each service took minutes at 4,000 services.
+  const comparisonsOf = byServiceEnv(report.comparisons);
+  const historyOf = byServiceEnv(report.history ?? []);
   const sections = trends.map((t) => {
-    const rows = report.comparisons.filter(
-      (c) => c.service === t.service && c.env === t.env && c.metric === HEADLINE_METRIC,
-    );
+    const own = comparisonsOf.get(serviceEnvKey(t)) ?? [];
+    const rows = own.filter((c) => c.metric === HEADLINE_METRIC);
     const table =
       rows.length === 0
         ? "<p>Only one release so far: nothing to compare yet.</p>"
@@ -74,9 +90,7 @@ export const renderHtml = (report: Report, trends: readonly ServiceTrend[], gene
             )
             .join("")}</tbody></table>`;
     // Beside p95, every other metric's verdict for the same releases (one row per metric and source).
-    const others = report.comparisons.filter(
-      (c) => c.service === t.service && c.env === t.env && c.metric !== HEADLINE_METRIC,
-    );
+    const others = own.filter((c) => c.metric !== HEADLINE_METRIC);
     const otherTable =
       others.length === 0
         ? ""
@@ -86,9 +100,7 @@ export const renderHtml = (report: Report, trends: readonly ServiceTrend[], gene
                 `<tr><td>${escapeXml(c.metric)}</td><td>${escapeXml(c.source)}</td><td>${escapeXml(`${changeWithInterval(c)} (${pText(c.p_value)})`)}</td><td style="color:${COLOUR[c.verdict]}">${verdictCell(c)}</td></tr>`,
             )
             .join("")}</tbody></table>`;
-    const history = (report.history ?? []).filter(
-      (c) => c.service === t.service && c.env === t.env && c.metric === HEADLINE_METRIC,
-    );
+    const history = (historyOf.get(serviceEnvKey(t)) ?? []).filter((c) => c.metric === HEADLINE_METRIC);
     const historyTable =
       history.length === 0
         ? ""

@@ -10,6 +10,7 @@ import type { Deps } from "../state/deps.js";
 import { openStore } from "../store/open-store.js";
 import type { RunRecord } from "../store/run-record.js";
 import { notComparedMetric } from "../verdicts/metric-values.js";
+import { verdictOptions } from "../verdicts/verdict-options.js";
 import { buildReport, reportJson } from "./build-report.js";
 import { readRuns, serviceFilters } from "./read-runs.js";
 import { renderHtml, trendsOf } from "./render-html.js";
@@ -56,7 +57,7 @@ export const reportCommand = async (options: ReportOptions, deps: Deps): Promise
   const store = openStore(config.store, deps);
   const { runs, invalid } = await readRuns(store, filters, deps.log);
   const gated = gateMetrics(options.failOnMetrics, config, runs);
-  const report = buildReport(runs, invalid, {}, options.history === true);
+  const report = buildReport(runs, invalid, verdictOptions(config), options.history === true);
 
   if (options.html !== undefined)
     await writeAtomically(

@@ -57,8 +57,15 @@ export const medianPolishResiduals = (cells: readonly Cell[]): number[] => {
       (t) => t.m - (releaseLevel.get(t.release) ?? 0),
     ))
       sourceLevel.set(k, v);
-    for (const [release, list] of runsByRelease)
-      releaseLevel.set(release, median(list.map((c) => c.value - (sourceLevel.get(c.source) ?? 0))));
+    let moved = false;
+    for (const [release, list] of runsByRelease) {
+      const level = median(list.map((c) => c.value - (sourceLevel.get(c.source) ?? 0)));
+      if (level !== releaseLevel.get(release)) moved = true;
+      releaseLevel.set(release, level);
+    }
+    // An iteration is a function of the release levels alone: when they came back unchanged, every further
+    // iteration would repeat this one exactly (medians pick data, so the polish usually gets there in 2-3).
+    if (!moved) break;
   }
   return cells.map((c) => c.value - (sourceLevel.get(c.source) ?? 0) - (releaseLevel.get(c.release) ?? 0));
 };

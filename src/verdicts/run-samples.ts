@@ -1,4 +1,4 @@
-import { medianPolishResiduals } from "./median-polish.js";
+import { type Cell, medianPolishResiduals } from "./median-polish.js";
 import { pooledScale } from "./pooled-scale.js";
 import type { Direction, Scale } from "./types.js";
 
@@ -65,28 +65,34 @@ export const noiseAndOutliers = (samples: Sample[][], scale: Scale, direction: D
 // single runs: SHIFT_MIN_RUNS or more consecutive runs of a release beyond the bound on the same side
 // are a shift within the release (reported as a change point), not outliers, and stay in.
 const markOutliers = (samples: Sample[][], sigma: number, worse: 1 | -1): void => {
-  const flat = samples.flatMap((rs, release) =>
-    rs.map((s) => ({ release, source: s.source, value: s.x, s })),
-  );
-  const residuals = medianPolishResiduals(flat);
-  const side = new Map<Sample, number>();
-  flat.forEach((cell, i) => {
-    const r = residuals[i] as number;
-    const bound = Math.max(
-      OUTLIER_MIN_LOG,
-      (Math.sign(r) === worse ? OUTLIER_SIGMAS : OUTLIER_SIGMAS_BETTER) * sigma,
-    );
-    side.set(cell.s, Math.abs(r) > bound ? Math.sign(r) : 0);
+  const cells: Cell[] = [];
+  samples.forEach((rs, release) => {
+    for (const s of rs) cells.push({ release, source: s.source, value: s.x });
   });
+  const residuals = medianPolishResiduals(cells);
+  let offset = 0;
   for (const rs of samples) {
-    const inTime = [...rs].sort((x, y) => x.startedMs - y.startedMs);
+    // Which side of its bound each run is on (0: within), by position in `rs`.
+    const side = rs.map((_, i) => {
+      const r = residuals[offset + i] as number;
+      const bound = Math.max(
+        OUTLIER_MIN_LOG,
+        (Math.sign(r) === worse ? OUTLIER_SIGMAS : OUTLIER_SIGMAS_BETTER) * sigma,
+      );
+      return Math.abs(r) > bound ? Math.sign(r) : 0;
+    });
+    offset += rs.length;
+    const inTime = rs.map((_, i) => i);
+    // Runs come oldest first from release-history.ts; sort only when they do not (a stable sort either way).
+    if (rs.some((v, i) => i > 0 && v.startedMs < (rs[i - 1] as Sample).startedMs))
+      inTime.sort((x, y) => (rs[x] as Sample).startedMs - (rs[y] as Sample).startedMs);
     for (let i = 0; i < inTime.length; ) {
-      const sign = side.get(inTime[i] as Sample) as number;
+      const sign = side[inTime[i] as number] as number;
       let j = i;
-      while (j + 1 < inTime.length && side.get(inTime[j + 1] as Sample) === sign) j++;
+      while (j + 1 < inTime.length && side[inTime[j + 1] as number] === sign) j++;
       const stretch = j - i + 1;
       for (let k = i; k <= j; k++) {
-        const sample = inTime[k] as Sample;
+        const sample = rs[inTime[k] as number] as Sample;
         sample.outlier = sign !== 0 && stretch < SHIFT_MIN_RUNS;
         sample.better = sample.outlier && sign !== worse;
       }

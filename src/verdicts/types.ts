@@ -94,6 +94,8 @@ export interface CompareOptions {
   thresholdPct?: number;
   /** The change the method must detect: drives runs_needed and "no_change" (CI within ±detectPct). Default 10. */
   detectPct?: number;
+  /** A service's own detectPct (config services[].equivalence_pct), or undefined for the default above. */
+  detectPctOf?: (service: string, env: string) => number | undefined;
   /** Fewer runs than this on either side: insufficient_data. Default 3. */
   minRuns?: number;
   /** Only these metrics (dotted paths); default: every comparable metric found. */

@@ -210,6 +210,7 @@ describe("configuration values", () => {
       source: "build_host.example.com",
       settleMs: 600_000,
       storeConcurrency: 16,
+      verdicts: { equivalencePct: 10 },
       schedule: { run: "*/30 * * * *", aggregate: "*/5 * * * *" },
       services: [
         {
