@@ -29,7 +29,16 @@ const fleetOptions = {
     requiresArg: true,
     describe: "With --all: take share I of N (I/N, e.g. 2/4; index/N reads JOB_COMPLETION_INDEX)",
   },
-  parallel: { type: "number", requiresArg: true, describe: "Test up to K services at once (default 1)" },
+  parallel: {
+    type: "string",
+    requiresArg: true,
+    describe: "Test up to K services at once (default 1)",
+    // yargs' number type turns "abc" into NaN; the range itself is checked by run (run-command.ts).
+    coerce: (value: string) => {
+      if (!/^\d+$/.test(value)) throw new Error(`--parallel expects a whole number, got "${value}"`);
+      return Number(value);
+    },
+  },
 } as const;
 
 /** Builds the parser; `onCall` receives each parsed command call. */
@@ -40,10 +49,12 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
     .usage("dogdriver <command> [options]\n\nIs it getting slower or faster with this new release?")
     .option("config", {
       type: "string",
+      requiresArg: true,
       describe: "Configuration file (default: dogdriver.config.{json,yaml,yml})",
     })
     .option("store", {
       type: "string",
+      requiresArg: true,
       describe: "Run store URL (file://DIR or s3://bucket/prefix); overrides the config",
     })
     .option("verbose", { type: "boolean", describe: "Show debug messages on stderr" })
@@ -96,6 +107,7 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
         y
           .option("settle", {
             type: "string",
+            requiresArg: true,
             describe: "How old a run must be before it is aggregated (default 10m)",
           })
           .option("dry-run", {
@@ -128,6 +140,7 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
           })
           .option("html", {
             type: "string",
+            requiresArg: true,
             describe: "Also write an HTML page with the per-run trend charts to FILE",
           })
           .option("fail-on", {
@@ -164,7 +177,11 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
             type: "boolean",
             describe: "Delete dogdriver monitors the config no longer asks for",
           })
-          .option("service", { type: "string", describe: "Provision a dashboard for this one service" })
+          .option("service", {
+            type: "string",
+            requiresArg: true,
+            describe: "Provision a dashboard for this one service",
+          })
           .option("json", {
             type: "boolean",
             describe: "Print the plan (and the ids created) as JSON on stdout",
@@ -220,8 +237,8 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
       "Write every stored run record as JSON Lines on stdout",
       (y) =>
         y
-          .option("service", { type: "string", describe: "Only this service" })
-          .option("env", { type: "string", describe: "Only this environment" })
+          .option("service", { type: "string", requiresArg: true, describe: "Only this service" })
+          .option("env", { type: "string", requiresArg: true, describe: "Only this environment" })
           .option("json", {
             type: "boolean",
             describe: "The summary as JSON on stderr (stdout carries the records)",
@@ -247,8 +264,12 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
       (y) =>
         y
           .positional("endpoint", { type: "string", demandOption: true, describe: "The service's base URL" })
-          .option("name", { type: "string", describe: "Service name (default: from the endpoint's host)" })
-          .option("env", { type: "string", describe: 'Environment (default "stage")' })
+          .option("name", {
+            type: "string",
+            requiresArg: true,
+            describe: "Service name (default: from the endpoint's host)",
+          })
+          .option("env", { type: "string", requiresArg: true, describe: 'Environment (default "stage")' })
           .option("json", { type: "boolean", describe: "Write dogdriver.config.json instead of YAML" })
           .option("test", {
             type: "boolean",

@@ -50,7 +50,11 @@ export class BoundedFetchError extends Error {
 
 const reasonOf = (error: unknown): string => {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
+  const reason = cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
+  // Node's fetch refuses the Fetch standard's "bad ports" (6000, 6665-6669, 10080, ...) without connecting.
+  if (reason === "bad port")
+    return "fetch refuses this port (one of the Fetch standard's blocked ports, e.g. 6000, 6665-6669, 10080): serve the endpoint on another port";
+  return reason;
 };
 
 /** Reads the body chunk by chunk, stopping (and cancelling the download) past `maxBytes`. */

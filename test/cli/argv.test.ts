@@ -251,6 +251,17 @@ describe("the command line itself", () => {
     ["an unknown --format", ["provision", "--format", "hcl"], /Invalid values?:/],
     ["--quiet with --verbose", ["--quiet", "--verbose", "check"], /mutually exclusive/],
     ["--shard without a value", ["run", "--all", "--shard"], /Not enough arguments following: shard/],
+    // A value-taking option given no value is refused, never read as "" (the default, or a path error).
+    ["--settle without a value", ["aggregate", "--settle"], /Not enough arguments following: settle/],
+    ["--store without a value", ["report", "--store"], /Not enough arguments following: store/],
+    ["--html without a file", ["report", "--html"], /Not enough arguments following: html/],
+    ["--config without a file", ["check", "--config"], /Not enough arguments following: config/],
+    ["--service without a name", ["export", "--service"], /Not enough arguments following: service/],
+    [
+      "--parallel that is not a number",
+      ["run", "--all", "--parallel", "abc"],
+      /--parallel expects a whole number, got "abc"/,
+    ],
   ])("refuses %s with exit 2 and a hint", async (_name, argv, message) => {
     const { code, calls, stderr } = await parse(argv);
     expect(code).toBe(2);

@@ -43,3 +43,18 @@ describe("bounded fetch", () => {
     expect(exitCodeForError(results["version-endless"].kind)).toBe(3);
   });
 });
+
+describe("bounded fetch, a port fetch refuses", () => {
+  it("says the port is one fetch refuses, not a bare 'bad port'", async () => {
+    const { BoundedFetchError, boundedFetchText } = await import("../../src/http/bounded-fetch.js");
+    // fetch refuses port 6000 before connecting: nothing listens there, nothing is sent.
+    const error = await boundedFetchText("http://127.0.0.1:6000/version", {
+      timeoutMs: 2000,
+      maxBytes: 1024,
+      clock: { sleep: (ms: number) => new Promise((done) => setTimeout(done, ms)) },
+      signal: new AbortController().signal,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BoundedFetchError);
+    expect((error as Error).message).toMatch(/fetch refuses this port .*serve the endpoint on another port/);
+  });
+});
