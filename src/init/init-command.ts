@@ -2,6 +2,7 @@ import { access, mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Outcome } from "../cli/exit-codes.js";
 import type { GlobalOptions } from "../cli/global-options.js";
+import { DEFAULT_CONFIG_NAMES } from "../config/load.js";
 import { isValidName, NAME_RULE } from "../config/names.js";
 import { DogdriverError } from "../errors.js";
 import type { Deps } from "../state/deps.js";
@@ -44,7 +45,8 @@ export const initCommand = async (options: InitOptions, deps: Deps): Promise<Out
       throw new DogdriverError("usage", `init: ${flag}: expected ${NAME_RULE}, got "${value}"`);
   }
   const configFile = options.config ?? (options.json ? "dogdriver.config.json" : "dogdriver.config.yaml");
-  const input = { name, env, endpoint };
+  // --store is a global option: the store the starter configuration names (a flag that did nothing would mislead).
+  const input = { name, env, endpoint, ...(options.store === undefined ? {} : { store: options.store }) };
   const files: [string, string][] = [
     [configFile, /\.json$/i.test(configFile) ? starterJson(input) : starterYaml(input)],
     ...(options.test
@@ -56,7 +58,9 @@ export const initCommand = async (options: InitOptions, deps: Deps): Promise<Out
   ];
   // All or nothing: every file is checked before any is written, and "wx" refuses one that appeared meanwhile.
   const existing: string[] = [];
-  for (const [file] of files)
+  // Without --config, any default-named configuration counts: a second one would shadow it, or be shadowed.
+  const taken = [...new Set([...files.map(([file]) => file), ...(options.config ? [] : DEFAULT_CONFIG_NAMES)])];
+  for (const file of taken)
     if (
       await access(join(deps.cwd, file)).then(
         () => true,

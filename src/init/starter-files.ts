@@ -5,20 +5,25 @@ export interface StarterInput {
   name: string;
   env: string;
   endpoint: string;
+  /** The run store (default file://./.dogdriver). */
+  store?: string;
 }
+
+const DEFAULT_STORE = "file://./.dogdriver";
 
 /** dogdriver.config.yaml: every key a first run needs, the optional ones commented out with what they do. */
 export const starterYaml = ({
   name,
   env,
   endpoint,
+  store = DEFAULT_STORE,
 }: StarterInput): string => `# dogdriver configuration (docs/configuration.md lists every key).
 # Check it with: npx dogdriver check
 
 # Where run records are kept: file://DIR or s3://bucket/prefix.
-store: file://./.dogdriver
-# Where this runner runs; runs are compared only within one source (default: the host name).
-# source: eu-west-runner-1
+store: ${JSON.stringify(store)}
+# Where this runner runs; runs are compared only within one location (default: the host name).
+# location: eu-west-runner-1
 
 services:
   - name: ${name}
@@ -43,10 +48,10 @@ services:
 `;
 
 /** The same configuration as JSON (JSON has no comments: docs/configuration.md explains the keys). */
-export const starterJson = ({ name, env, endpoint }: StarterInput): string =>
+export const starterJson = ({ name, env, endpoint, store = DEFAULT_STORE }: StarterInput): string =>
   `${JSON.stringify(
     {
-      store: "file://./.dogdriver",
+      store,
       services: [{ name, env, endpoint, test: { repo: "./loadtest", name: "dogdriver" } }],
     },
     null,

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCommandConfig } from "../../src/cli/global-options.js";
@@ -60,10 +60,28 @@ describe("dogdriver init", () => {
     expect(await readFile(join(ws.dir, "dogdriver.config.yaml"), "utf8")).toBe(before);
   });
 
-  it("writes JSON with --json, and refuses a bad endpoint or name", async () => {
-    expect((await init({ json: true, env: "prod" })).outcome).toBe("ok");
-    const json = JSON.parse(await readFile(join(ws.dir, "dogdriver.config.json"), "utf8"));
-    expect(json.services[0]).toMatchObject({ name: "service", env: "prod" });
+  it("refuses --json beside an existing YAML config: the second file would shadow the first", async () => {
+    const { error } = await init({ json: true });
+    expect(error?.code).toBe("usage");
+    expect(error?.message).toContain("dogdriver.config.yaml already exists; nothing written");
+    await expect(readFile(join(ws.dir, "dogdriver.config.json"), "utf8")).rejects.toThrow(/ENOENT/);
+  });
+
+  it("writes JSON with --json, names the --store given, and refuses a bad endpoint or name", async () => {
+    await rename(join(ws.dir, "dogdriver.config.yaml"), join(ws.dir, "kept.yaml"));
+    try {
+      expect((await init({ json: true, env: "prod", store: "s3://bucket/runs" })).outcome).toBe("ok");
+      const json = JSON.parse(await readFile(join(ws.dir, "dogdriver.config.json"), "utf8"));
+      expect(json.services[0]).toMatchObject({ name: "service", env: "prod" });
+      expect(json.store).toBe("s3://bucket/runs");
+      await rm(join(ws.dir, "dogdriver.config.json"));
+      expect((await init({ store: "s3://bucket/yaml-runs" })).outcome).toBe("ok");
+      const config = await loadCommandConfig({}, ws.deps());
+      expect(config.store).toBe("s3://bucket/yaml-runs");
+      await rm(join(ws.dir, "dogdriver.config.yaml"));
+    } finally {
+      await rename(join(ws.dir, "kept.yaml"), join(ws.dir, "dogdriver.config.yaml"));
+    }
     expect((await init({ endpoint: "kinto", config: "x.yaml" })).error?.message).toContain(
       "expected an http(s) URL",
     );
