@@ -59,7 +59,9 @@ export const initCommand = async (options: InitOptions, deps: Deps): Promise<Out
   // All or nothing: every file is checked before any is written, and "wx" refuses one that appeared meanwhile.
   const existing: string[] = [];
   // Without --config, any default-named configuration counts: a second one would shadow it, or be shadowed.
-  const taken = [...new Set([...files.map(([file]) => file), ...(options.config ? [] : DEFAULT_CONFIG_NAMES)])];
+  const taken = [
+    ...new Set([...files.map(([file]) => file), ...(options.config ? [] : DEFAULT_CONFIG_NAMES)]),
+  ];
   for (const file of taken)
     if (
       await access(join(deps.cwd, file)).then(
