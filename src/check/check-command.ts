@@ -172,7 +172,7 @@ export const checkCommand = async (options: CheckOptions, deps: Deps): Promise<O
       ? {
           check: "config",
           status: "ok",
-          detail: `${resolve(deps.cwd, config.file)}: valid; services: ${services}; source: ${config.source}`,
+          detail: `${resolve(deps.cwd, config.file)}: valid; services: ${services}; location: ${config.source}`,
         }
       : {
           check: "config",
@@ -190,6 +190,13 @@ export const checkCommand = async (options: CheckOptions, deps: Deps): Promise<O
   ];
   const discovery = await checkDiscovery(config, deps);
   results.push(...discovery.results);
+  // `run --all` refuses a fleet of none (exit 3); say so here rather than pass.
+  if (found && discovery.services.length === 0)
+    results.push({
+      check: "config",
+      status: "warn",
+      detail: "no services to test: add one under services (or turn on discover.datadog); run --all has nothing to run",
+    });
   for (const service of discovery.services) results.push(...(await checkService(service, python, deps)));
 
   const failed = results.filter((r) => r.status === "fail");

@@ -95,6 +95,13 @@ describe("dogdriver check", () => {
     expect(await readdir(dir)).toEqual(["loadtests"]);
   });
 
+  it("a config with no services: warns that there is nothing to test, exit 0", async () => {
+    const dir = await workDir({});
+    const { exit, out } = await check(dir);
+    expect(exit).toBe(0);
+    expect(out).toMatch(/^warn config +no services to test: add one under services/m);
+  });
+
   it("endpoint down: both the endpoint and the version fail, each named", async () => {
     const dir = await workDir({ services: [service({ endpoint: downUrl })], alerts: { notify: ["@ops"] } });
     const { exit, out } = await check(dir);
