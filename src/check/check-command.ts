@@ -195,7 +195,8 @@ export const checkCommand = async (options: CheckOptions, deps: Deps): Promise<O
     results.push({
       check: "config",
       status: "warn",
-      detail: "no services to test: add one under services (or turn on discover.datadog); run --all has nothing to run",
+      detail:
+        "no services to test: add one under services (or turn on discover.datadog); run --all has nothing to run",
     });
   for (const service of discovery.services) results.push(...(await checkService(service, python, deps)));
 

@@ -99,8 +99,6 @@ describe("molotov.json", () => {
         "molotov.tests.dogdriver.exception: expected true or false, got a string",
       ],
     });
-    await expect(plan({ tests: {} })).rejects.toThrow(
-      "molotov: expected an object (missing)",
-    );
+    await expect(plan({ tests: {} })).rejects.toThrow("molotov: expected an object (missing)");
   });
 });
