@@ -58,8 +58,20 @@ export const demoCommand = async (options: DemoOptions, deps: Deps): Promise<Out
     };
     await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`);
     // Offline whatever the caller's environment holds: no Datadog keys reach the commands.
-    const { DD_API_KEY: _api, DD_APP_KEY: _app, DOGDRIVER_STORE: _store, ...env } = deps.env;
-    const demoDeps: Deps = { ...deps, env: { ...env, DOGDRIVER_SPOOL_DIR: join(dir, "spool") } };
+    const {
+      DD_API_KEY: _api,
+      DD_APP_KEY: _app,
+      DATADOG_API_KEY: _ddApi,
+      DATADOG_APP_KEY: _ddApp,
+      DOGDRIVER_STORE: _store,
+      ...env
+    } = deps.env;
+    const demoDeps: Deps = {
+      ...deps,
+      env: { ...env, DOGDRIVER_SPOOL_DIR: join(dir, "spool") },
+      // "Datadog keys not set" from run and aggregate would contradict keys the user did set: the line above says why.
+      log: { ...deps.log, once: (message) => deps.log.debug(message) },
+    };
     const globals = { config: configFile };
 
     const { runCommand } = await import("../runner/run-command.js");

@@ -18,12 +18,15 @@ describe("dogdriver demo --quick", () => {
       PATH: process.env.PATH,
       HOME: cwd,
       DD_API_KEY: "0123456789abcdef0123456789abcdef",
+      DATADOG_APP_KEY: "fedcba9876543210fedcba9876543210fedcba98",
       DOGDRIVER_DD_URL: "http://127.0.0.1:9",
     };
     const deps = testDeps({ cwd, env });
     expect(await main(["demo", "--quick"], deps, "0.0.0")).toBe(0);
     expect(deps.stderr.text()).toContain("demo: offline: no Datadog keys are used");
     expect(deps.stderr.text()).not.toContain("FAILED");
+    // Set keys are not "not set": the demo says once that it leaves them out.
+    expect(deps.stderr.text()).not.toContain("keys not set");
 
     const dir = join(cwd, ".dogdriver-demo");
     const runs: RunRecord[] = [];
