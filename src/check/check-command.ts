@@ -212,7 +212,11 @@ export const checkCommand = async (options: CheckOptions, deps: Deps): Promise<O
   } else render(results, deps);
   if (failed.length > 0) {
     const names = failed.map((r) => (r.service ? `${r.service} ${r.check}` : r.check));
-    throw new DogdriverError("check_failed", `check: ${names.join(", ")} failed`);
+    // --quiet drops the FAIL lines above (stderr carries only warnings and errors): the error says why itself.
+    const why = failed.map((r) => `${r.service ? `${r.service} ` : ""}${r.check}: ${r.detail}`);
+    throw new DogdriverError("check_failed", `check: ${names.join(", ")} failed`, {
+      details: options.quiet && !options.json ? why : [],
+    });
   }
   return "ok";
 };

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ServiceConfig } from "../config/types.js";
 import { isDogdriverError } from "../errors.js";
+import { boundedFetch } from "../http/bounded-fetch.js";
 import { readDeployedVersion } from "../runner/deployed-version.js";
 import { readTestPlan } from "../runner/molotov-config.js";
 import { checkoutTest, redactUrl } from "../runner/test-checkout.js";
@@ -20,22 +21,24 @@ const ENDPOINT_TIMEOUT_MS = 10_000;
 const message = (error: unknown): string =>
   isDogdriverError(error) ? error.message : String((error as Error)?.message ?? error);
 
-/** Any HTTP answer counts (a 404 at the root is common); no answer is the failure. */
-const checkEndpoint = async (url: string, signal: AbortSignal): Promise<Omit<CheckResult, "service">> => {
+/**
+ * Any HTTP answer counts (a 404 at the root is common, a 405 to HEAD too); no answer is the failure. HEAD: the
+ * root's page is not needed. Through the bounded fetch, whose own timer fires even after a GC (AbortSignal.any's
+ * does not on Node 20) and which names a port fetch refuses.
+ */
+const checkEndpoint = async (url: string, deps: Deps): Promise<Omit<CheckResult, "service">> => {
   try {
-    const response = await fetch(url, {
+    const answer = await boundedFetch(url, {
+      method: "HEAD",
       redirect: "manual",
-      signal: AbortSignal.any([signal, AbortSignal.timeout(ENDPOINT_TIMEOUT_MS)]),
+      timeoutMs: ENDPOINT_TIMEOUT_MS,
+      maxBytes: 64 * 1024,
+      clock: deps.clock,
+      signal: deps.signal,
     });
-    await response.body?.cancel();
-    return { check: "endpoint", status: "ok", detail: `${url} answers (HTTP ${response.status})` };
+    return { check: "endpoint", status: "ok", detail: `${url} answers (HTTP ${answer.status})` };
   } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const why =
-      (error as Error).name === "TimeoutError"
-        ? `no answer within ${ENDPOINT_TIMEOUT_MS / 1000}s`
-        : (cause?.code ?? cause?.message ?? (error as Error).message);
-    return { check: "endpoint", status: "fail", detail: `${url} unreachable: ${why}` };
+    return { check: "endpoint", status: "fail", detail: `${url} unreachable: ${message(error)}` };
   }
 };
 
@@ -128,7 +131,7 @@ export const checkService = async (
   deps: Deps,
 ): Promise<CheckResult[]> => {
   const label = `${service.name}/${service.env}`;
-  const endpoint = await checkEndpoint(service.endpoint, deps.signal);
+  const endpoint = await checkEndpoint(service.endpoint, deps);
   const { version, ...versionResult } = await checkVersion(service, deps);
   // The scenario may read DOGDRIVER_VERSION at import; without a version it gets a placeholder.
   const test = await checkTest(service, python, version ?? "unknown", deps);

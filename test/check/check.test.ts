@@ -111,6 +111,12 @@ describe("dogdriver check", () => {
       `FAIL version  kinto/stage: version endpoint ${downUrl}/__version__ unreachable: ECONNREFUSED`,
     );
     expect(out).toContain("check: kinto/stage endpoint, kinto/stage version failed");
+
+    // --quiet drops the FAIL lines; the error itself then says why each piece failed.
+    const quiet = await check(dir, {}, ["--quiet"]);
+    expect(quiet.exit).toBe(1);
+    expect(quiet.out).not.toMatch(/^(ok|FAIL)/m);
+    expect(quiet.out).toContain(`  kinto/stage endpoint: ${downUrl} unreachable: ECONNREFUSED`);
   });
 
   it("version field missing", async () => {
