@@ -87,6 +87,34 @@ const jsonDepth = (text: string): number => {
   return deepest;
 };
 
+/**
+ * The deepest nesting of YAML's flow collections ([ and {) outside quoted strings and comments. The yaml package
+ * parses them recursively: a few thousand levels overflow the stack, and an overflow inside V8's regular
+ * expression compiler kills the process ("RegExpCompiler Allocation failed") instead of throwing. Braces in a
+ * plain scalar (a query's {service:...}) count too: a few levels, far under the limit.
+ */
+const yamlFlowDepth = (text: string): number => {
+  let depth = 0;
+  let deepest = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (quote === '"') {
+      if (c === "\\") i += 1;
+      else if (c === '"') quote = undefined;
+    } else if (quote === "'") {
+      if (c === "'") quote = undefined; // '' inside is an escaped quote: closing and reopening reads the same
+    } else if ((c === '"' || c === "'") && (i === 0 || " \t\r\n[{,:-?".includes(text[i - 1] ?? "")))
+      quote = c; // a quote opens a scalar only where one can start (it's in a plain scalar is text)
+    else if (c === "#" && (i === 0 || " \t\r\n".includes(text[i - 1] ?? ""))) {
+      const end = text.indexOf("\n", i);
+      i = end < 0 ? text.length : end;
+    } else if (c === "{" || c === "[") deepest = Math.max(deepest, ++depth);
+    else if (c === "}" || c === "]") depth -= 1;
+  }
+  return deepest;
+};
+
 /** The deepest nesting of a parsed value, without recursion (the value may be as deep as the parser allowed). */
 const valueDepth = (root: unknown): number => {
   let deepest = 0;
@@ -110,6 +138,7 @@ const tooDeep = (file: string, what: string) =>
 const parseText = (file: string, text: string): unknown => {
   const yaml = /\.ya?ml$/i.test(file);
   if (!yaml && jsonDepth(text) > MAX_CONFIG_DEPTH) throw tooDeep(file, "JSON");
+  if (yaml && yamlFlowDepth(text) > MAX_CONFIG_DEPTH) throw tooDeep(file, "YAML");
   let value: unknown;
   try {
     value = yaml ? parseYaml(text) : JSON.parse(text);

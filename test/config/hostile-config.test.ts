@@ -35,6 +35,13 @@ describe("hostile configuration files", () => {
       `a: ${"[".repeat(200)}${"]".repeat(200)}\n`,
       /deep.yaml: not valid YAML: nested deeper than 64 levels/,
     ],
+    [
+      // Thousands of flow mappings overflow the yaml package's stack; an overflow that lands inside V8's regular
+      // expression compiler killed the process (the fuzz test's worker, ~1 run in 10): refused before parsing.
+      "flow.yaml",
+      `${'{"a":'.repeat(3000)}1${"}".repeat(3000)}`,
+      /flow.yaml: not valid YAML: nested deeper than 64 levels/,
+    ],
     ["null.json", "null", /null.json: expected a mapping of configuration keys .* got null/],
     ["empty.yaml", "", /empty.yaml: expected a mapping .* got null/],
     ["list.json", "[1, 2]", /list.json: expected a mapping .* got a list/],
@@ -44,6 +51,12 @@ describe("hostile configuration files", () => {
     expect(error).toBeInstanceOf(DogdriverError);
     expect(error?.code).toBe("invalid_config");
     expect(error?.message).toMatch(message);
+  });
+
+  it("brackets in YAML's quoted strings and comments are text, not nesting", async () => {
+    const text = `store: "file://./${"{".repeat(100)}"\nlocation: '${"[".repeat(100)}'\n# ${"[".repeat(100)}\n`;
+    const error = await load("quoted.yaml", text);
+    expect(error?.message ?? "").not.toMatch(/nested deeper/);
   });
 
   it("durations are bounded to 7 days", async () => {
