@@ -95,11 +95,40 @@ export const describeIssues = (schema: z.ZodType, issues: readonly z.core.$ZodIs
     const where = formatPath(issue.path) || "(top level)";
     // A record key's own message ("expected a query name ...") is nested; zod's outer one says "Invalid key".
     if (issue.code === "invalid_key") return issue.issues.map((inner) => `${where}: ${inner.message}`);
-    // zod's default wording ("Invalid input: expected array, received string") in the style of the rest.
-    if (issue.code === "invalid_type" && issue.message.startsWith("Invalid input") && "input" in issue)
-      return [`${where}: expected ${TYPE_NAMES[issue.expected] ?? issue.expected}, got ${got(issue.input)}`];
-    return [`${where}: ${issue.message}`];
+    return [`${where}: ${plainMessage(issue)}`];
   });
+
+/**
+ * zod's default wording ("Invalid input: expected array, received string", "Too small: expected number to be
+ * >0") in the style of the rest ("expected a list, got a string"); a schema's own message is kept as written.
+ */
+const plainMessage = (issue: z.core.$ZodIssue): string => {
+  const input = "input" in issue ? `, got ${got(issue.input)}` : "";
+  if (issue.code === "invalid_type" && issue.message.startsWith("Invalid input")) {
+    const received = /received (\w+)$/.exec(issue.message)?.[1];
+    const seen =
+      input || (received === "undefined" ? " (missing)" : received ? `, got ${article(received)}` : "");
+    return `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}${seen}`;
+  }
+  if (issue.code === "invalid_value" && /^Invalid (option|input)/.test(issue.message))
+    return `expected ${issue.values.length === 1 ? "" : "one of "}${issue.values.map((v) => JSON.stringify(v)).join(", ")}${input}`;
+  if ((issue.code === "too_small" || issue.code === "too_big") && /^Too (small|big)/.test(issue.message)) {
+    const small = issue.code === "too_small";
+    const bound = Number(small ? issue.minimum : issue.maximum);
+    const inclusive = issue.inclusive !== false;
+    if (issue.origin === "number")
+      return `expected a number ${small ? (inclusive ? "of at least" : "above") : inclusive ? "of at most" : "below"} ${bound}${input}`;
+    const unit = issue.origin === "string" ? "character" : issue.origin === "array" ? "entry" : "item";
+    const units = `${bound} ${bound === 1 ? unit : unit === "entry" ? "entries" : `${unit}s`}`;
+    if (small && bound === 1)
+      return `expected ${issue.origin === "string" ? "a non-empty string" : "at least one entry"}${input}`;
+    return `expected at ${small ? "least" : "most"} ${units}${input}`;
+  }
+  return issue.message;
+};
+
+const article = (type: string): string =>
+  type === "null" ? "null" : (TYPE_NAMES[type] ?? (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`));
 
 const TYPE_NAMES: Record<string, string> = {
   array: "a list",

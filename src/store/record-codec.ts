@@ -1,4 +1,4 @@
-import { formatPath } from "../config/issues.js";
+import { describeIssues } from "../config/issues.js";
 import { DogdriverError } from "../errors.js";
 import { RUN_SCHEMA, type RunRecord, runRecordSchema } from "./run-record.js";
 
@@ -8,7 +8,7 @@ import { RUN_SCHEMA, type RunRecord, runRecordSchema } from "./run-record.js";
 export const recordProblems = (value: unknown): string[] => {
   const parsed = runRecordSchema.safeParse(value);
   if (parsed.success) return [];
-  return parsed.error.issues.map((issue) => `${formatPath(issue.path) || "(record)"}: ${issue.message}`);
+  return describeIssues(runRecordSchema, parsed.error.issues);
 };
 
 /** Validates a record before it is stored: the store never holds one that readers would reject. */

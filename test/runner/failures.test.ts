@@ -147,7 +147,7 @@ describe("dogdriver run failure paths", () => {
     [
       "wrong type",
       { molotov: { tests: { dogdriver: { duration: 1, workers: "2" } } } },
-      /molotov\.json: invalid molotov\.json: molotov\.tests\.dogdriver\.workers: Invalid input: expected number, received string$/,
+      /molotov\.json: invalid molotov\.json: molotov\.tests\.dogdriver\.workers: expected a number, got a string$/,
     ],
     [
       "unknown key",

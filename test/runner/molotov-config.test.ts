@@ -95,12 +95,10 @@ describe("molotov.json", () => {
     ).rejects.toMatchObject({
       code: "invalid_input",
       details: [
-        "molotov.tests.dogdriver.duration: Too small: expected number to be >0",
-        "molotov.tests.dogdriver.exception: Invalid input: expected boolean, received string",
+        "molotov.tests.dogdriver.duration: expected a number above 0",
+        "molotov.tests.dogdriver.exception: expected true or false, got a string",
       ],
     });
-    await expect(plan({ tests: {} })).rejects.toThrow(
-      "molotov: Invalid input: expected object, received undefined",
-    );
+    await expect(plan({ tests: {} })).rejects.toThrow("molotov: expected an object (missing)");
   });
 });

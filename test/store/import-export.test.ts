@@ -99,7 +99,7 @@ describe("dogdriver import", () => {
     expect(code).toBe(3);
     const err = deps.stderr.text();
     expect(err).toContain("bad.jsonl: 4 of 5 lines are not valid run records; nothing imported");
-    expect(err).toMatch(/line 2: client\.requests: /);
+    expect(err).toMatch(/line 2: client\.requests: expected a number, got a string$/m);
     expect(err).toMatch(/line 2: client\.latency_ms: /);
     expect(err).toMatch(/line 4: not valid JSON/);
     expect(err).toMatch(/line 5: service: expected a lowercase service name/);
