@@ -64,36 +64,21 @@ const readIfExists = async (path: string): Promise<string | undefined> => {
 };
 
 /**
- * How deep objects and lists may nest. A real configuration nests five levels; the yaml package stops a
- * document at about a hundred, and JSON gets the same limit, or a deep document ends in a stack overflow (in
- * validation) instead of a message.
+ * How deep objects and lists may nest. A real configuration nests five levels; a deeper document is refused with
+ * a message (before parsing for [ and {, after it for YAML's indented blocks) rather than let it end in a stack
+ * overflow.
  */
 export const MAX_CONFIG_DEPTH = 64;
 
-/** The deepest nesting of [ and { in JSON text, outside strings (a scan: JSON.parse is never given a deep one). */
-const jsonDepth = (text: string): number => {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text[i];
-    if (inString) {
-      if (c === "\\") i += 1;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === "{" || c === "[") deepest = Math.max(deepest, ++depth);
-    else if (c === "}" || c === "]") depth -= 1;
-  }
-  return deepest;
-};
-
 /**
- * The deepest nesting of YAML's flow collections ([ and {) outside quoted strings and comments. The yaml package
- * parses them recursively: a few thousand levels overflow the stack, and an overflow inside V8's regular
- * expression compiler kills the process ("RegExpCompiler Allocation failed") instead of throwing. Braces in a
- * plain scalar (a query's {service:...}) count too: a few levels, far under the limit.
+ * The deepest nesting of [ and { outside quoted strings and comments: JSON's arrays and objects, YAML's flow
+ * collections (valid JSON has no ' or # outside strings, so one scan reads both). Neither parser is given a deep
+ * document: a deep one ends in a stack overflow, in validation (JSON) or in the yaml package's recursive parser,
+ * and an overflow inside V8's regular expression compiler kills the process ("RegExpCompiler Allocation failed")
+ * instead of throwing. Braces in a YAML plain scalar (a query's {service:...}) count too: a few levels, far under
+ * the limit.
  */
-const yamlFlowDepth = (text: string): number => {
+const nestingDepth = (text: string): number => {
   let depth = 0;
   let deepest = 0;
   let quote: string | undefined;
@@ -137,8 +122,7 @@ const tooDeep = (file: string, what: string) =>
 
 const parseText = (file: string, text: string): unknown => {
   const yaml = /\.ya?ml$/i.test(file);
-  if (!yaml && jsonDepth(text) > MAX_CONFIG_DEPTH) throw tooDeep(file, "JSON");
-  if (yaml && yamlFlowDepth(text) > MAX_CONFIG_DEPTH) throw tooDeep(file, "YAML");
+  if (nestingDepth(text) > MAX_CONFIG_DEPTH) throw tooDeep(file, yaml ? "YAML" : "JSON");
   let value: unknown;
   try {
     value = yaml ? parseYaml(text) : JSON.parse(text);
