@@ -211,11 +211,10 @@ export const checkCommand = async (options: CheckOptions, deps: Deps): Promise<O
     deps.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else render(results, deps);
   if (failed.length > 0) {
-    const names = failed.map((r) => (r.service ? `${r.service} ${r.check}` : r.check));
+    const label = (r: CheckResult) => (r.service ? `${r.service} ${r.check}` : r.check);
     // --quiet drops the FAIL lines above (stderr carries only warnings and errors): the error says why itself.
-    const why = failed.map((r) => `${r.service ? `${r.service} ` : ""}${r.check}: ${r.detail}`);
-    throw new DogdriverError("check_failed", `check: ${names.join(", ")} failed`, {
-      details: options.quiet && !options.json ? why : [],
+    throw new DogdriverError("check_failed", `check: ${failed.map(label).join(", ")} failed`, {
+      details: options.quiet && !options.json ? failed.map((r) => `${label(r)}: ${r.detail}`) : [],
     });
   }
   return "ok";

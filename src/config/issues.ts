@@ -118,10 +118,10 @@ const plainMessage = (issue: z.core.$ZodIssue): string => {
     const inclusive = issue.inclusive !== false;
     if (issue.origin === "number")
       return `expected a number ${small ? (inclusive ? "of at least" : "above") : inclusive ? "of at most" : "below"} ${bound}${input}`;
-    const unit = issue.origin === "string" ? "character" : issue.origin === "array" ? "entry" : "item";
-    const units = `${bound} ${bound === 1 ? unit : unit === "entry" ? "entries" : `${unit}s`}`;
     if (small && bound === 1)
       return `expected ${issue.origin === "string" ? "a non-empty string" : "at least one entry"}${input}`;
+    const [one, many] = issue.origin === "string" ? ["character", "characters"] : ["entry", "entries"];
+    const units = `${bound} ${bound === 1 ? one : many}`;
     return `expected at ${small ? "least" : "most"} ${units}${input}`;
   }
   return issue.message;
