@@ -6,6 +6,13 @@ import { eventPayload, seriesPayload } from "./wire-payload.js";
 
 const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
 
+/** The first few of a list for a summary line; a backlog can hold thousands, and --json lists them all. */
+const SHOWN = 5;
+const someOf = (items: readonly string[], separator: string) =>
+  items.length <= SHOWN
+    ? items.join(separator)
+    : `${items.slice(0, SHOWN).join(separator)}${separator}and ${items.length - SHOWN} more (--json lists them all)`;
+
 /** The summary: what was done (info) and what needs attention (warnings), for the logger. */
 export const summaryLines = (report: AggregateReport): { info: string[]; warnings: string[] } => {
   const { runs, push, calls } = report;
@@ -14,8 +21,14 @@ export const summaryLines = (report: AggregateReport): { info: string[]; warning
       `${runs.skipped_fresh} too fresh (settle ${formatDuration(report.settle_ms)}), ` +
       `${runs.claimed_elsewhere} claimed by another aggregator, ${runs.deferred.length} deferred, ${runs.failed.length} failed`,
   ];
-  for (const d of runs.deferred) lines.push(`  deferred ${d.key}: ${d.reason}`);
-  for (const f of runs.failed) lines.push(`  failed ${f.key}: ${f.reason}`);
+  for (const [problems, what] of [
+    [runs.deferred, "deferred"],
+    [runs.failed, "failed"],
+  ] as const) {
+    for (const p of problems.slice(0, SHOWN)) lines.push(`  ${what} ${p.key}: ${p.reason}`);
+    if (problems.length > SHOWN)
+      lines.push(`  and ${problems.length - SHOWN} more ${what} (--json lists them all)`);
+  }
   if (report.datadog.read || report.datadog.write) {
     lines.push(
       `Datadog calls: ${plural(calls.queries, "query", "queries")}, ${plural(calls.submissions, "metric submission")}, ${plural(calls.events, "event")}; ` +
@@ -25,11 +38,11 @@ export const summaryLines = (report: AggregateReport): { info: string[]; warning
   const warnings: string[] = [];
   if (push.points_too_old > 0)
     warnings.push(
-      `${plural(push.points_too_old, "point")} older than Datadog accepts (1 hour) were not sent; the run records hold them and _dogdriver/too-old/ keeps the payloads (${push.too_old_entries.join(", ")})`,
+      `${plural(push.points_too_old, "point")} older than Datadog accepts (1 hour) were not sent; the run records hold them and _dogdriver/too-old/ keeps the payloads (${someOf(push.too_old_entries, ", ")})`,
     );
   if (push.events_too_old.length > 0)
     warnings.push(
-      `${plural(push.events_too_old.length, "event")} older than Datadog accepts (18 hours) not posted: ${push.events_too_old.join("; ")}`,
+      `${plural(push.events_too_old.length, "event")} older than Datadog accepts (18 hours) not posted: ${someOf(push.events_too_old, "; ")}`,
     );
   warnings.push(...report.warnings);
   return { info: lines, warnings };
