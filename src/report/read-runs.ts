@@ -63,12 +63,7 @@ export const readRuns = async (
     if (invalid <= 5) log.warn(`${key}: skipped (${problem})`);
   };
   for (const filter of filters.length === 0 ? [undefined] : filters) {
-    const before = runs.length;
     for await (const run of store.listRuns(filter, { onInvalid })) runs.push(slim(run));
-    if (filter !== undefined && runs.length === before)
-      log.warn(
-        `no runs stored for ${filter.service}${filter.env === undefined ? "" : `/${filter.env}`} in ${store.url}`,
-      );
   }
   if (invalid > 5) log.warn(`${invalid} unreadable records skipped in all`);
   return { runs, invalid };

@@ -9,6 +9,7 @@ import { wantsColour } from "../state/colour.js";
 import type { Deps } from "../state/deps.js";
 import { openStore } from "../store/open-store.js";
 import type { RunRecord } from "../store/run-record.js";
+import type { RunFilter } from "../store/types.js";
 import { notComparedMetric } from "../verdicts/metric-values.js";
 import { verdictOptions } from "../verdicts/verdict-options.js";
 import { buildReport, reportJson } from "./build-report.js";
@@ -50,12 +51,42 @@ const gateMetrics = (
   return new Set(names);
 };
 
+/**
+ * A SERVICE argument that matches no stored run: a configured service without runs yet is said and reported
+ * (nothing to compare is the truth), a name neither stored nor configured is a usage error, as for `run`, so a
+ * misspelt name in a `--fail-on regression` gate fails instead of passing for ever.
+ */
+const checkNamedServices = (
+  args: readonly string[],
+  filters: readonly RunFilter[],
+  runs: readonly RunRecord[],
+  config: Config,
+  storeUrl: string,
+  deps: Pick<Deps, "log">,
+): void => {
+  filters.forEach((filter, i) => {
+    const wanted = (service: string, env: string) =>
+      service === filter.service && (filter.env === undefined || env === filter.env);
+    if (runs.some((r) => wanted(r.service, r.env))) return;
+    if (config.services.some((s) => wanted(s.name, s.env))) {
+      deps.log.warn(`no runs stored for ${args[i]} in ${storeUrl}`);
+      return;
+    }
+    const known = config.services.map((s) => `${s.name}/${s.env}`).join(", ") || "none";
+    throw new DogdriverError(
+      "usage",
+      `report: no runs of "${args[i]}" in ${storeUrl}, and no configured service by that name in ${config.file} (configured: ${known})`,
+    );
+  });
+};
+
 /** `dogdriver report`: release verdicts from the store alone (no Datadog). */
 export const reportCommand = async (options: ReportOptions, deps: Deps): Promise<Outcome> => {
   const filters = serviceFilters(options.services ?? []);
   const config = await loadCommandConfig(options, deps);
   const store = openStore(config.store, deps);
   const { runs, invalid } = await readRuns(store, filters, deps.log);
+  checkNamedServices(options.services ?? [], filters, runs, config, store.url, deps);
   const gated = gateMetrics(options.failOnMetrics, config, runs);
   const report = buildReport(runs, invalid, verdictOptions(config), options.history === true);
 

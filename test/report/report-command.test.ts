@@ -255,4 +255,34 @@ describe("dogdriver report", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('SERVICE "Kinto"');
   });
+
+  it("refuses a SERVICE neither stored nor configured, and says when a configured one has no runs yet", async () => {
+    await importRuns(history(125));
+    // A misspelt name in a --fail-on regression gate must fail, not pass for ever on no comparison.
+    for (const name of ["kinot", "kinto/prod"]) {
+      const typo = await cli(["report", name, "--store", storeUrl, "--fail-on", "regression"]);
+      expect(typo.code).toBe(2);
+      expect(typo.stderr).toContain(`report: no runs of "${name}" in ${storeUrl}`);
+      expect(typo.stderr).toContain("no configured service by that name");
+    }
+    const service = {
+      env: "stage",
+      endpoint: "http://127.0.0.1:9",
+      test: { repo: "./loadtest", name: "smoke" },
+    };
+    await writeFile(
+      join(dir, "dogdriver.config.json"),
+      JSON.stringify({
+        store: storeUrl,
+        services: [
+          { name: "kinto", ...service },
+          { name: "fresh", ...service },
+        ],
+      }),
+    );
+    const empty = await cli(["report", "fresh"]);
+    expect(empty.code).toBe(0);
+    expect(empty.stderr).toContain("warning: no runs stored for fresh in");
+    expect(empty.stdout).toContain("No runs to compare (0 runs read).");
+  });
 });
