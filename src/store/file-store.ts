@@ -108,14 +108,16 @@ export const createFileBackend = (
 
   const writeTemp = async (target: string, body: string): Promise<string> => {
     const { temp, fd } = await openTemp(target);
-    let written = false;
     try {
-      writeFileSync(fd, body, UTF8);
-      await syncFile(fd); // the rename must not land before the data after a power cut
-      written = true;
-    } finally {
-      closeSync(fd);
-      if (!written) await unlink(temp).catch(() => {});
+      try {
+        writeFileSync(fd, body, UTF8);
+        await syncFile(fd); // the rename must not land before the data after a power cut
+      } finally {
+        closeSync(fd);
+      }
+    } catch (error) {
+      await unlink(temp).catch(() => {}); // a temp file that is not whole is of no use to anyone
+      throw error;
     }
     return temp;
   };
