@@ -52,32 +52,38 @@ const gateMetrics = (
 };
 
 /**
- * A SERVICE argument that matches no stored run: a configured service without runs yet is said and reported
- * (nothing to compare is the truth), a name neither stored nor configured is a usage error, as for `run`, so a
- * misspelt name in a `--fail-on regression` gate fails instead of passing for ever.
+ * SERVICE arguments that match no stored run. A configured service without runs yet is said and reported (nothing
+ * to compare is the truth); names neither stored nor configured are a usage error, as for `run`, so a misspelt
+ * name in a `--fail-on regression` gate fails instead of passing for ever. Only a warning when the name may still
+ * be right: services discovered from the Software Catalog (report does not call Datadog to list them), or
+ * records that could not be read.
  */
 const checkNamedServices = (
   args: readonly string[],
   filters: readonly RunFilter[],
-  runs: readonly RunRecord[],
+  stored: { runs: readonly RunRecord[]; invalid: number },
   config: Config,
   storeUrl: string,
   deps: Pick<Deps, "log">,
 ): void => {
+  const unknown: string[] = [];
   filters.forEach((filter, i) => {
+    const name = args[i] ?? "";
     const wanted = (service: string, env: string) =>
       service === filter.service && (filter.env === undefined || env === filter.env);
-    if (runs.some((r) => wanted(r.service, r.env))) return;
-    if (config.services.some((s) => wanted(s.name, s.env))) {
-      deps.log.warn(`no runs stored for ${args[i]} in ${storeUrl}`);
-      return;
-    }
-    const known = config.services.map((s) => `${s.name}/${s.env}`).join(", ") || "none";
-    throw new DogdriverError(
-      "usage",
-      `report: no runs of "${args[i]}" in ${storeUrl}, and no configured service by that name in ${config.file} (configured: ${known})`,
-    );
+    if (stored.runs.some((r) => wanted(r.service, r.env))) return;
+    if (config.services.some((s) => wanted(s.name, s.env)) || config.discover?.datadog || stored.invalid > 0)
+      deps.log.warn(`no runs stored for ${name} in ${storeUrl}`);
+    else unknown.push(name);
   });
+  if (unknown.length === 0) return;
+  const names = unknown.map((n) => `"${n}"`).join(", ");
+  const configured = config.services.map((s) => `${s.name}/${s.env}`).join(", ") || "none";
+  const where =
+    config.file === "defaults"
+      ? "no configuration file names them"
+      : `none of them is configured in ${config.file} (configured: ${configured})`;
+  throw new DogdriverError("usage", `report: no runs of ${names} in ${storeUrl}, and ${where}`);
 };
 
 /** `dogdriver report`: release verdicts from the store alone (no Datadog). */
@@ -86,7 +92,7 @@ export const reportCommand = async (options: ReportOptions, deps: Deps): Promise
   const config = await loadCommandConfig(options, deps);
   const store = openStore(config.store, deps);
   const { runs, invalid } = await readRuns(store, filters, deps.log);
-  checkNamedServices(options.services ?? [], filters, runs, config, store.url, deps);
+  checkNamedServices(options.services ?? [], filters, { runs, invalid }, config, store.url, deps);
   const gated = gateMetrics(options.failOnMetrics, config, runs);
   const report = buildReport(runs, invalid, verdictOptions(config), options.history === true);
 

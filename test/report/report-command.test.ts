@@ -263,8 +263,11 @@ describe("dogdriver report", () => {
       const typo = await cli(["report", name, "--store", storeUrl, "--fail-on", "regression"]);
       expect(typo.code).toBe(2);
       expect(typo.stderr).toContain(`report: no runs of "${name}" in ${storeUrl}`);
-      expect(typo.stderr).toContain("no configured service by that name");
+      expect(typo.stderr).toContain("no configuration file names them");
     }
+    const two = await cli(["report", "kinto", "kinot", "nosuch", "--store", storeUrl]);
+    expect(two.code).toBe(2);
+    expect(two.stderr).toContain('report: no runs of "kinot", "nosuch" in');
     const service = {
       env: "stage",
       endpoint: "http://127.0.0.1:9",
@@ -284,5 +287,22 @@ describe("dogdriver report", () => {
     expect(empty.code).toBe(0);
     expect(empty.stderr).toContain("warning: no runs stored for fresh in");
     expect(empty.stdout).toContain("No runs to compare (0 runs read).");
+    const typo = await cli(["report", "frsh"]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain(
+      "none of them is configured in dogdriver.config.json (configured: kinto/stage, fresh/stage)",
+    );
+    // Services discovered from the Software Catalog are not in the file: report (offline) cannot tell a typo.
+    await writeFile(
+      join(dir, "dogdriver.config.json"),
+      JSON.stringify({
+        store: storeUrl,
+        discover: { datadog: true },
+        services: [{ name: "kinto", ...service }],
+      }),
+    );
+    const discovered = await cli(["report", "frsh"]);
+    expect(discovered.code).toBe(0);
+    expect(discovered.stderr).toContain("warning: no runs stored for frsh in");
   });
 });
