@@ -127,7 +127,8 @@ const checkDatadog = async (config: Config, deps: Deps): Promise<{ result: Check
     return { result: { check: "datadog", status: "fail", detail: message(error) }, url: "(invalid)" };
   }
   const url = datadogUrl(settings.baseUrl?.replace(/^(https?:\/\/)[^/@\s]*@/, "$1***@"), settings.site);
-  // Without keys dogdriver works offline (the demo, `report`): a warning, not a failure; with them, both or a warn.
+  // Without keys dogdriver works offline (the demo, `report`), and without DD_APP_KEY without server metrics:
+  // warnings, not failures. Both keys accepted is ok.
   if (!settings.apiKey) {
     return {
       result: {

@@ -195,6 +195,14 @@ describe("dogdriver check", () => {
     expect(out).not.toContain(wrongKey);
   });
 
+  it("an API key without an application key is a warning: check passes, and says what is missing", async () => {
+    const dir = await workDir({ services: [service()] });
+    const { exit, out } = await check(dir, { DD_API_KEY: dd.apiKey, DOGDRIVER_DD_URL: dd.url });
+    expect(exit).toBe(0);
+    expect(out).toMatch(/^warn datadog +http:\/\/127\.0\.0\.1:\d+: API key accepted; no DD_APP_KEY/m);
+    expect(out).not.toContain(dd.apiKey);
+  });
+
   it("says when Molotov is missing", async () => {
     const dir = await workDir({ services: [service()] });
     const { exit, out } = await check(dir, { DOGDRIVER_PYTHON: "/nonexistent/python3" });
