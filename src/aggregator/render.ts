@@ -1,17 +1,11 @@
 import { formatDuration } from "../config/duration.js";
+import { firstFew, listFew } from "../text/first-few.js";
 import type { AggregateReport, PlannedQuery } from "./types.js";
 import { eventPayload, seriesPayload } from "./wire-payload.js";
 
 // User-facing wording of `aggregate`: the summary on stderr and the dry-run listing on stdout.
 
 const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
-
-/** The first few of a list for a summary line; a backlog can hold thousands, and --json lists them all. */
-const SHOWN = 5;
-const someOf = (items: readonly string[], separator: string) =>
-  items.length <= SHOWN
-    ? items.join(separator)
-    : `${items.slice(0, SHOWN).join(separator)}${separator}and ${items.length - SHOWN} more (--json lists them all)`;
 
 /** The summary: what was done (info) and what needs attention (warnings), for the logger. */
 export const summaryLines = (report: AggregateReport): { info: string[]; warnings: string[] } => {
@@ -25,9 +19,9 @@ export const summaryLines = (report: AggregateReport): { info: string[]; warning
     [runs.deferred, "deferred"],
     [runs.failed, "failed"],
   ] as const) {
-    for (const p of problems.slice(0, SHOWN)) lines.push(`  ${what} ${p.key}: ${p.reason}`);
-    if (problems.length > SHOWN)
-      lines.push(`  and ${problems.length - SHOWN} more ${what} (--json lists them all)`);
+    const { few, more } = firstFew(problems);
+    for (const p of few) lines.push(`  ${what} ${p.key}: ${p.reason}`);
+    if (more > 0) lines.push(`  and ${more} more ${what} (--json lists them all)`);
   }
   if (report.datadog.read || report.datadog.write) {
     lines.push(
@@ -38,11 +32,11 @@ export const summaryLines = (report: AggregateReport): { info: string[]; warning
   const warnings: string[] = [];
   if (push.points_too_old > 0)
     warnings.push(
-      `${plural(push.points_too_old, "point")} older than Datadog accepts (1 hour) were not sent; the run records hold them and _dogdriver/too-old/ keeps the payloads (${someOf(push.too_old_entries, ", ")})`,
+      `${plural(push.points_too_old, "point")} older than Datadog accepts (1 hour) were not sent; the run records hold them and _dogdriver/too-old/ keeps the payloads (${listFew(push.too_old_entries, ", ")})`,
     );
   if (push.events_too_old.length > 0)
     warnings.push(
-      `${plural(push.events_too_old.length, "event")} older than Datadog accepts (18 hours) not posted: ${someOf(push.events_too_old, "; ")}`,
+      `${plural(push.events_too_old.length, "event")} older than Datadog accepts (18 hours) not posted: ${listFew(push.events_too_old, "; ")}`,
     );
   warnings.push(...report.warnings);
   return { info: lines, warnings };

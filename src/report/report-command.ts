@@ -10,6 +10,7 @@ import type { Deps } from "../state/deps.js";
 import { openStore } from "../store/open-store.js";
 import type { RunRecord } from "../store/run-record.js";
 import type { RunFilter } from "../store/types.js";
+import { listFew } from "../text/first-few.js";
 import { notComparedMetric } from "../verdicts/metric-values.js";
 import { verdictOptions } from "../verdicts/verdict-options.js";
 import { buildReport, reportJson } from "./build-report.js";
@@ -115,10 +116,10 @@ export const reportCommand = async (options: ReportOptions, deps: Deps): Promise
   );
   if (options.failOn === "regression" && regressions.length > 0) {
     deps.log.warn(
-      `${regressions.length} regression verdict${regressions.length === 1 ? "" : "s"}: ${regressions
-        .slice(0, 5)
-        .map((c) => `${c.service}/${c.env} ${c.source} ${c.metric} ${c.candidate.version}`)
-        .join("; ")}${regressions.length > 5 ? "; ..." : ""}`,
+      `${regressions.length} regression verdict${regressions.length === 1 ? "" : "s"}: ${listFew(
+        regressions.map((c) => `${c.service}/${c.env} ${c.source} ${c.metric} ${c.candidate.version}`),
+        "; ",
+      )}`,
     );
     return "regression";
   }
