@@ -106,27 +106,23 @@ export const createFileBackend = (
     return { temp, fd: openSync(temp, "wx") };
   };
 
-  const writeTemp = async (target: string, body: string): Promise<string> => {
-    const { temp, fd } = await openTemp(target);
+  // Written whole and synced before any rename: the rename must not land before the data after a power cut.
+  const writeAll = async (fd: number, body: string): Promise<void> => {
     try {
-      try {
-        writeFileSync(fd, body, UTF8);
-        await syncFile(fd); // the rename must not land before the data after a power cut
-      } finally {
-        closeSync(fd);
-      }
-    } catch (error) {
-      await unlink(temp).catch(() => {}); // a temp file that is not whole is of no use to anyone
-      throw error;
+      writeFileSync(fd, body, UTF8);
+      await syncFile(fd);
+    } finally {
+      closeSync(fd);
     }
-    return temp;
   };
 
   const put = async (key: string, body: string, condition?: WriteCondition): Promise<string> => {
     const target = pathOf(key);
-    let temp: string | undefined;
+    let temp: string | undefined; // removed below unless renamed into place
     try {
-      temp = await writeTemp(target, body);
+      const opened = await openTemp(target);
+      temp = opened.temp;
+      await writeAll(opened.fd, body);
       const source = temp;
       await withFileLock(`${dirname(target)}/.${basename(target)}.lock`, describe(key), async () => {
         if (condition && "ifMatch" in condition && (await get(key))?.etag !== condition.ifMatch)

@@ -65,6 +65,13 @@ describe("file store", () => {
     expect(JSON.parse(await readFile(join(dir, runKey(sampleRun())), "utf8")).state).toBe("aggregated");
   });
 
+  it("a write that fails names the object and leaves no temp file or lock", async () => {
+    const { store, dir } = fresh();
+    await mkdir(join(dir, "_dogdriver", "state.json"), { recursive: true }); // a directory where the blob goes
+    await expect(store.writeBlob("state.json", "v1")).rejects.toThrow(/state\.json: cannot write/);
+    expect((await readdir(join(dir, "_dogdriver"))).sort()).toEqual(["state.json"]);
+  });
+
   it("never shows a reader half a record while it is rewritten", async () => {
     const { store, dir } = fresh();
     const big = sampleRun({ reason: "x".repeat(200_000) });
