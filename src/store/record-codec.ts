@@ -15,7 +15,7 @@ export const recordProblems = (value: unknown): string[] => {
 export const checkRecord = (record: unknown, what = "run record"): RunRecord => {
   const parsed = runRecordSchema.safeParse(record);
   if (parsed.success) return parsed.data;
-  const problems = recordProblems(record);
+  const problems = describeIssues(runRecordSchema, parsed.error.issues);
   throw new DogdriverError(
     "invalid_input",
     `${what}: not a valid ${RUN_SCHEMA} record: ${problems.join("; ")}`,
@@ -39,7 +39,7 @@ export const decodeRecord = (text: string, where: string): RunRecord => {
   if (parsed.success) return parsed.data;
   throw new DogdriverError(
     "store",
-    `${where}: not a valid ${RUN_SCHEMA} record: ${recordProblems(value).slice(0, 3).join("; ")}`,
+    `${where}: not a valid ${RUN_SCHEMA} record: ${describeIssues(runRecordSchema, parsed.error.issues).slice(0, 3).join("; ")}`,
   );
 };
 
