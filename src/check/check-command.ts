@@ -141,13 +141,14 @@ const checkDatadog = async (config: Config, deps: Deps): Promise<{ result: Check
   }
   try {
     await createDatadog(settings, deps).validateKeys();
-    const detail = settings.appKey
-      ? "API and application keys accepted"
-      : "API key accepted; no DD_APP_KEY: aggregate cannot query server metrics and provision will refuse";
-    return {
-      result: { check: "datadog", status: settings.appKey ? "ok" : "warn", detail: `${url}: ${detail}` },
-      url,
-    };
+    const result: CheckResult = settings.appKey
+      ? { check: "datadog", status: "ok", detail: `${url}: API and application keys accepted` }
+      : {
+          check: "datadog",
+          status: "warn",
+          detail: `${url}: API key accepted; no DD_APP_KEY: aggregate cannot query server metrics and provision will refuse`,
+        };
+    return { result, url };
   } catch (error) {
     return { result: { check: "datadog", status: "fail", detail: `${url}: ${message(error)}` }, url };
   }
