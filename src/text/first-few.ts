@@ -4,10 +4,10 @@
 /** How many items a message shows before it counts the rest. */
 const SHOWN = 5;
 
-/** The first `shown` items, and how many more there are. */
-export const firstFew = <T>(items: readonly T[], shown = SHOWN): { few: T[]; more: number } => ({
-  few: items.slice(0, shown),
-  more: Math.max(0, items.length - shown),
+/** The first few items, and how many more there are. */
+export const firstFew = <T>(items: readonly T[]): { few: T[]; more: number } => ({
+  few: items.slice(0, SHOWN),
+  more: Math.max(0, items.length - SHOWN),
 });
 
 /** "a, b, c, d, e, and 340 more (--json lists them all)": the first few joined, then the count of the rest. */
