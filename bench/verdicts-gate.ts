@@ -1,6 +1,7 @@
 import type { RunRecord } from "../src/store/run-record.js";
-import { ALL_SOURCES, compareReleases } from "../src/verdicts/compare-releases.js";
+import { compareReleases } from "../src/verdicts/compare-releases.js";
 import type { Comparison } from "../src/verdicts/types.js";
+import { ALL_SOURCES } from "../src/verdicts/verdict-settings.js";
 import { cellHistories, cellSeed, gaussian, pct, seededRandom } from "./verdicts-history.js";
 
 // What `report --fail-on regression` gates on: every comparison of a release (the five client metrics and the

@@ -1,6 +1,7 @@
 import type { RunRecord } from "../src/store/run-record.js";
-import { ALL_SOURCES, compareReleases } from "../src/verdicts/compare-releases.js";
+import { compareReleases } from "../src/verdicts/compare-releases.js";
 import type { CompareOptions, Comparison } from "../src/verdicts/types.js";
+import { ALL_SOURCES } from "../src/verdicts/verdict-settings.js";
 
 // Synthetic run histories with a known injected effect, for bench/verdicts.ts. One history is one service/env:
 // older releases, a baseline and a candidate, runs from several sources with different base latencies and

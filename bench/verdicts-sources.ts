@@ -1,9 +1,10 @@
 import { performance } from "node:perf_hooks";
 import type { RunRecord } from "../src/store/run-record.js";
-import { ALL_SOURCES, compareReleases } from "../src/verdicts/compare-releases.js";
+import { compareReleases } from "../src/verdicts/compare-releases.js";
 import { normalCdf, normalUpperQuantile } from "../src/verdicts/distributions.js";
 import { isUsable } from "../src/verdicts/release-history.js";
 import type { Comparison } from "../src/verdicts/types.js";
+import { ALL_SOURCES } from "../src/verdicts/verdict-settings.js";
 import {
   BENCH_HISTORIES,
   type HistorySpec,

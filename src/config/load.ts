@@ -3,7 +3,7 @@ import { isAbsolute, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { DogdriverError } from "../errors.js";
 import { safeText } from "../text/safe-text.js";
-import { VERDICT_DEFAULTS } from "../verdicts/compare-releases.js";
+import { VERDICT_DEFAULTS } from "../verdicts/verdict-settings.js";
 import { notComparedMetric } from "../verdicts/metric-values.js";
 import { parseDurationMs } from "./duration.js";
 import { describeIssues, got } from "./issues.js";

@@ -1,4 +1,4 @@
-import { ALL_SOURCES } from "../verdicts/compare-releases.js";
+import { ALL_SOURCES } from "../verdicts/verdict-settings.js";
 import type { ChangePoint, Comparison, Verdict } from "../verdicts/types.js";
 
 // Wording and number formats shared by the table, Markdown and HTML renderers.

@@ -1,4 +1,4 @@
-import { VERDICT_DEFAULTS } from "../verdicts/compare-releases.js";
+import { VERDICT_DEFAULTS } from "../verdicts/verdict-settings.js";
 import {
   BORROWED_MARK,
   BORROWED_NOTE,

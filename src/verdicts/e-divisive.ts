@@ -13,7 +13,7 @@ export interface ChangePointOptions {
   /** Significance of the t-test that keeps a split. */
   alpha: number;
   /** Optional extra test on the split (practical size, say); false drops it. */
-  accept?: (before: readonly number[], after: readonly number[]) => boolean;
+  accept?: (before: Float64Array, after: Float64Array) => boolean;
 }
 
 export interface SplitPoint {
@@ -23,7 +23,7 @@ export interface SplitPoint {
 }
 
 /** The best energy split of x (index of its second part), or undefined when x is too short. O(n²). */
-export const bestEnergySplit = (x: readonly number[], minSegment: number): number | undefined => {
+export const bestEnergySplit = (x: ArrayLike<number>, minSegment: number): number | undefined => {
   const n = x.length;
   const m = Math.max(2, minSegment);
   if (n < 2 * m) return undefined;
@@ -67,10 +67,10 @@ export const bestEnergySplit = (x: readonly number[], minSegment: number): numbe
  * re-tested, until every remaining split has p < alpha. Testing against the neighbouring segments, not the
  * whole sides, is what finds a shift that is later undone (10, 12, 10).
  */
-export const eDivisiveMeans = (x: readonly number[], options: ChangePointOptions): SplitPoint[] => {
+export const eDivisiveMeans = (x: Float64Array, options: ChangePointOptions): SplitPoint[] => {
   const candidates: number[] = [];
   const split = (from: number, to: number) => {
-    const k = bestEnergySplit(x.slice(from, to), options.minSegment);
+    const k = bestEnergySplit(x.subarray(from, to), options.minSegment);
     if (k === undefined) return;
     candidates.push(from + k);
     split(from, from + k);
@@ -81,8 +81,8 @@ export const eDivisiveMeans = (x: readonly number[], options: ChangePointOptions
   for (;;) {
     const bounds = [0, ...candidates, x.length];
     const tested = candidates.map((index, i) => {
-      const before = x.slice(bounds[i], index);
-      const after = x.slice(index, bounds[i + 2]);
+      const before = x.subarray(bounds[i], index);
+      const after = x.subarray(index, bounds[i + 2]);
       const { pValue } = welchTTest(before, after);
       const keep = pValue < options.alpha && (options.accept === undefined || options.accept(before, after));
       return { index, pValue, keep };

@@ -1,4 +1,5 @@
-import { median } from "./median.js";
+import { medianInPlace } from "./median.js";
+import { scratch as newScratch, type Scratch } from "./workspace.js";
 
 // Residuals of a two-way additive fit value ≈ source level + release level, by Tukey's median polish
 // (J. W. Tukey, Exploratory Data Analysis, 1977, ch. 11), taken run by run. On a log scale this separates
@@ -11,61 +12,80 @@ import { median } from "./median.js";
 // release level halfway too, so that a release that really moved 20% sees its genuine runs flagged instead
 // (the median of runs ignores any minority of outlier runs).
 
-export interface Cell {
-  release: number;
-  source: string;
-  value: number;
+/** The runs to polish, as columns: run k has `value[k]` at release `release[k]` and source `source[k]`. */
+export interface PolishColumns {
+  value: ArrayLike<number>;
+  release: ArrayLike<number>;
+  source: ArrayLike<number>;
 }
 
 const ITERATIONS = 10;
 
-/** value - (source level + release level) for every cell, in input order. */
-export const medianPolishResiduals = (cells: readonly Cell[]): number[] => {
-  const byCell = new Map<string, { release: number; source: string; values: number[] }>();
-  for (const c of cells) {
-    const key = `${c.release}\u0000${c.source}`;
-    const cell = byCell.get(key);
-    if (cell === undefined) byCell.set(key, { release: c.release, source: c.source, values: [c.value] });
-    else cell.values.push(c.value);
+/** value - (source level + release level) for the first `n` runs, written to `out` in input order. */
+export const medianPolishResiduals = (
+  runs: PolishColumns,
+  n: number,
+  out: Float64Array,
+  s: Scratch = newScratch(),
+): Float64Array => {
+  let releases = 0;
+  let sources = 0;
+  for (let k = 0; k < n; k++) {
+    releases = Math.max(releases, (runs.release[k] as number) + 1);
+    sources = Math.max(sources, (runs.source[k] as number) + 1);
   }
-  const table = [...byCell.values()].map((c) => ({
-    release: c.release,
-    source: c.source,
-    m: median(c.values),
-  }));
-  const sourceLevel = new Map<string, number>();
-  const releaseLevel = new Map<number, number>();
-  const levels = <K>(key: (t: (typeof table)[number]) => K, value: (t: (typeof table)[number]) => number) => {
-    const groups = new Map<K, number[]>();
-    for (const t of table) {
-      const k = key(t);
-      const g = groups.get(k);
-      if (g === undefined) groups.set(k, [value(t)]);
-      else g.push(value(t));
+  // Runs grouped by cell (release-major, so each release's runs are one stretch too), by a counting sort.
+  const cells = releases * sources;
+  const start = s.counts.view(cells + 1).fill(0);
+  const cellOf = (k: number) => (runs.release[k] as number) * sources + (runs.source[k] as number);
+  for (let k = 0; k < n; k++) start[cellOf(k) + 1] = (start[cellOf(k) + 1] as number) + 1;
+  for (let c = 0; c < cells; c++) start[c + 1] = (start[c + 1] as number) + (start[c] as number);
+  const order = s.order.view(n);
+  const next = Int32Array.from(start.subarray(0, cells));
+  for (let k = 0; k < n; k++) order[(next[cellOf(k)] as number)++] = k;
+
+  const values = s.values.view(n);
+  const cellMedian = new Float64Array(cells);
+  for (let c = 0; c < cells; c++) {
+    const from = start[c] as number;
+    const to = start[c + 1] as number;
+    for (let i = from; i < to; i++) values[i - from] = runs.value[order[i] as number] as number;
+    cellMedian[c] = medianInPlace(values.subarray(0, to - from));
+  }
+  const sourceLevel = new Float64Array(sources);
+  const releaseLevel = new Float64Array(releases);
+  for (let iteration = 0; iteration < ITERATIONS; iteration++) {
+    for (let src = 0; src < sources; src++) {
+      let m = 0;
+      for (let r = 0; r < releases; r++) {
+        const c = r * sources + src;
+        if ((start[c + 1] as number) > (start[c] as number))
+          values[m++] = (cellMedian[c] as number) - (releaseLevel[r] as number);
+      }
+      if (m > 0) sourceLevel[src] = medianInPlace(values.subarray(0, m));
     }
-    return [...groups].map(([k, g]) => [k, median(g)] as const);
-  };
-  const runsByRelease = new Map<number, Cell[]>();
-  for (const c of cells) {
-    const list = runsByRelease.get(c.release);
-    if (list === undefined) runsByRelease.set(c.release, [c]);
-    else list.push(c);
-  }
-  for (let i = 0; i < ITERATIONS; i++) {
-    for (const [k, v] of levels(
-      (t) => t.source,
-      (t) => t.m - (releaseLevel.get(t.release) ?? 0),
-    ))
-      sourceLevel.set(k, v);
-    let moved = false;
-    for (const [release, list] of runsByRelease) {
-      const level = median(list.map((c) => c.value - (sourceLevel.get(c.source) ?? 0)));
-      if (level !== releaseLevel.get(release)) moved = true;
-      releaseLevel.set(release, level);
+    // The first iteration always moves: the release levels start unset.
+    let moved = iteration === 0;
+    for (let r = 0; r < releases; r++) {
+      const from = start[r * sources] as number;
+      const to = start[(r + 1) * sources] as number;
+      if (to === from) continue;
+      for (let i = from; i < to; i++) {
+        const k = order[i] as number;
+        values[i - from] = (runs.value[k] as number) - (sourceLevel[runs.source[k] as number] as number);
+      }
+      const level = medianInPlace(values.subarray(0, to - from));
+      if (level !== releaseLevel[r]) moved = true;
+      releaseLevel[r] = level;
     }
     // An iteration is a function of the release levels alone: when they came back unchanged, every further
     // iteration would repeat this one exactly (medians pick data, so the polish usually gets there in 2-3).
     if (!moved) break;
   }
-  return cells.map((c) => c.value - (sourceLevel.get(c.source) ?? 0) - (releaseLevel.get(c.release) ?? 0));
+  for (let k = 0; k < n; k++)
+    out[k] =
+      (runs.value[k] as number) -
+      (sourceLevel[runs.source[k] as number] as number) -
+      (releaseLevel[runs.release[k] as number] as number);
+  return out;
 };

@@ -1,4 +1,4 @@
-// Medians, on read-only arrays.
+// Medians, on read-only arrays, or on a scratch copy that may be reordered.
 
 /** The median (R quantile type 7 at 0.5: the mean of the two middle values for even n). NaN when empty. */
 export const median = (values: readonly number[]): number => medianSorted([...values].sort((a, b) => a - b));
@@ -10,3 +10,6 @@ export const medianSorted = (sorted: ArrayLike<number>): number => {
   const mid = n >> 1;
   return n % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 };
+
+/** The median of a scratch array, which it sorts in place (a typed array sorts numerically, without a callback). */
+export const medianInPlace = (scratch: Float64Array): number => medianSorted(scratch.sort());

@@ -1,4 +1,5 @@
 import { medianSorted } from "./median.js";
+import { type Float64Buffer, float64Buffer } from "./workspace.js";
 
 // Run-to-run noise of a service, estimated from every release's own runs (older history included): the
 // differences between two runs of the same release and source carry no release effect, only noise.
@@ -19,26 +20,33 @@ export interface PooledScale {
   df: number;
 }
 
-/** Pooled within-group Shamos scale of groups of values (each group: one release at one source). */
-export const pooledScale = (groups: readonly (readonly number[])[]): PooledScale => {
+/**
+ * Pooled within-group Shamos scale. Group g (one release at one source) is values[groupStart[g]] up to
+ * values[groupStart[g + 1]], oldest first; `groups` groups. `diffs` holds the pairwise differences.
+ */
+export const pooledScale = (
+  values: ArrayLike<number>,
+  groupStart: ArrayLike<number>,
+  groups: number,
+  diffs: Float64Buffer = float64Buffer(),
+): PooledScale => {
   let pairs = 0;
   let df = 0;
-  for (const g of groups) {
-    const n = Math.min(g.length, MAX_GROUP);
+  for (let g = 0; g < groups; g++) {
+    const n = Math.min((groupStart[g + 1] as number) - (groupStart[g] as number), MAX_GROUP);
     if (n < 2) continue;
     pairs += (n * (n - 1)) / 2;
     df += n - 1;
   }
   if (pairs === 0) return { sigma: Number.NaN, df: 0 };
-  const diffs = new Float64Array(pairs);
+  const d = diffs.view(pairs);
   let k = 0;
-  for (const g of groups) {
-    const n = Math.min(g.length, MAX_GROUP);
-    if (n < 2) continue;
-    const start = g.length - n;
-    for (let i = start; i < g.length; i++)
-      for (let j = i + 1; j < g.length; j++) diffs[k++] = Math.abs((g[i] as number) - (g[j] as number));
+  for (let g = 0; g < groups; g++) {
+    const end = groupStart[g + 1] as number;
+    const from = Math.max(groupStart[g] as number, end - MAX_GROUP);
+    if (end - from < 2) continue;
+    for (let i = from; i < end; i++)
+      for (let j = i + 1; j < end; j++) d[k++] = Math.abs((values[i] as number) - (values[j] as number));
   }
-  diffs.sort();
-  return { sigma: SHAMOS * medianSorted(diffs), df };
+  return { sigma: SHAMOS * medianSorted(d.sort()), df };
 };

@@ -25,6 +25,19 @@ export const isUsable = (run: RunRecord): boolean => run.state !== "failed" && !
 
 export const isFlagged = (run: RunRecord): boolean => (run.flags ?? []).some((f) => EXCLUDING_FLAGS.has(f));
 
+// A run's start, parsed once: the release order, the sort within a release and every metric's samples need it.
+const startTimes = new WeakMap<RunRecord, number>();
+
+/** Date.parse(run.started_at), cached per record. */
+export const startedMsOf = (run: RunRecord): number => {
+  let ms = startTimes.get(run);
+  if (ms === undefined) {
+    ms = Date.parse(run.started_at);
+    startTimes.set(run, ms);
+  }
+  return ms;
+};
+
 /** Histories by service/env/test, in name order; releases by first seen (ties by version, for a stable order). */
 export const releaseHistories = (runs: readonly RunRecord[]): History[] => {
   const byKey = new Map<
@@ -38,7 +51,7 @@ export const releaseHistories = (runs: readonly RunRecord[]): History[] => {
       h = { service: run.service, env: run.env, test: run.test, byVersion: new Map() };
       byKey.set(key, h);
     }
-    const startedMs = Date.parse(run.started_at);
+    const startedMs = startedMsOf(run);
     const release = h.byVersion.get(run.version);
     if (release === undefined)
       h.byVersion.set(run.version, { version: run.version, firstSeenMs: startedMs, runs: [run] });
@@ -51,7 +64,7 @@ export const releaseHistories = (runs: readonly RunRecord[]): History[] => {
     const releases = [...byVersion.values()].sort(
       (a, b) => a.firstSeenMs - b.firstSeenMs || (a.version < b.version ? -1 : a.version > b.version ? 1 : 0),
     );
-    for (const r of releases) r.runs.sort((a, b) => Date.parse(a.started_at) - Date.parse(b.started_at));
+    for (const r of releases) r.runs.sort((a, b) => startedMsOf(a) - startedMsOf(b));
     return { service, env, test, releases };
   });
   return histories.sort((a, b) => cmp(a.service, b.service) || cmp(a.env, b.env) || cmp(a.test, b.test));

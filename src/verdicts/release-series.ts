@@ -1,7 +1,7 @@
 import { locationTag } from "../datadog/tag-names.js";
 import type { MetricSeries } from "../datadog/types.js";
-import { ALL_SOURCES } from "./compare-releases.js";
 import type { Comparison, Verdict } from "./types.js";
+import { ALL_SOURCES } from "./verdict-settings.js";
 
 // What the aggregator pushes to Datadog for each comparison (docs/contract.md "Datadog metrics and events"):
 // dogdriver.release.change_pct and dogdriver.release.verdict, tagged like every dogdriver series plus metric:.

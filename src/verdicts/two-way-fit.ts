@@ -4,10 +4,11 @@
 // baseline barely used still count, through that source's level learnt from the other releases, so a
 // different source mix cannot fake a change. The noise σ comes from all releases' residuals.
 
-export interface Observation {
-  release: number;
-  source: string;
-  value: number;
+/** Runs as columns: run j has `value[j]` at release `release[j]` and source `source[j]` (small integers). */
+export interface FitColumns {
+  value: ArrayLike<number>;
+  release: ArrayLike<number>;
+  source: ArrayLike<number>;
 }
 
 export interface ReleaseContrast {
@@ -25,104 +26,148 @@ export interface ReleaseContrast {
    * source it approaches 1, and that run alone (an outlier, say) would decide the verdict.
    */
   maxInfluence: number;
-  /** Index (in the observations) of the run with that weight. */
+  /** Index (in the columns) of the run with that weight. */
   heaviest: number;
-  /** Fitted value of the baseline at each source: a run's deviation from it is its release's effect + noise. */
-  baselineLevels: Map<string, number>;
+  /**
+   * Fitted value of the baseline at each source (by source number; NaN for a source without a run in the fit):
+   * a run's deviation from it is its release's effect + noise.
+   */
+  baselineLevels: Float64Array;
 }
 
 /**
- * Fits the model and returns candidate - baseline, or undefined when that contrast is not estimable
- * (no source links the two releases, directly or through other releases) or no degree of freedom is left.
+ * Fits the model to the first `n` runs whose `include` is 1 and returns candidate - baseline, or undefined when
+ * that contrast is not estimable (no source links the two releases, directly or through other releases) or no
+ * degree of freedom is left. Columns are numbered sources first, then releases other than the baseline (the
+ * reference level, so that β[candidate] is the contrast itself), each in the order the runs show them.
  */
 export const releaseContrast = (
-  observations: readonly Observation[],
+  runs: FitColumns,
+  include: ArrayLike<number>,
+  n: number,
   baseline: number,
   candidate: number,
 ): ReleaseContrast | undefined => {
-  const sources = [...new Set(observations.map((o) => o.source))];
-  const releases = [...new Set(observations.map((o) => o.release))].filter((r) => r !== baseline);
-  if (!releases.includes(candidate) || !observations.some((o) => o.release === baseline)) return undefined;
-  const sourceIndex = new Map(sources.map((s, i) => [s, i]));
-  const releaseIndex = new Map(releases.map((r, i) => [r, sources.length + i]));
-  const p = sources.length + releases.length;
-  const df = observations.length - p;
-  if (df < 1) return undefined;
-  // Normal equations XᵀX β = Xᵀy; each row has a 1 in its source's column and in its release's (the baseline
-  // is the reference level, so its column is absent and β[candidate] is the contrast itself).
-  const xtx = Array.from({ length: p }, () => new Float64Array(p));
-  const xty = new Float64Array(p);
-  const columns = (o: Observation): number[] => {
-    const s = sourceIndex.get(o.source) as number;
-    const r = releaseIndex.get(o.release);
-    return r === undefined ? [s] : [s, r];
-  };
-  for (const o of observations) {
-    const cols = columns(o);
-    for (const i of cols) {
-      xty[i] = (xty[i] as number) + o.value;
-      for (const j of cols) (xtx[i] as Float64Array)[j] = ((xtx[i] as Float64Array)[j] as number) + 1;
-    }
+  let sourceCount = 0;
+  let releaseCount = 0;
+  for (let j = 0; j < n; j++) {
+    sourceCount = Math.max(sourceCount, (runs.source[j] as number) + 1);
+    releaseCount = Math.max(releaseCount, (runs.release[j] as number) + 1);
   }
-  const inverse = invert(xtx);
+  const sourceColumn = new Int32Array(sourceCount).fill(-1);
+  const releaseOrdinal = new Int32Array(releaseCount).fill(-1);
+  let sources = 0;
+  let releases = 0;
+  let observations = 0;
+  let baselineSeen = false;
+  for (let j = 0; j < n; j++) {
+    if (include[j] !== 1) continue;
+    observations++;
+    const s = runs.source[j] as number;
+    const r = runs.release[j] as number;
+    if (sourceColumn[s] === -1) sourceColumn[s] = sources++;
+    if (r === baseline) baselineSeen = true;
+    else if (releaseOrdinal[r] === -1) releaseOrdinal[r] = releases++;
+  }
+  if (candidate >= releaseCount || releaseOrdinal[candidate] === -1 || !baselineSeen) return undefined;
+  const p = sources + releases;
+  const df = observations - p;
+  if (df < 1) return undefined;
+  const column = (j: number): number => {
+    const ordinal = releaseOrdinal[runs.release[j] as number] as number;
+    return runs.release[j] === baseline ? -1 : sources + ordinal;
+  };
+  // Normal equations XᵀX β = Xᵀy; each row has a 1 in its source's column and in its release's.
+  const xtx = new Float64Array(p * p);
+  const xty = new Float64Array(p);
+  for (let j = 0; j < n; j++) {
+    if (include[j] !== 1) continue;
+    const s = sourceColumn[runs.source[j] as number] as number;
+    const r = column(j);
+    const value = runs.value[j] as number;
+    xty[s] = (xty[s] as number) + value;
+    xtx[s * p + s] = (xtx[s * p + s] as number) + 1;
+    if (r < 0) continue;
+    xtx[s * p + r] = (xtx[s * p + r] as number) + 1;
+    xty[r] = (xty[r] as number) + value;
+    xtx[r * p + s] = (xtx[r * p + s] as number) + 1;
+    xtx[r * p + r] = (xtx[r * p + r] as number) + 1;
+  }
+  const inverse = invert(xtx, p);
   if (inverse === undefined) return undefined;
-  const beta = inverse.map((row) => row.reduce((s, v, j) => s + v * (xty[j] as number), 0));
-  const c = releaseIndex.get(candidate) as number;
-  const contrastRow = inverse[c] as number[];
+  const beta = new Float64Array(p);
+  for (let i = 0; i < p; i++) {
+    let sum = 0;
+    for (let k = 0; k < p; k++) sum = sum + (inverse[i * p + k] as number) * (xty[k] as number);
+    beta[i] = sum;
+  }
+  const c = sources + (releaseOrdinal[candidate] as number);
   let rss = 0;
   let maxInfluence = 0;
   let heaviest = 0;
-  observations.forEach((o, k) => {
-    const cols = columns(o);
-    const fitted = cols.reduce((s, i) => s + (beta[i] as number), 0);
-    rss += (o.value - fitted) ** 2;
-    const weight = Math.abs(cols.reduce((s, i) => s + (contrastRow[i] as number), 0));
+  for (let j = 0; j < n; j++) {
+    if (include[j] !== 1) continue;
+    const s = sourceColumn[runs.source[j] as number] as number;
+    const r = column(j);
+    let fitted = 0 + (beta[s] as number);
+    let weight = 0 + (inverse[c * p + s] as number);
+    if (r >= 0) {
+      fitted = fitted + (beta[r] as number);
+      weight = weight + (inverse[c * p + r] as number);
+    }
+    rss += ((runs.value[j] as number) - fitted) ** 2;
+    weight = Math.abs(weight);
     if (weight > maxInfluence) {
       maxInfluence = weight;
-      heaviest = k;
+      heaviest = j;
     }
-  });
+  }
+  const baselineLevels = new Float64Array(sourceCount).fill(Number.NaN);
+  for (let s = 0; s < sourceCount; s++)
+    if ((sourceColumn[s] as number) >= 0) baselineLevels[s] = beta[sourceColumn[s] as number] as number;
   return {
     estimate: beta[c] as number,
-    varianceFactor: (inverse[c] as number[])[c] as number,
+    varianceFactor: inverse[c * p + c] as number,
     sigma: Math.sqrt(rss / df),
     df,
     maxInfluence,
     heaviest,
-    baselineLevels: new Map(sources.map((s, i) => [s, beta[i] as number])),
+    baselineLevels,
   };
 };
 
-/** Gauss-Jordan inversion with partial pivoting; undefined when singular (a contrast is not estimable). */
-const invert = (matrix: readonly Float64Array[]): number[][] | undefined => {
-  const n = matrix.length;
-  const a = matrix.map((row) => Array.from(row));
-  const inv = Array.from({ length: n }, (_, i) =>
-    Array.from({ length: n }, (_, j): number => (i === j ? 1 : 0)),
-  );
-  const at = (m: number[][], r: number): number[] => m[r] as number[];
-  for (let col = 0; col < n; col++) {
-    let pivot = col;
-    for (let r = col + 1; r < n; r++)
-      if (Math.abs(at(a, r)[col] as number) > Math.abs(at(a, pivot)[col] as number)) pivot = r;
-    if (Math.abs(at(a, pivot)[col] as number) < 1e-9) return undefined;
-    [a[col], a[pivot]] = [at(a, pivot), at(a, col)];
-    [inv[col], inv[pivot]] = [at(inv, pivot), at(inv, col)];
-    const ac = at(a, col);
-    const ic = at(inv, col);
-    const d = ac[col] as number;
-    for (let j = 0; j < n; j++) {
-      ac[j] = (ac[j] as number) / d;
-      ic[j] = (ic[j] as number) / d;
+/** Gauss-Jordan inversion of the p×p row-major matrix with partial pivoting; undefined when singular. */
+const invert = (matrix: Float64Array, p: number): Float64Array | undefined => {
+  const a = Float64Array.from(matrix);
+  const inv = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) inv[i * p + i] = 1;
+  const swapRows = (m: Float64Array, x: number, y: number) => {
+    for (let j = 0; j < p; j++) {
+      const t = m[x * p + j] as number;
+      m[x * p + j] = m[y * p + j] as number;
+      m[y * p + j] = t;
     }
-    for (let r = 0; r < n; r++) {
-      const f = at(a, r)[col] as number;
+  };
+  for (let col = 0; col < p; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < p; r++)
+      if (Math.abs(a[r * p + col] as number) > Math.abs(a[pivot * p + col] as number)) pivot = r;
+    if (Math.abs(a[pivot * p + col] as number) < 1e-9) return undefined;
+    if (pivot !== col) {
+      swapRows(a, col, pivot);
+      swapRows(inv, col, pivot);
+    }
+    const d = a[col * p + col] as number;
+    for (let j = 0; j < p; j++) {
+      a[col * p + j] = (a[col * p + j] as number) / d;
+      inv[col * p + j] = (inv[col * p + j] as number) / d;
+    }
+    for (let r = 0; r < p; r++) {
+      const f = a[r * p + col] as number;
       if (r === col || f === 0) continue;
-      const ar = at(a, r);
-      const ir = at(inv, r);
-      for (let j = 0; j < n; j++) {
-        ar[j] = (ar[j] as number) - f * (ac[j] as number);
-        ir[j] = (ir[j] as number) - f * (ic[j] as number);
+      for (let j = 0; j < p; j++) {
+        a[r * p + j] = (a[r * p + j] as number) - f * (a[col * p + j] as number);
+        inv[r * p + j] = (inv[r * p + j] as number) - f * (inv[col * p + j] as number);
       }
     }
   }

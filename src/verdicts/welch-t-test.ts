@@ -12,14 +12,17 @@ export interface TTestResult {
   pValue: number;
 }
 
-const meanVar = (v: readonly number[]): [number, number] => {
-  const mean = v.reduce((s, x) => s + x, 0) / v.length;
-  const ss = v.reduce((s, x) => s + (x - mean) ** 2, 0);
+const meanVar = (v: ArrayLike<number>): [number, number] => {
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) sum = sum + (v[i] as number);
+  const mean = sum / v.length;
+  let ss = 0;
+  for (let i = 0; i < v.length; i++) ss = ss + ((v[i] as number) - mean) ** 2;
   return [mean, v.length > 1 ? ss / (v.length - 1) : 0];
 };
 
 /** Welch's t-test of y against x (each needs ≥ 2 values). */
-export const welchTTest = (x: readonly number[], y: readonly number[]): TTestResult => {
+export const welchTTest = (x: ArrayLike<number>, y: ArrayLike<number>): TTestResult => {
   const [mx, vx] = meanVar(x);
   const [my, vy] = meanVar(y);
   const sx = vx / x.length;

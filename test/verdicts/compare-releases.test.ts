@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { RunRecord } from "../../src/store/run-record.js";
-import { ALL_SOURCES, compareReleases } from "../../src/verdicts/compare-releases.js";
+import { compareReleases } from "../../src/verdicts/compare-releases.js";
 import type { Comparison } from "../../src/verdicts/types.js";
+import { ALL_SOURCES } from "../../src/verdicts/verdict-settings.js";
 import { release, run } from "./frozen-runs.js";
 
 const P95 = "client.latency_ms.p95";

@@ -41,13 +41,13 @@ describe("medians", () => {
 describe("pooledScale (Shamos)", () => {
   it("is 1.0483 x the median within-group absolute difference", () => {
     // pairs |1-2|, |1-4|, |2-4|, |10-13| = 1, 3, 2, 3 -> median 2.5
-    const { sigma, df } = pooledScale([[1, 2, 4], [10, 13], [7]]);
+    const { sigma, df } = pooledScale([1, 2, 4, 10, 13, 7], [0, 3, 5, 6], 3);
     expect(sigma).toBeCloseTo(1.0483 * 2.5, 10);
     expect(df).toBe(3);
   });
 
   it("has no estimate without a pair", () => {
-    expect(pooledScale([[1], [2]]).sigma).toBeNaN();
+    expect(pooledScale([1, 2], [0, 1, 2], 2).sigma).toBeNaN();
   });
 });
 
@@ -63,7 +63,7 @@ describe("Welch t-test", () => {
 describe("two-way least squares release contrast", () => {
   // Releases 0 (older), 1 (baseline), 2 (candidate) at sources a and b; expected from numpy.linalg on the same
   // design (baseline as reference level).
-  const obs = [
+  const rows = [
     [0, "a", 1.0],
     [0, "a", 1.2],
     [0, "b", 2.0],
@@ -74,14 +74,17 @@ describe("two-way least squares release contrast", () => {
     [2, "a", 1.5],
     [2, "b", 2.4],
     [2, "b", 2.6],
-  ].map(([release, source, value]) => ({
-    release: release as number,
-    source: source as string,
-    value: value as number,
-  }));
+  ] as const;
+  // Sources as numbers (a 0, b 1), every run in the fit.
+  const columns = (list: readonly (readonly [number, string, number])[]) => ({
+    release: list.map(([release]) => release),
+    source: list.map(([, source]) => (source === "a" ? 0 : 1)),
+    value: list.map(([, , value]) => value),
+  });
+  const all = (n: number) => new Array<number>(n).fill(1);
 
   it("estimates candidate - baseline with its variance factor, residual SD and df", () => {
-    const fit = releaseContrast(obs, 1, 2);
+    const fit = releaseContrast(columns(rows), all(rows.length), rows.length, 1, 2);
     expect(fit?.estimate).toBeCloseTo(0.4857143, 6);
     expect(fit?.varianceFactor).toBeCloseTo(0.7142857, 6);
     expect(fit?.sigma).toBeCloseTo(0.1072751, 6);
@@ -91,12 +94,21 @@ describe("two-way least squares release contrast", () => {
 
   it("is undefined when no source links the two releases", () => {
     const apart = [
-      { release: 0, source: "a", value: 1 },
-      { release: 0, source: "a", value: 1.1 },
-      { release: 1, source: "b", value: 2 },
-      { release: 1, source: "b", value: 2.2 },
-    ];
-    expect(releaseContrast(apart, 0, 1)).toBeUndefined();
+      [0, "a", 1],
+      [0, "a", 1.1],
+      [1, "b", 2],
+      [1, "b", 2.2],
+    ] as const;
+    expect(releaseContrast(columns(apart), all(4), 4, 0, 1)).toBeUndefined();
+  });
+
+  it("fits only the runs the mask includes", () => {
+    // Without the candidate's 2.6 at b: the estimate moves, the df drops by one.
+    const mask = all(rows.length);
+    mask[9] = 0;
+    const fit = releaseContrast(columns(rows), mask, rows.length, 1, 2);
+    expect(fit?.df).toBe(5);
+    expect(fit?.estimate).not.toBeCloseTo(0.4857143, 3);
   });
 });
 
@@ -111,24 +123,18 @@ describe("Hodges-Lehmann shift", () => {
 
 describe("median polish", () => {
   it("removes source and release levels, leaving an outlier's excess", () => {
-    const cells = [
-      { release: 0, source: "a", value: 1 },
-      { release: 0, source: "b", value: 3 },
-      { release: 1, source: "a", value: 2 },
-      { release: 1, source: "b", value: 4 },
-      { release: 1, source: "b", value: 9 },
-      { release: 1, source: "b", value: 4 },
-    ];
-    const r = medianPolishResiduals(cells);
-    expect(r.map((v) => Math.round(v * 1e9) / 1e9)).toEqual([0, 0, 0, 0, 5, 0]);
+    // Releases 0 and 1 at sources a (0) and b (1).
+    const cells = { release: [0, 0, 1, 1, 1, 1], source: [0, 1, 0, 1, 1, 1], value: [1, 3, 2, 4, 9, 4] };
+    const r = medianPolishResiduals(cells, 6, new Float64Array(6));
+    expect([...r].map((v) => Math.round(v * 1e9) / 1e9)).toEqual([0, 0, 0, 0, 5, 0]);
   });
 });
 
 describe("E-divisive means", () => {
-  const series = [
+  const series = Float64Array.of(
     ...[10.1, 9.9, 10.0, 10.2, 9.8, 10.1, 9.9, 10.0],
     ...[12.0, 12.1, 11.9, 12.2, 11.8, 12.0, 12.1, 11.9],
-  ];
+  );
 
   it("puts the best split at the level shift", () => {
     expect(bestEnergySplit(series, 4)).toBe(8);
@@ -142,7 +148,7 @@ describe("E-divisive means", () => {
   });
 
   it("finds two shifts by searching each side again", () => {
-    const three = [...series, ...[10.0, 10.1, 9.9, 10.0, 10.2, 9.8, 10.0, 10.1]];
+    const three = Float64Array.of(...series, ...[10.0, 10.1, 9.9, 10.0, 10.2, 9.8, 10.0, 10.1]);
     expect(eDivisiveMeans(three, { minSegment: 4, alpha: 0.001 }).map((f) => f.index)).toEqual([8, 16]);
   });
 });
