@@ -18,6 +18,8 @@ export interface EngineBuffers {
   values: Float64Buffer;
   samples: SampleBuffers;
   noise: NoiseBuffers;
+  /** One location's own samples and noise, beside the joint ones (compare-metric.ts). */
+  own: { samples: SampleBuffers; noise: NoiseBuffers };
   changePoints: ChangePointBuffers;
   /** One mask per reading: 1 for the samples it fits. */
   masks: Uint8Buffer[];
@@ -31,6 +33,7 @@ export const engineBuffers = (): EngineBuffers => ({
   values: float64Buffer(),
   samples: sampleBuffers(),
   noise: noiseBuffers(),
+  own: { samples: sampleBuffers(), noise: noiseBuffers() },
   changePoints: changePointBuffers(),
   masks: Array.from({ length: READINGS }, uint8Buffer),
   baselineDeviations: float64Buffer(),

@@ -54,17 +54,22 @@ export const sampleBuffers = (): SampleBuffers => ({
 });
 
 /**
- * The samples of a metric whose value in each run is `values` (NaN: none), or undefined when neither the
- * baseline nor the candidate has one. The views stay valid until the buffers' next use.
+ * The samples of a metric whose value in each run is `values` (NaN: none), at the sources `keep` accepts (all by
+ * default), or undefined when neither the baseline nor the candidate has one. The views stay valid until the
+ * buffers' next use.
  */
 export const metricSamples = (
   columns: HistoryColumns,
   values: Float64Array,
   buffers: SampleBuffers,
+  keep?: (source: number) => boolean,
 ): MetricSamples | undefined => {
   const releases = columns.recent.length;
   const runStart = columns.releaseStart;
-  const usable = (k: number) => columns.kind[k] === RunKind.usable && !Number.isNaN(values[k] as number);
+  const usable = (k: number) =>
+    columns.kind[k] === RunKind.usable &&
+    !Number.isNaN(values[k] as number) &&
+    (keep === undefined || keep(columns.source[k] as number));
   // First pass: how many samples each release keeps, and from which run they start.
   const releaseStart = buffers.releaseStart.view(releases + 1);
   const firstRun = new Int32Array(releases);

@@ -324,8 +324,46 @@ describe("compareReleases", () => {
     const cs = compareReleases(runs, { metrics: [P95] });
     expect(find(cs, P95, "near")).toMatchObject({ verdict: "regression", basis: "source" });
     expect(find(cs, P95, "far")).toMatchObject({ verdict: "no_change", basis: "source" });
-    // The fit over both sources sees half the runs 25% slower: a diluted regression that far's runs refute.
-    expect(find(cs, P95, ALL_SOURCES).verdict).toBe("regression");
+    // The locations disagree far beyond their noise: no verdict over both (a diluted +12% would be neither's).
+    const all = find(cs, P95, ALL_SOURCES);
+    expect(all).toMatchObject({ verdict: "insufficient_data", change_pct: null });
+    expect(all.reason).toMatch(
+      /^the locations disagree about the change \(p=<0\.0001\): far [-+]0\.\d%, near \+2[45]\.\d%/,
+    );
+  });
+
+  it("never reads a new location's cold start as the release's change (issue 24's story)", () => {
+    // eu-west-1 ran every release; ap-south-1 started during the baseline, and its first three runs were 3-4x
+    // slow (a cold region). The candidate is 40% slower at both. Before: the fit over both read -57% at
+    // p < 1e-40 (ap-south-1's cold start taken for its level; eu-west-1's slower candidate runs then looked like
+    // outliers), and ap-south-1's row borrowed it.
+    const older = ["o1", "o2", "o3", "o4"].flatMap((v, k) =>
+      release(v, k * 1000, 10, 100, { source: "eu-west-1" }, k),
+    );
+    const baseline = [
+      ...release("1.0.0", 4000, 10, 100, { source: "eu-west-1" }, 1),
+      ...[380, 455, 410].map((p95, i) => run(4100 + 30 * i, { version: "1.0.0", source: "ap-south-1", p95 })),
+    ];
+    const candidate = [
+      ...release("1.1.0", 5000, 3, 140, { source: "eu-west-1" }, 2),
+      ...release("1.1.0", 5010, 5, 168, { source: "ap-south-1" }, 5),
+    ];
+    const cs = compareReleases([...older, ...baseline, ...candidate], { metrics: [P95, "client.rps"] });
+    expect(find(cs, P95, "eu-west-1")).toMatchObject({ verdict: "regression", basis: "source" });
+    expect(find(cs, P95, "eu-west-1").change_pct).toBeGreaterThan(35);
+    const all = find(cs, P95, ALL_SOURCES);
+    expect(all).toMatchObject({ verdict: "regression", basis: "all_sources" });
+    expect(all.change_pct).toBeCloseTo(find(cs, P95, "eu-west-1").change_pct as number, 5);
+    expect(all.reason).toContain("ap-south-1 left out: no runs before the baseline");
+    // The new location's own runs stay as evidence (-60%), but decide nothing and borrow nothing.
+    const fresh = find(cs, P95, "ap-south-1");
+    expect(fresh).toMatchObject({ verdict: "insufficient_data", basis: "source", runs_needed: null });
+    expect(fresh.change_pct).toBeLessThan(-50);
+    expect(fresh.reason).toMatch(
+      /^ap-south-1 has no runs before the baseline, and its first 3 runs there \(8 needed\)/,
+    );
+    // No row reads the throughput backwards either.
+    for (const c of cs) expect(c.verdict).not.toBe("improvement");
   });
 
   it("keeps a +40% regression of 5 vs 5 runs with a noisy neighbour on each side: both readings agree", () => {
