@@ -1,5 +1,5 @@
-import { ALL_SOURCES } from "../verdicts/verdict-settings.js";
 import type { ChangePoint, Comparison, Verdict } from "../verdicts/types.js";
+import { ALL_SOURCES } from "../verdicts/verdict-settings.js";
 
 // Wording and number formats shared by the table, Markdown and HTML renderers.
 
