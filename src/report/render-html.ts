@@ -1,6 +1,5 @@
-import type { RunRecord } from "../store/run-record.js";
 import { metricValue } from "../verdicts/metric-values.js";
-import { isUsable, releaseHistories } from "../verdicts/release-history.js";
+import { type History, isUsable, startedMsOf } from "../verdicts/release-history.js";
 import type { Comparison } from "../verdicts/types.js";
 import {
   BORROWED_MARK,
@@ -13,7 +12,7 @@ import {
   VERDICT_LABEL,
   verdictArrow,
 } from "./format.js";
-import type { Report, ServiceTrend } from "./report-types.js";
+import type { ServiceTrend } from "./report-types.js";
 import { escapeXml, trendSvg } from "./trend-svg.js";
 
 // `report --html FILE`: a self-contained page (no script, no external asset) with, per service/env, the trend
@@ -29,9 +28,9 @@ const COLOUR = {
   insufficient_data: "#b26a00",
 } as const;
 
-/** Per service/env: p95 of every run of the newest releases, and where each release started. */
-export const trendsOf = (runs: readonly RunRecord[]): ServiceTrend[] =>
-  releaseHistories(runs).map((h) => {
+/** Per history: p95 of every run of the newest releases, and where each release started. */
+export const trendsOf = (histories: readonly History[]): ServiceTrend[] =>
+  histories.map((h) => {
     const releases = h.releases.slice(-CHART_RELEASES);
     return {
       service: h.service,
@@ -44,7 +43,7 @@ export const trendsOf = (runs: readonly RunRecord[]): ServiceTrend[] =>
             ? []
             : [
                 {
-                  startedMs: Date.parse(run.started_at),
+                  startedMs: startedMsOf(run),
                   value,
                   version: r.version,
                   source: run.source,
@@ -59,60 +58,48 @@ export const trendsOf = (runs: readonly RunRecord[]): ServiceTrend[] =>
 const verdictCell = (c: Comparison): string =>
   `${verdictArrow(c)} ${VERDICT_LABEL[c.verdict]}${isBorrowed(c) ? ` ${BORROWED_MARK}` : ""}`;
 
-const serviceEnvKey = (x: { service: string; env: string }): string => `${x.service}\u0000${x.env}`;
-
-/** Comparisons by service/env, each list in the report's order. */
-const byServiceEnv = (comparisons: readonly Comparison[]): Map<string, Comparison[]> => {
-  const groups = new Map<string, Comparison[]>();
-  for (const c of comparisons) {
-    const key = serviceEnvKey(c);
-    const list = groups.get(key);
-    if (list === undefined) groups.set(key, [c]);
-    else list.push(c);
-  }
-  return groups;
+/** One service/env's section: its trend chart, its p95 rows, every other metric's and, with --history, each release's. */
+export const htmlSection = (
+  t: ServiceTrend,
+  own: readonly Comparison[],
+  history: readonly Comparison[] = [],
+): string => {
+  const rows = own.filter((c) => c.metric === HEADLINE_METRIC);
+  const table =
+    rows.length === 0
+      ? "<p>Only one release so far: nothing to compare yet.</p>"
+      : `<table><thead><tr><th>source</th><th>baseline → candidate</th><th>runs</th><th>p95 change [95% CI]</th><th>verdict</th><th>why</th></tr></thead><tbody>${rows
+          .map(
+            (c) =>
+              `<tr><td>${escapeXml(c.source)}</td><td>${escapeXml(releasePair(c))}</td><td>${escapeXml(runCounts(c))}</td><td>${escapeXml(changeWithInterval(c))}</td><td style="color:${COLOUR[c.verdict]};font-weight:600">${verdictCell(c)}</td><td>${escapeXml(c.reason)}</td></tr>`,
+          )
+          .join("")}</tbody></table>`;
+  // Beside p95, every other metric's verdict for the same releases (one row per metric and source).
+  const others = own.filter((c) => c.metric !== HEADLINE_METRIC);
+  const otherTable =
+    others.length === 0
+      ? ""
+      : `\n<table><thead><tr><th>metric</th><th>source</th><th>change [95% CI]</th><th>verdict</th></tr></thead><tbody>${others
+          .map(
+            (c) =>
+              `<tr><td>${escapeXml(c.metric)}</td><td>${escapeXml(c.source)}</td><td>${escapeXml(`${changeWithInterval(c)} (${pText(c.p_value)})`)}</td><td style="color:${COLOUR[c.verdict]}">${verdictCell(c)}</td></tr>`,
+          )
+          .join("")}</tbody></table>`;
+  const headlineHistory = history.filter((c) => c.metric === HEADLINE_METRIC);
+  const historyTable =
+    headlineHistory.length === 0
+      ? ""
+      : `\n<h3>Release history (p95, each release against the one before)</h3><table><thead><tr><th>source</th><th>baseline → candidate</th><th>first seen</th><th>runs</th><th>p95 change [95% CI]</th><th>verdict</th></tr></thead><tbody>${headlineHistory
+          .map(
+            (c) =>
+              `<tr><td>${escapeXml(c.source)}</td><td>${escapeXml(releasePair(c))}</td><td>${c.candidate.first_seen.slice(0, 10)}</td><td>${escapeXml(runCounts(c))}</td><td>${escapeXml(changeWithInterval(c))}</td><td style="color:${COLOUR[c.verdict]}">${verdictCell(c)}</td></tr>`,
+          )
+          .join("")}</tbody></table>`;
+  return `<section><h2>${escapeXml(`${t.service} · ${t.env}`)}</h2>\n${trendSvg(t)}\n${table}${otherTable}${historyTable}</section>\n`;
 };
 
-export const renderHtml = (report: Report, trends: readonly ServiceTrend[], generatedAt: string): string => {
-  // Grouped once: filtering every comparison for each service took minutes at 4,000 services.
-  const comparisonsOf = byServiceEnv(report.comparisons);
-  const historyOf = byServiceEnv(report.history ?? []);
-  const sections = trends.map((t) => {
-    const own = comparisonsOf.get(serviceEnvKey(t)) ?? [];
-    const rows = own.filter((c) => c.metric === HEADLINE_METRIC);
-    const table =
-      rows.length === 0
-        ? "<p>Only one release so far: nothing to compare yet.</p>"
-        : `<table><thead><tr><th>source</th><th>baseline → candidate</th><th>runs</th><th>p95 change [95% CI]</th><th>verdict</th><th>why</th></tr></thead><tbody>${rows
-            .map(
-              (c) =>
-                `<tr><td>${escapeXml(c.source)}</td><td>${escapeXml(releasePair(c))}</td><td>${escapeXml(runCounts(c))}</td><td>${escapeXml(changeWithInterval(c))}</td><td style="color:${COLOUR[c.verdict]};font-weight:600">${verdictCell(c)}</td><td>${escapeXml(c.reason)}</td></tr>`,
-            )
-            .join("")}</tbody></table>`;
-    // Beside p95, every other metric's verdict for the same releases (one row per metric and source).
-    const others = own.filter((c) => c.metric !== HEADLINE_METRIC);
-    const otherTable =
-      others.length === 0
-        ? ""
-        : `\n<table><thead><tr><th>metric</th><th>source</th><th>change [95% CI]</th><th>verdict</th></tr></thead><tbody>${others
-            .map(
-              (c) =>
-                `<tr><td>${escapeXml(c.metric)}</td><td>${escapeXml(c.source)}</td><td>${escapeXml(`${changeWithInterval(c)} (${pText(c.p_value)})`)}</td><td style="color:${COLOUR[c.verdict]}">${verdictCell(c)}</td></tr>`,
-            )
-            .join("")}</tbody></table>`;
-    const history = (historyOf.get(serviceEnvKey(t)) ?? []).filter((c) => c.metric === HEADLINE_METRIC);
-    const historyTable =
-      history.length === 0
-        ? ""
-        : `\n<h3>Release history (p95, each release against the one before)</h3><table><thead><tr><th>source</th><th>baseline → candidate</th><th>first seen</th><th>runs</th><th>p95 change [95% CI]</th><th>verdict</th></tr></thead><tbody>${history
-            .map(
-              (c) =>
-                `<tr><td>${escapeXml(c.source)}</td><td>${escapeXml(releasePair(c))}</td><td>${c.candidate.first_seen.slice(0, 10)}</td><td>${escapeXml(runCounts(c))}</td><td>${escapeXml(changeWithInterval(c))}</td><td style="color:${COLOUR[c.verdict]}">${verdictCell(c)}</td></tr>`,
-            )
-            .join("")}</tbody></table>`;
-    return `<section><h2>${escapeXml(`${t.service} · ${t.env}`)}</h2>\n${trendSvg(t)}\n${table}${otherTable}${historyTable}</section>`;
-  });
-  return `<!doctype html>
+/** The page's start, before the first section. */
+export const htmlHead = (generatedAt: string): string => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>dogdriver release verdicts</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:960px}
@@ -121,8 +108,10 @@ th,td{border-bottom:1px solid #ddd;padding:.3rem .6rem;text-align:left;vertical-
 svg{max-width:100%;height:auto}
 </style></head><body>
 <h1>dogdriver release verdicts</h1>
-<p>${report.runs} runs read, generated ${escapeXml(generatedAt)}. Hollow dots are runs left out of comparisons (flagged or failed); dashed lines mark where each version was first seen.</p>
-${sections.join("\n")}
+<p>Generated ${escapeXml(generatedAt)}. Hollow dots are runs left out of comparisons (flagged or failed); dashed lines mark where each version was first seen.</p>
+`;
+
+/** The page's end, after the last section. */
+export const htmlFoot = (runs: number): string => `<p>${runs} runs read.</p>
 </body></html>
 `;
-};

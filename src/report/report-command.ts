@@ -1,5 +1,3 @@
-import { randomBytes } from "node:crypto";
-import { rename, rm, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Outcome } from "../cli/exit-codes.js";
 import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
@@ -8,16 +6,22 @@ import { DogdriverError } from "../errors.js";
 import { wantsColour } from "../state/colour.js";
 import type { Deps } from "../state/deps.js";
 import { openStore } from "../store/open-store.js";
-import type { RunRecord } from "../store/run-record.js";
-import type { RunFilter } from "../store/types.js";
+import type { RunFilter, RunStore } from "../store/types.js";
 import { listFew } from "../text/first-few.js";
+import { verdictEngine } from "../verdicts/compare-releases.js";
 import { notComparedMetric } from "../verdicts/metric-values.js";
+import type { Comparison } from "../verdicts/types.js";
 import { verdictOptions } from "../verdicts/verdict-options.js";
-import { buildReport, reportJson } from "./build-report.js";
-import { readRuns, serviceFilters } from "./read-runs.js";
-import { renderHtml, trendsOf } from "./render-html.js";
+import { HEADLINE_METRIC } from "./format.js";
+import { openHtmlFile } from "./html-file.js";
+import { jsonReportWriter } from "./json-writer.js";
+import { judgeGroup } from "./judge-group.js";
+import { htmlFoot, htmlHead, htmlSection, trendsOf } from "./render-html.js";
 import { renderMarkdown } from "./render-markdown.js";
 import { renderTable } from "./render-table.js";
+import type { Report, Skipped } from "./report-types.js";
+import { serviceFilters } from "./service-filters.js";
+import { serviceEnvGroups } from "./store-groups.js";
 
 export interface ReportOptions extends GlobalOptions {
   /** "name" or "name/env"; none: every stored service. */
@@ -33,50 +37,42 @@ export interface ReportOptions extends GlobalOptions {
   failOnMetrics?: string[];
 }
 
-/** The metrics that may fail the report, or undefined for all; a name that is none of them is a usage error. */
-const gateMetrics = (
-  names: readonly string[] | undefined,
-  config: Config,
-  runs: readonly RunRecord[],
-): Set<string> | undefined => {
-  if (names === undefined || names.length === 0) return undefined;
-  // Server metrics: the configured queries, and those the stored runs hold (a query since removed, an import).
-  const serverNames = [
-    ...config.services.flatMap((s) => Object.keys(s.queries)),
-    ...runs.flatMap((r) => Object.keys(r.server ?? {})),
-  ];
-  for (const name of names) {
-    const why = notComparedMetric(name, serverNames);
-    if (why !== undefined) throw new DogdriverError("usage", `--fail-on-metric: ${why}`);
-  }
-  return new Set(names);
-};
+/**
+ * --fail-on-metric names that are no comparable metric, given the server metrics known: the configured queries'
+ * names and those the stored runs hold (a query since removed, an import).
+ */
+const unknownMetrics = (names: readonly string[], serverNames: Iterable<string>): string[] =>
+  names.flatMap((name) => notComparedMetric(name, serverNames) ?? []);
 
 /**
  * SERVICE arguments that match no stored run. A configured service without runs yet is said and reported (nothing
  * to compare is the truth); names neither stored nor configured are a usage error, as for `run`, so a misspelt
  * name in a `--fail-on regression` gate fails instead of passing for ever. Only a warning when the name may still
- * be right: services discovered from the Software Catalog (report does not call Datadog to list them), or
- * records that could not be read.
+ * be right: services discovered from the Software Catalog (report does not call Datadog to list them). Checked
+ * on the store's keys before anything is judged or printed.
  */
-const checkNamedServices = (
+const checkNamedServices = async (
   args: readonly string[],
   filters: readonly RunFilter[],
-  stored: { runs: readonly RunRecord[]; invalid: number },
+  store: RunStore,
   config: Config,
-  storeUrl: string,
   deps: Pick<Deps, "log">,
-): void => {
+): Promise<void> => {
   const unknown: string[] = [];
-  filters.forEach((filter, i) => {
+  for (const [i, filter] of filters.entries()) {
     const name = args[i] ?? "";
+    let stored = false;
+    for await (const _ of store.listRunKeys(filter)) {
+      stored = true;
+      break;
+    }
+    if (stored) continue;
     const wanted = (service: string, env: string) =>
       service === filter.service && (filter.env === undefined || env === filter.env);
-    if (stored.runs.some((r) => wanted(r.service, r.env))) return;
-    if (config.services.some((s) => wanted(s.name, s.env)) || config.discover?.datadog || stored.invalid > 0)
-      deps.log.warn(`no runs stored for ${name} in ${storeUrl}`);
+    if (config.services.some((s) => wanted(s.name, s.env)) || config.discover?.datadog)
+      deps.log.warn(`no runs stored for ${name} in ${store.url}`);
     else unknown.push(name);
-  });
+  }
   if (unknown.length === 0) return;
   const names = unknown.map((n) => `"${n}"`).join(", ");
   const configured = config.services.map((s) => `${s.name}/${s.env}`).join(", ") || "none";
@@ -84,58 +80,105 @@ const checkNamedServices = (
     config.file === "defaults"
       ? "no configuration file names them"
       : `none of them is configured in ${config.file} (configured: ${configured})`;
-  throw new DogdriverError("usage", `report: no runs of ${names} in ${storeUrl}, and ${where}`);
+  throw new DogdriverError("usage", `report: no runs of ${names} in ${store.url}, and ${where}`);
 };
 
-/** `dogdriver report`: release verdicts from the store alone (no Datadog). */
+/**
+ * `dogdriver report`: release verdicts from the store alone (no Datadog). One service/env at a time, as the
+ * store lists them: --json and --html are written as each is judged, and the table and Markdown keep only the
+ * rows they show, so memory holds one service's history whatever the fleet's size.
+ */
 export const reportCommand = async (options: ReportOptions, deps: Deps): Promise<Outcome> => {
   const filters = serviceFilters(options.services ?? []);
   const config = await loadCommandConfig(options, deps);
   const store = openStore(config.store, deps);
-  const { runs, invalid } = await readRuns(store, filters, deps.log);
-  checkNamedServices(options.services ?? [], filters, { runs, invalid }, config, store.url, deps);
-  const gated = gateMetrics(options.failOnMetrics, config, runs);
-  const report = buildReport(runs, invalid, verdictOptions(config), options.history === true);
+  await checkNamedServices(options.services ?? [], filters, store, config, deps);
+  const configuredServerNames = config.services.flatMap((s) => Object.keys(s.queries));
+  const gateNames = options.failOnMetrics ?? [];
+  // A server metric may be known only from stored runs: those names are checked again once all are read.
+  const unsure = gateNames.filter((name) => unknownMetrics([name], configuredServerNames).length > 0);
+  const wrong = unknownMetrics(
+    unsure.filter((name) => !name.startsWith("server.")),
+    configuredServerNames,
+  );
+  if (wrong.length > 0) throw new DogdriverError("usage", `--fail-on-metric: ${wrong[0]}`);
 
-  if (options.html !== undefined)
-    await writeAtomically(
-      resolve(deps.cwd, options.html),
-      renderHtml(report, trendsOf(runs), new Date(deps.clock.now()).toISOString()),
+  const withHistory = options.history === true;
+  const engine = verdictEngine(verdictOptions(config));
+  const json = options.json ? jsonReportWriter((text) => deps.stdout.write(text), withHistory) : undefined;
+  const html = options.html === undefined ? undefined : resolve(deps.cwd, options.html);
+  const page = html === undefined ? undefined : await openHtmlFile(html);
+  // What the table and Markdown show: every p95 row, and the other metrics' decided ones.
+  const shown: Comparison[] = [];
+  const shownHistory: Comparison[] = [];
+  const skipped: Skipped[] = [];
+  const regressions: Comparison[] = [];
+  const serverNames = new Set(configuredServerNames);
+  let runs = 0;
+  let invalid = 0;
+  const onInvalid = (key: string, problem: string) => {
+    invalid++;
+    // One line per bad record is enough to find it; hundreds would bury the report.
+    if (invalid <= 5) deps.log.warn(`${key}: skipped (${problem})`);
+  };
+  try {
+    await page?.write(htmlHead(new Date(deps.clock.now()).toISOString()));
+    for await (const group of serviceEnvGroups(store, filters, { onInvalid })) {
+      runs += group.length;
+      for (const run of group) for (const name of Object.keys(run.server ?? {})) serverNames.add(name);
+      const judged = judgeGroup(group, engine, withHistory);
+      json?.comparisons(judged.comparisons);
+      json?.history(judged.history ?? []);
+      if (page !== undefined)
+        for (const trend of trendsOf(judged.histories))
+          await page.write(htmlSection(trend, judged.comparisons, judged.history));
+      for (const c of judged.comparisons) {
+        if (c.verdict === "regression") regressions.push(c);
+        if (
+          json === undefined &&
+          (c.metric === HEADLINE_METRIC || c.verdict === "regression" || c.verdict === "improvement")
+        )
+          shown.push(c);
+      }
+      if (json === undefined)
+        shownHistory.push(...(judged.history ?? []).filter((c) => c.metric === HEADLINE_METRIC));
+      skipped.push(...judged.skipped);
+    }
+    if (invalid > 5) deps.log.warn(`${invalid} unreadable records skipped in all`);
+    await page?.write(htmlFoot(runs));
+    await page?.commit();
+  } catch (error) {
+    await page?.abandon();
+    throw error;
+  }
+  if (html !== undefined) deps.log.info(`report: HTML page written to ${html}`);
+
+  if (json !== undefined) json.finish(skipped, runs);
+  else {
+    const report: Report = {
+      comparisons: shown,
+      ...(withHistory ? { history: shownHistory } : {}),
+      skipped,
+      runs,
+      invalid,
+    };
+    deps.stdout.write(
+      options.markdown ? renderMarkdown(report) : renderTable(report, wantsColour(deps.stdout, deps.env)),
     );
-  const colour = wantsColour(deps.stdout, deps.env);
-  deps.stdout.write(
-    options.json
-      ? reportJson(report)
-      : options.markdown
-        ? renderMarkdown(report)
-        : renderTable(report, colour),
-  );
+  }
 
-  const regressions = report.comparisons.filter(
-    (c) => c.verdict === "regression" && (gated === undefined || gated.has(c.metric)),
-  );
-  if (options.failOn === "regression" && regressions.length > 0) {
+  const unknown = unknownMetrics(unsure, serverNames);
+  if (unknown.length > 0) throw new DogdriverError("usage", `--fail-on-metric: ${unknown[0]}`);
+  const gated = gateNames.length === 0 ? undefined : new Set(gateNames);
+  const failing = regressions.filter((c) => gated === undefined || gated.has(c.metric));
+  if (options.failOn === "regression" && failing.length > 0) {
     deps.log.warn(
-      `${regressions.length} regression verdict${regressions.length === 1 ? "" : "s"}: ${listFew(
-        regressions.map((c) => `${c.service}/${c.env} ${c.source} ${c.metric} ${c.candidate.version}`),
+      `${failing.length} regression verdict${failing.length === 1 ? "" : "s"}: ${listFew(
+        failing.map((c) => `${c.service}/${c.env} ${c.source} ${c.metric} ${c.candidate.version}`),
         "; ",
       )}`,
     );
     return "regression";
   }
   return "ok";
-};
-
-// A half-written page must never replace a good one: write beside it, then rename (atomic on one file system).
-const writeAtomically = async (path: string, body: string): Promise<void> => {
-  const temp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
-  try {
-    await writeFile(temp, body, "utf8");
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw new DogdriverError("invalid_input", `--html ${path}: cannot write (${(error as Error).message})`, {
-      cause: error,
-    });
-  }
 };

@@ -38,7 +38,10 @@ export const startedMsOf = (run: RunRecord): number => {
   return ms;
 };
 
-/** Histories by service/env/test, in name order; releases by first seen (ties by version, for a stable order). */
+/**
+ * Histories by service/env/test, in the store's key order (serviceEnvOrder, then test); releases by first seen
+ * (ties by version, for a stable order).
+ */
 export const releaseHistories = (runs: readonly RunRecord[]): History[] => {
   const byKey = new Map<
     string,
@@ -67,7 +70,17 @@ export const releaseHistories = (runs: readonly RunRecord[]): History[] => {
     for (const r of releases) r.runs.sort((a, b) => startedMsOf(a) - startedMsOf(b));
     return { service, env, test, releases };
   });
-  return histories.sort((a, b) => cmp(a.service, b.service) || cmp(a.env, b.env) || cmp(a.test, b.test));
+  return histories.sort((a, b) => serviceEnvOrder(a, b) || cmp(a.test, b.test));
 };
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The order of service/envs in reports: the store's key order (runs/<service>/<env>/...), so that `report` can
+ * judge one service/env at a time as the store lists them. It is name order but for a name that is the start
+ * of another followed by "-" or "." ("a-b" and "a.b" come before "a", as "a-b/" sorts before "a/").
+ */
+export const serviceEnvOrder = (
+  a: { service: string; env: string },
+  b: { service: string; env: string },
+): number => cmp(`${a.service}/`, `${b.service}/`) || cmp(`${a.env}/`, `${b.env}/`);
