@@ -77,6 +77,7 @@ export const emptyReport = (input: AggregateInput): AggregateReport => ({
     events_posted: [],
     events_too_old: [],
   },
+  verdicts_judged: [],
   calls: { queries: 0, submissions: 0, events: 0, other: 0 },
   warnings: [],
   datadog_keys: null,
@@ -362,6 +363,7 @@ const queueReleases = async (
         links,
         verdictOptions(input.config),
       );
+      report.verdicts_judged.push(serviceEnv);
       const update = { ...computed, series: pushedSeries(computed.series, input.config.metrics) };
       if (dryRun) {
         report.planned?.series.push(...update.series);
@@ -378,6 +380,7 @@ const queueReleases = async (
     }
   };
   for await (const _ of mapOrdered(dirty, input.concurrency ?? DEFAULT_STORE_CONCURRENCY, queue));
+  report.verdicts_judged.sort();
 };
 
 /** In a dry run, what the outbox would send besides this call's runs. */

@@ -110,6 +110,11 @@ export interface AggregateReport {
     events_posted: string[];
     events_too_old: string[];
   };
+  /**
+   * The service/envs ("name/env") whose release verdicts this call recomputed: those with runs it completed, or
+   * left dirty by a call that stopped first. Services without new runs are not judged again.
+   */
+  verdicts_judged: string[];
   /** Datadog calls made by this call. */
   calls: CallCounts;
   /** Only in a dry run: the exact calls that would have been made. */

@@ -86,6 +86,7 @@ describe("aggregate", () => {
 
     expect(outcome).toBe("ok");
     expect(report.runs.processed).toHaveLength(50);
+    expect(report.verdicts_judged).toEqual(services.map((s) => `${s}/${ENV}`));
     expect(report.runs.skipped_fresh).toBe(1);
     const queryCalls = h.dd.requests().filter((r) => r.path.startsWith("/api/v2/query")).length;
     expect(report.calls.queries).toBe(queryCalls);
@@ -136,6 +137,7 @@ describe("aggregate", () => {
     const before = h.dd.requests().length;
     const again = await aggregateOnce(config, datadogEnv(h.dd));
     expect(again.report.runs.processed).toHaveLength(0);
+    expect(again.report.verdicts_judged).toEqual([]);
     expect(again.report.calls.queries).toBe(0);
     expect(h.dd.events().map((e) => e.title)).toEqual(titles);
     expect(
@@ -144,6 +146,12 @@ describe("aggregate", () => {
         .slice(before)
         .filter((r) => r.path !== "/api/v2/series"),
     ).toEqual([]);
+
+    // A new settled run of one service: only that one is judged again.
+    await store.putRun(pendingRun({ service: "bravo", version: "1.1.0", startMs: now - 20 * 60_000 }));
+    const third = await aggregateOnce(config, datadogEnv(h.dd));
+    expect(third.report.runs.processed).toHaveLength(1);
+    expect(third.report.verdicts_judged).toEqual([`bravo/${ENV}`]);
   });
 
   it("stores null with a reason, never 0, when Datadog has no data for a run", async () => {

@@ -30,6 +30,7 @@ const report = (n: number): AggregateReport => ({
     events_posted: [],
     events_too_old: Array.from({ length: n }, (_, i) => `svc prod: release 1.${i}.0 first seen`),
   },
+  verdicts_judged: [],
   calls: { queries: 0, submissions: 0, events: 0, other: 0 },
   warnings: [],
   datadog_keys: null,
