@@ -1,4 +1,4 @@
-import { medianSorted } from "./median.js";
+import { medianInPlace } from "./median.js";
 import { type Float64Buffer, float64Buffer } from "./workspace.js";
 
 // The Hodges-Lehmann estimate of the shift between two samples: the median of every pairwise difference
@@ -16,5 +16,5 @@ export const hodgesLehmannShift = (
   let k = 0;
   for (let i = 0; i < x.length; i++)
     for (let j = 0; j < y.length; j++) d[k++] = (y[j] as number) - (x[i] as number);
-  return medianSorted(d.sort());
+  return medianInPlace(d);
 };

@@ -9,7 +9,7 @@ import {
 } from "../../src/verdicts/distributions.js";
 import { bestEnergySplit, eDivisiveMeans } from "../../src/verdicts/e-divisive.js";
 import { hodgesLehmannShift } from "../../src/verdicts/hodges-lehmann.js";
-import { median } from "../../src/verdicts/median.js";
+import { median, medianInPlace } from "../../src/verdicts/median.js";
 import { medianPolishResiduals } from "../../src/verdicts/median-polish.js";
 import { pooledScale } from "../../src/verdicts/pooled-scale.js";
 import { releaseContrast } from "../../src/verdicts/two-way-fit.js";
@@ -150,5 +150,24 @@ describe("E-divisive means", () => {
   it("finds two shifts by searching each side again", () => {
     const three = Float64Array.of(...series, ...[10.0, 10.1, 9.9, 10.0, 10.2, 9.8, 10.0, 10.1]);
     expect(eDivisiveMeans(three, { minSegment: 4, alpha: 0.001 }).map((f) => f.index)).toEqual([8, 16]);
+  });
+});
+
+describe("median by selection", () => {
+  it("gives the sorted middle (or the mean of the two middle values) for any order, ties and signs", () => {
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    for (let n = 1; n <= 60; n++)
+      for (let round = 0; round < 20; round++) {
+        // Few distinct values half of the time: ties must not move the answer.
+        const values = Array.from({ length: n }, () =>
+          round % 2 === 0 ? Math.round(next() * 4) - 2 : (next() - 0.5) * 1e3,
+        );
+        expect(medianInPlace(Float64Array.from(values))).toBe(median(values));
+      }
+    expect(medianInPlace(new Float64Array(0))).toBeNaN();
   });
 });
