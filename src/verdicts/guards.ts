@@ -82,14 +82,17 @@ const fillSubset = (
 /** One run carries more than MAX_INFLUENCE_RATIO / minRuns of the estimate; the other reading leaves it out. */
 const influentialRun = (c: MetricContext, subset: Subset, main: Reading): Guard | undefined => {
   const influence = main.fit.maxInfluence;
-  if (influence <= MAX_INFLUENCE_RATIO / c.settings.minRuns) return undefined;
+  // Never looser than with 3 runs: verify decides with 2, each then carrying half the estimate, and the guard
+  // asks whether each run alone agrees (a noisy neighbour reads +100% on its own).
+  if (influence <= MAX_INFLUENCE_RATIO / Math.max(c.settings.minRuns, 3)) return undefined;
   const heaviest = main.fit.heaviest;
   return {
     name: "influence",
     why: `one run carries ${Math.round(100 * influence)}% of the estimate (the baseline and the candidate share few runs at the same source)`,
     reading: "without that run",
     cleanerNoise: false,
-    fewRuns: false,
+    // With 2 candidate runs, the reading without one is the other alone.
+    fewRuns: c.settings.minRuns < 3,
     fill: (mask) => fillSubset(c, subset, mask, (j) => c.samples.outlier[j] === 0 && j !== heaviest),
   };
 };

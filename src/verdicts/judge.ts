@@ -2,7 +2,9 @@ import { studentTTwoSided, studentTUpperQuantile } from "./distributions.js";
 import { hodgesLehmannShift } from "./hodges-lehmann.js";
 import type { MetricContext } from "./metric-context.js";
 import { deviations, type Reading } from "./readings.js";
+import { round } from "./rounding.js";
 import { runsForDetection } from "./runs-needed.js";
+import { mixtureTest } from "./sequential.js";
 import type { ReleaseContrast } from "./two-way-fit.js";
 import type { Verdict } from "./types.js";
 import { describeChange, formatP, sigmaFloor, type Units } from "./units.js";
@@ -46,8 +48,13 @@ export const judge = (
   const sigma = Math.max(noise.sigma, sigmaFloor(c.samples.scale));
   const se = sigma * Math.sqrt(fit.varianceFactor);
   const shift = fit.estimate;
-  const pValue = studentTTwoSided(shift / se, noise.df);
-  const half = studentTUpperQuantile(0.025, noise.df) * se;
+  const sequential = s.sequential;
+  // verify's looks: the anytime-valid confidence sequence at level 1 - α (sequential.ts); else the t test and
+  // its 95% interval.
+  const { pValue, half } =
+    sequential === undefined
+      ? { pValue: studentTTwoSided(shift / se, noise.df), half: studentTUpperQuantile(0.025, noise.df) * se }
+      : mixtureTest(shift, se, noise.df, s.alpha, sequential.tau);
   const [ciLow, ciHigh] = [shift - half, shift + half];
   const changePct = units.pct(shift);
   const robust = robustCheck ? robustShift(c, reading) : shift;
@@ -68,7 +75,7 @@ export const judge = (
     return {
       ...out,
       verdict: worse > 0 ? "regression" : "improvement",
-      reason: `${shown}, p=${formatP(pValue)} < ${s.alpha}, beyond the ±${s.thresholdPct}% threshold`,
+      reason: `${shown}, ${sequential === undefined ? "" : "anytime-valid "}p=${formatP(pValue)} < ${s.alpha}, beyond the ±${s.thresholdPct}% threshold`,
     };
   if (significant)
     return {
@@ -83,19 +90,25 @@ export const judge = (
       reason:
         pValue < s.alpha
           ? `${shown} is significant (p=${formatP(pValue)}) but within the ±${s.thresholdPct}% threshold`
-          : `${shown} (p=${formatP(pValue)}); the 95% interval lies within ±${s.detectPct}%`,
+          : `${shown} (p=${formatP(pValue)}); the ${sequential === undefined ? "95% interval" : `${round(100 * (1 - s.alpha), 2)}% confidence sequence`} lies within ±${s.detectPct}%`,
     };
-  // Undecided with enough runs for 80% power is the unlucky 20%: at least one more run.
-  const more = runsForDetection(s.alpha, units, sigma, fit.varianceFactor - 1 / nc, nc);
+  // Undecided with enough runs for 80% power is the unlucky 20%: at least one more run. (verify's looks have no
+  // such count: they go on until they can answer.)
+  const more =
+    sequential === undefined
+      ? runsForDetection(s.alpha, units, sigma, fit.varianceFactor - 1 / nc, nc)
+      : null;
   const needed = more === null ? null : Math.max(1, more);
   return {
     ...out,
     needed,
     verdict: "insufficient_data",
-    reason: `${shown} (p=${formatP(pValue)}); a ${s.detectPct}% change is not excluded yet; ${
-      needed === null
-        ? `the baseline's ${nb} runs are too few to tell at this noise`
-        : `~${needed} more candidate runs would tell`
+    reason: `${shown} (p=${formatP(pValue)}); a ${s.detectPct}% change is not excluded yet${
+      sequential !== undefined
+        ? ""
+        : needed === null
+          ? `; the baseline's ${nb} runs are too few to tell at this noise`
+          : `; ~${needed} more candidate runs would tell`
     }`,
   };
 };

@@ -1,3 +1,5 @@
+import type { Sequential } from "./sequential.js";
+
 // Release verdicts: the shapes compareReleases returns. The fields named in docs/contract.md's `report --json` keep
 // their contract names (snake_case); everything else is an addition that the contract allows.
 
@@ -104,4 +106,9 @@ export interface CompareOptions {
   combineSources?: boolean;
   /** Look for change points within the baseline and candidate series. Default true. */
   changePoints?: boolean;
+  /**
+   * Judge each comparison as one look of a sequential test (dogdriver verify): the anytime-valid confidence
+   * sequence of sequential.ts at level 1 - alpha instead of the t test and its 95% interval.
+   */
+  sequential?: Sequential;
 }

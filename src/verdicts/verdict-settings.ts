@@ -1,3 +1,4 @@
+import type { Sequential } from "./sequential.js";
 import type { CompareOptions } from "./types.js";
 
 // The verdict engine's settings: its defaults, and the options a caller gives merged over them.
@@ -12,7 +13,7 @@ export const VERDICT_DEFAULTS = {
   changePoints: true,
 };
 
-export type Settings = typeof VERDICT_DEFAULTS & { metrics?: readonly string[] };
+export type Settings = typeof VERDICT_DEFAULTS & { metrics?: readonly string[]; sequential?: Sequential };
 
 /** The source name of the comparison over every source at once. */
 export const ALL_SOURCES = "all";

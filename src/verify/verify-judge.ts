@@ -1,0 +1,71 @@
+import type { RunRecord } from "../store/run-record.js";
+import { verdictEngine } from "../verdicts/compare-releases.js";
+import { CLIENT_METRICS } from "../verdicts/metric-values.js";
+import { type History, releaseHistories } from "../verdicts/release-history.js";
+import type { Comparison } from "../verdicts/types.js";
+import { ALL_SOURCES } from "../verdicts/verdict-settings.js";
+
+// One look of `dogdriver verify` (docs/verify.md): the deployed release (the candidate) against its baseline on
+// the load test's own metrics, each judged by the anytime-valid test of src/verdicts/sequential.ts, with the
+// engine's noise, source offsets, outlier rule, flags and guards as for any verdict.
+
+/** False regressions or improvements over every look of a verify, all metrics together (the verdicts' 1%). */
+export const VERIFY_ALPHA = 0.01;
+/**
+ * The mixture's scale (a log-ratio): the change the confidence sequence narrows on fastest. 0.1 (a ~10% change)
+ * was chosen on the verify benchmark's histories (docs/benchmarks.md, "Verify"): the sequence is wide for one or
+ * two runs whatever τ, and τ near the equivalence margin lets an unchanged release say no_change soonest.
+ */
+export const VERIFY_TAU = 0.1;
+/** The metrics verify decides on: the load test's own (server metrics reach Datadog only after the settle delay). */
+export const VERIFY_METRICS = CLIENT_METRICS;
+
+export interface VerifyLook {
+  /** Per metric, the row verify judges: over every source when there are several, else the only one. */
+  rows: Comparison[];
+}
+
+export interface VerifyTarget {
+  service: string;
+  env: string;
+  test: string;
+  baseline: string;
+  candidate: string;
+}
+
+/** The history of `target` with its baseline and candidate last (older releases keep their order). */
+const orderedHistory = (runs: readonly RunRecord[], target: VerifyTarget): History | undefined => {
+  const history = releaseHistories(runs).find(
+    (h) => h.service === target.service && h.env === target.env && h.test === target.test,
+  );
+  if (history === undefined) return undefined;
+  const baseline = history.releases.find((r) => r.version === target.baseline);
+  const candidate = history.releases.find((r) => r.version === target.candidate);
+  if (baseline === undefined || candidate === undefined) return undefined;
+  const others = history.releases.filter((r) => r !== baseline && r !== candidate);
+  return { ...history, releases: [...others, baseline, candidate] };
+};
+
+/** Judges the candidate against the baseline with every run stored or made so far. */
+export const verifyLook = (
+  runs: readonly RunRecord[],
+  target: VerifyTarget,
+  options: { detectPct?: number } = {},
+): VerifyLook => {
+  const history = orderedHistory(runs, target);
+  if (history === undefined) return { rows: [] };
+  const engine = verdictEngine({
+    alpha: VERIFY_ALPHA / VERIFY_METRICS.length,
+    sequential: { tau: VERIFY_TAU },
+    minRuns: 2,
+    changePoints: false,
+    metrics: VERIFY_METRICS,
+    ...(options.detectPct === undefined ? {} : { detectPct: options.detectPct }),
+  });
+  const comparisons = engine.compare(history);
+  const rows = VERIFY_METRICS.flatMap((metric) => {
+    const own = comparisons.filter((c) => c.metric === metric);
+    return own.find((c) => c.source === ALL_SOURCES) ?? (own.length === 1 ? own : []);
+  });
+  return { rows };
+};
