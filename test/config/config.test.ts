@@ -272,7 +272,7 @@ describe("configuration values", () => {
         validateConfig(raw, "bad.json", { env: {}, hostname: "h" });
         return [];
       } catch (error) {
-        return isDogdriverError(error) ? (error.details ?? []) : [String(error)];
+        return isDogdriverError(error) ? [...(error.details ?? [])] : [String(error)];
       }
     };
     expect(
