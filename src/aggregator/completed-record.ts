@@ -12,7 +12,7 @@ const withServer = (record: RunRecord, endpoints: EndpointServerValues | undefin
     ...record.client,
     endpoints: record.client.endpoints.map((e) => {
       const ms = e.other ? undefined : endpoints.latencyMs.get(e.name);
-      return ms === undefined ? e : { ...e, server_latency_ms: round3(ms) };
+      return ms === undefined ? e : { ...e, server_ms: round3(ms) };
     }),
   };
 };

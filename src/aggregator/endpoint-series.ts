@@ -9,7 +9,7 @@ import {
 } from "../dashboards/metric-names.js";
 import { endpointTag } from "../datadog/endpoint-tag.js";
 import type { MetricSeries } from "../datadog/types.js";
-import type { RunRecord } from "../store/run-record.js";
+import { endpointRps, type RunRecord } from "../store/run-record.js";
 
 // A run's endpoints as Datadog gauges (docs/datadog.md, "Endpoint metrics"): the run's tags plus endpoint:<name>,
 // one point each at the run's start, under dogdriver.run.endpoint.* names of their own. "other" is sent too
@@ -36,8 +36,8 @@ export const endpointSeries = (record: RunRecord, runTags: readonly string[]): M
     add(RUN_ENDPOINT_REQUESTS, e.requests, "request");
     add(RUN_ENDPOINT_ERRORS, e.errors, "error");
     add(RUN_ENDPOINT_ERROR_RATE, e.requests > 0 ? e.errors / e.requests : undefined, "fraction");
-    add(RUN_ENDPOINT_RPS, e.rps);
-    add(RUN_ENDPOINT_SERVER_LATENCY, e.server_latency_ms, "millisecond");
+    add(RUN_ENDPOINT_RPS, endpointRps(record.client, e.requests));
+    add(RUN_ENDPOINT_SERVER_LATENCY, e.server_ms, "millisecond");
   }
   return series;
 };

@@ -25,7 +25,7 @@ export const RUN_ENDPOINT_ERRORS = "dogdriver.run.endpoint.errors";
 /** errors / requests of the endpoint, a fraction (0..1). */
 export const RUN_ENDPOINT_ERROR_RATE = "dogdriver.run.endpoint.error_rate";
 export const RUN_ENDPOINT_RPS = "dogdriver.run.endpoint.rps";
-/** The server's latency of the endpoint from APM (the record's server_latency_ms). */
+/** The server's latency of the endpoint from APM (the record's server_ms). */
 export const RUN_ENDPOINT_SERVER_LATENCY = "dogdriver.run.endpoint.server.latency_ms";
 export const RELEASE_ENDPOINT_CHANGE_PCT = "dogdriver.release.endpoint.change_pct";
 export const RELEASE_ENDPOINT_VERDICT = "dogdriver.release.endpoint.verdict";

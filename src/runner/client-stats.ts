@@ -116,7 +116,7 @@ export class ClientStats {
       rps: this.requests > 1 && spanS > 0 ? round(this.requests / spanS, 2) : 0,
       latency_ms: latency,
       statuses: Object.fromEntries([...this.statuses.entries()].sort()),
-      endpoints: this.endpoints.summary(this.maxEndpoints, this.requests > 1 ? spanS : 0),
+      endpoints: this.endpoints.summary(this.maxEndpoints),
     };
   }
 }

@@ -1,7 +1,7 @@
 import type { DDSketch } from "@datadog/sketches-js";
 import type { EndpointEntry } from "../store/run-record.js";
 import { endpointName, OTHER_ENDPOINT } from "./endpoint-template.js";
-import { acceptLatency, isError, latencySketch, round, sketchQuantile } from "./latency-sketch.js";
+import { acceptLatency, isError, latencySketch, sketchQuantile } from "./latency-sketch.js";
 import type { RequestSample } from "./types.js";
 
 // The run's requests per endpoint (docs/run-record.md, "Endpoints"), in bounded memory whatever the test does:
@@ -30,12 +30,11 @@ const merge = (into: Tally, from: Tally) => {
   into.sketch.merge(from.sketch);
 };
 
-const entry = (name: string, t: Tally, spanS: number, other: boolean): EndpointEntry => ({
+const entry = (name: string, t: Tally, other: boolean): EndpointEntry => ({
   name,
   ...(other ? { other: true as const } : {}),
   requests: t.requests,
   errors: t.errors,
-  rps: spanS > 0 ? round(t.requests / spanS, 2) : 0,
   latency_ms: {
     p50: sketchQuantile(t.sketch, 0.5),
     p95: sketchQuantile(t.sketch, 0.95),
@@ -63,17 +62,17 @@ export class EndpointStats {
 
   /**
    * The record's `client.endpoints`: the `max` endpoints with the most requests (ties by name), then "other"
-   * when any request is left. rps is each one's requests over the run's span (`spanS`, as the run's rps), so
-   * the endpoints' rps add up to the run's.
+   * when any request is left. No rps: an endpoint's is client.rps × its share of the requests (both over the
+   * run's span), derived where it is needed rather than stored (docs/run-record.md, "Size").
    */
-  summary(max: number, spanS: number): EndpointEntry[] {
+  summary(max: number): EndpointEntry[] {
     const ranked = [...this.tallies.entries()].sort(
       ([a, x], [b, y]) => y.requests - x.requests || (a < b ? -1 : a > b ? 1 : 0),
     );
     const other = tally();
     merge(other, this.overflow);
     for (const [, t] of ranked.slice(max)) merge(other, t);
-    const top = ranked.slice(0, max).map(([name, t]) => entry(name, t, spanS, false));
-    return other.requests > 0 ? [...top, entry(OTHER_ENDPOINT, other, spanS, true)] : top;
+    const top = ranked.slice(0, max).map(([name, t]) => entry(name, t, false));
+    return other.requests > 0 ? [...top, entry(OTHER_ENDPOINT, other, true)] : top;
   }
 }

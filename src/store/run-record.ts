@@ -48,18 +48,18 @@ export const latencySummarySchema = z.looseObject({
 });
 
 /**
- * One entry of client.endpoints (docs/run-record.md, "Endpoints"): an endpoint's requests, errors, rps and latency
+ * One entry of client.endpoints (docs/run-record.md, "Endpoints"): an endpoint's requests, errors and latency
  * percentiles; `other: true` marks the entry of every endpoint beyond the top N (named "other", a name no request
- * can take). `server_latency_ms` is added by `aggregate` where the service's APM resource matched.
+ * can take). `server_ms` is added by `aggregate` where the service's APM resource matched. No rps: it is
+ * client.rps × requests / client.requests, derived (endpointRps) rather than stored.
  */
 export const endpointEntrySchema = z.looseObject({
   name: outsideText(z.string().min(1).max(200), 200),
   other: z.literal(true).optional(),
   requests: count,
   errors: count,
-  rps: z.number().nonnegative(),
   latency_ms: z.looseObject({ p50: latencyValue, p95: latencyValue, p99: latencyValue }),
-  server_latency_ms: z.number().nonnegative().optional(),
+  server_ms: z.number().nonnegative().optional(),
 });
 
 /** Endpoints a record may hold: config endpoints.max is at most 100, plus "other". */
@@ -137,4 +137,10 @@ export const runRecordSchema = z
 export type RunRecord = z.infer<typeof runRecordSchema>;
 export type LatencySummary = z.infer<typeof latencySummarySchema>;
 export type EndpointEntry = z.infer<typeof endpointEntrySchema>;
+
+/** An endpoint's requests per second: the run's rps for its share of the requests (both over the run's span). */
+export const endpointRps = (
+  client: Pick<RunRecord["client"], "rps" | "requests">,
+  requests: number,
+): number => (client.requests > 0 ? Math.round(((client.rps * requests) / client.requests) * 100) / 100 : 0);
 export type RunState = RunRecord["state"];

@@ -19,7 +19,6 @@ const entry = (name: string, requests: number, p50: number, extra: Partial<Endpo
     name,
     requests,
     errors: 1,
-    rps: requests / 60,
     latency_ms: { p50, p95: p50 * 1.2, p99: p50 * 1.5 },
     ...extra,
   }) as EndpointEntry;
@@ -96,7 +95,7 @@ describe("the server's latency per endpoint", () => {
     expect(outcome).toBe("ok");
     const done = await onlyRun(store);
     expect(done.schema).toBe("dogdriver.run.v2");
-    expect(done.client.endpoints?.map((e) => [e.name, e.server_latency_ms])).toEqual([
+    expect(done.client.endpoints?.map((e) => [e.name, e.server_ms])).toEqual([
       ["GET /items/{id}", 18],
       ["POST /api/cart", 31],
       ["checkout", undefined],
@@ -122,6 +121,8 @@ describe("the server's latency per endpoint", () => {
     expect(value("dogdriver.run.endpoint.latency.p50", "get_/items/_id")).toEqual([20]);
     expect(value("dogdriver.run.endpoint.requests", "post_/api/cart")).toEqual([300]);
     expect(value("dogdriver.run.endpoint.error_rate", "checkout")).toEqual([1 / 90]);
+    // The run's 20 rps for the cart's 300 of 1,200 requests.
+    expect(value("dogdriver.run.endpoint.rps", "post_/api/cart")).toEqual([5]);
     expect(value("dogdriver.run.endpoint.server.latency_ms", "post_/api/cart")).toEqual([31]);
     expect(value("dogdriver.run.endpoint.server.latency_ms", "checkout")).toEqual([]);
     expect(value("dogdriver.run.endpoint.requests", "other")).toEqual([10]);
@@ -148,7 +149,7 @@ describe("the server's latency per endpoint", () => {
     expect((await aggregateWith(h, config, datadogEnv(h.dd))).outcome).toBe("ok");
     const done = await onlyRun(store);
     expect(done.state).toBe("aggregated");
-    expect(done.client.endpoints?.some((e) => e.server_latency_ms !== undefined)).toBe(false);
+    expect(done.client.endpoints?.some((e) => e.server_ms !== undefined)).toBe(false);
     expect(done.server_notes?.endpoint_query).toBe(
       "no APM resource matched the load test's endpoints; resources with data: itemscontroller_show",
     );

@@ -53,7 +53,7 @@ describe("metrics.include / metrics.exclude", () => {
     const t0 = h.clock.now();
     for (const ago of [40, 30, 20]) {
       const run = pendingRun({ service: "svc", version: "1.0.0", startMs: t0 - ago * MINUTE });
-      const endpoint = { requests: 1200, errors: 6, rps: 20, latency_ms: { p50: 40, p95: 80, p99: 120 } };
+      const endpoint = { requests: 1200, errors: 6, latency_ms: { p50: 40, p95: 80, p99: 120 } };
       await store.putRun({
         ...run,
         schema: "dogdriver.run.v2",

@@ -52,7 +52,6 @@ describe("endpoints in the run record", () => {
     expect(endpoints.reduce((n, e) => n + e.requests, 0)).toBe(record.client.requests);
     expect(record.client.requests).toBe(shop.requests());
     expect(endpoints.map((e) => e.errors)).toEqual([0, 0]);
-    expect(items?.rps ?? 0).toBeGreaterThan(cart?.rps ?? 0);
     // Each endpoint's latency is its route's delay plus a local round trip.
     expect(items?.latency_ms.p50).toBeGreaterThanOrEqual(10);
     expect(items?.latency_ms.p50).toBeLessThan(30);

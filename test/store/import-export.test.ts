@@ -196,7 +196,6 @@ describe("dogdriver export", () => {
             name: "GET /items/{id}",
             requests: 1000,
             errors: 2,
-            rps: 16.67,
             latency_ms: { p50: 20.1, p95: 24.5, p99: 30.2 },
           },
           {
@@ -204,7 +203,6 @@ describe("dogdriver export", () => {
             other: true,
             requests: 234,
             errors: 1,
-            rps: 3.9,
             latency_ms: { p50: 11, p95: 12, p99: 13 },
           },
         ],

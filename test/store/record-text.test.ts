@@ -9,7 +9,6 @@ const endpoint = (name: string, requests: number): EndpointEntry => ({
   name,
   requests,
   errors: 1,
-  rps: 3.25,
   latency_ms: { p50: 20.125, p95: 25.5, p99: 31.75 },
 });
 
@@ -34,7 +33,7 @@ describe("the stored text of a record", () => {
     });
     const text = encodeRecord(record);
     expect(text).toContain(
-      '    "endpoints": [\n      {"name":"POST /api/cart","requests":900,"errors":1,"rps":3.25,"latency_ms":{"p50":20.125,"p95":25.5,"p99":31.75}},\n      {"name":"other","requests":20,',
+      '    "endpoints": [\n      {"name":"POST /api/cart","requests":900,"errors":1,"latency_ms":{"p50":20.125,"p95":25.5,"p99":31.75}},\n      {"name":"other","requests":20,',
     );
     expect(text.split("\n").filter((l) => l.includes('"name"'))).toHaveLength(2);
     expect(decodeRecord(text, "test")).toEqual(record);
