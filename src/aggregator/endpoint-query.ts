@@ -70,7 +70,7 @@ const someResources = (names: readonly string[]): string => {
 };
 
 /** Joins one run's endpoints with the answer's groups. */
-export const reduceEndpoints = (
+const reduceEndpoints = (
   run: KeyedRun,
   call: QueryCall,
   result: TimeseriesResult,
