@@ -23,6 +23,7 @@ import { completedRecord } from "./completed-record.js";
 import { crashPoint } from "./crash-point.js";
 import { throwIfCredentials } from "./datadog-failure.js";
 import { type DoneIndex, doneIndex } from "./done-index.js";
+import { type EndpointServerValues, planEndpointCalls, runEndpointCalls } from "./endpoint-query.js";
 import { isSettled } from "./event-ledger.js";
 import { readOutbox, releaseEntryPath, runEntryPath, type StoredEntry, writeEntry } from "./outbox.js";
 import { batchRunSeries, flushOutbox } from "./outbox-flush.js";
@@ -177,6 +178,7 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
       `${plan.unconfigured.length} run(s) of services missing from ${config.file}: completed from client data alone`,
     );
   let outcome: QueryOutcome = { values: new Map(), deferred: new Map() };
+  let endpointValues = new Map<string, EndpointServerValues>();
   // A refused key (401/403, thrown by the calls below) sends every run back to pending, untouched.
   const untouchedOnRefusal = async <T>(calls: Promise<T>): Promise<T> => {
     try {
@@ -191,10 +193,16 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
     }
   };
   if (canRead && api !== undefined) {
+    const byKey = new Map(toQuery.map((r) => [r.key, r]));
     report.planned?.queries.push(...plan.calls);
-    outcome = await untouchedOnRefusal(
-      runQueryCalls(api, plan.calls, new Map(toQuery.map((r) => [r.key, r])), deps.signal),
+    outcome = await untouchedOnRefusal(runQueryCalls(api, plan.calls, byKey, deps.signal));
+    // The server per endpoint, for the runs the service's own queries completed (a deferred run asks again later).
+    const endpointCalls = planEndpointCalls(
+      toQuery.filter((r) => !outcome.deferred.has(r.key)),
+      config.services,
     );
+    report.planned?.queries.push(...endpointCalls);
+    endpointValues = await untouchedOnRefusal(runEndpointCalls(api, endpointCalls, byKey, deps.signal));
   } else if (canWrite && api !== undefined && !dryRun && work.length > 0) {
     // No query tried the API key: one validation, so a wrong key leaves the runs pending too. Datadog
     // unavailable is not a refusal: the runs complete and their points wait in the outbox.
@@ -221,7 +229,14 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
       else
         ready.push({
           run,
-          record: run.queued ?? completedRecord(run.record, outcome.values.get(run.key), deps.clock.now()),
+          record:
+            run.queued ??
+            completedRecord(
+              run.record,
+              outcome.values.get(run.key),
+              deps.clock.now(),
+              endpointValues.get(run.key),
+            ),
         });
     }
     if (ready.length === 0) return;

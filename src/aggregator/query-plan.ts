@@ -99,7 +99,7 @@ export const callFor = (
 
 // The span, shortest run and interval are kept as runs are added (one pass: 1,000 runs of a service/env used
 // to cost ~0.3 s of CPU re-reading every window at each step).
-const chunk = (runs: KeyedRun[], queries: CallQuery[]): QueryCall[] => {
+export const chunk = (runs: KeyedRun[], queries: CallQuery[]): QueryCall[] => {
   const sorted = runs.map((run) => ({ run, ...windowOf(run.record) })).sort((a, b) => a.startMs - b.startMs);
   const calls: QueryCall[] = [];
   let current: KeyedRun[] = [];

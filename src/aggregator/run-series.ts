@@ -1,9 +1,11 @@
 import { locationTag } from "../datadog/tag-names.js";
 import type { MetricSeries } from "../datadog/types.js";
 import type { RunRecord } from "../store/run-record.js";
+import { endpointSeries } from "./endpoint-series.js";
 
 // A completed run as Datadog gauges (docs/contract.md "Datadog metrics and events"): one point per metric at the
-// run's start time, tagged service, env, version, location (the record's source) and test. Never a run id: each
+// run's start time, tagged service, env, version, location (the record's source) and test; its endpoints' own
+// series after them (endpoint-series.ts). Never a run id: each
 // tag combination is a billed custom metric. Null values (no data) are left out rather than sent as 0.
 
 const LATENCIES = ["p50", "p75", "p90", "p95", "p99", "max", "mean"] as const;
@@ -41,5 +43,6 @@ export const runSeries = (record: RunRecord): MetricSeries[] => {
   add("dogdriver.run.error_rate", errorRate(record), "fraction");
   add("dogdriver.run.rps", record.client.rps);
   for (const [name, value] of Object.entries(record.server ?? {})) add(`dogdriver.run.server.${name}`, value);
+  series.push(...endpointSeries(record, tags));
   return series;
 };

@@ -23,6 +23,13 @@ export const DEFAULTS = {
   storeConcurrency: 16,
   schedule: { run: "*/30 * * * *", aggregate: "*/5 * * * *" },
   testName: "dogdriver",
+  endpoints: { max: 20, monitors: false },
+  /**
+   * endpoint_query: true. Datadog's APM trace metric of HTTP server spans, in seconds, grouped by resource; "* 1000"
+   * makes it milliseconds, the unit of every latency in a run record. A service whose tracer names its spans
+   * otherwise (flask.request, express.request) writes its own query.
+   */
+  endpointQuery: "avg:trace.http.request.duration{service:{service},env:{env}} by {resource_name} * 1000",
   alerts: {
     notify: [],
     notifyByTeam: {},
@@ -273,6 +280,10 @@ export const validateConfig = (
       staleHours: alerts.stale_hours ?? DEFAULTS.alerts.staleHours,
     },
     verdicts: { equivalencePct: data.verdicts?.equivalence_pct ?? VERDICT_DEFAULTS.detectPct },
+    endpoints: {
+      max: data.endpoints?.max ?? DEFAULTS.endpoints.max,
+      monitors: data.endpoints?.monitors ?? DEFAULTS.endpoints.monitors,
+    },
     metrics: { include: [...(data.metrics?.include ?? [])], exclude: [...(data.metrics?.exclude ?? [])] },
     datadogSite: data.datadog?.site,
     ...(data.discover === undefined
@@ -315,6 +326,11 @@ export const toService = (
     },
     queries: { ...service.queries },
     ...(service.topology_query === undefined ? {} : { topologyQuery: service.topology_query }),
+    ...(service.endpoint_query === undefined
+      ? {}
+      : {
+          endpointQuery: service.endpoint_query === true ? DEFAULTS.endpointQuery : service.endpoint_query,
+        }),
     ...(service.team === undefined ? {} : { team: service.team }),
     ...(service.equivalence_pct === undefined ? {} : { equivalencePct: service.equivalence_pct }),
     notify: [...(service.notify ?? [])],

@@ -63,6 +63,16 @@ const queryText = z.string({ error: (i) => `expected a Datadog metric query, got
 
 const describe = (description: string) => ({ description });
 
+// The per-endpoint server query: one query grouped by exactly one tag (the resource), a series per endpoint.
+const GROUPED_QUERY_RULE =
+  'a Datadog metric query grouped by one tag, e.g. "avg:trace.http.request.duration{service:{service},env:{env}} by {resource_name} * 1000"';
+const GROUPED_BY_ONE = /\bby\s*\{\s*[A-Za-z][\w.\-/]*\s*\}/;
+const groupedQuery = queryText
+  .refine((text) => GROUPED_BY_ONE.test(text), {
+    error: (i) => `expected ${GROUPED_QUERY_RULE}, got ${got(i.input)}`,
+  })
+  .meta({ pattern: GROUPED_BY_ONE.source });
+
 export const versionSchema = z
   .union(
     [
@@ -132,15 +142,31 @@ export const serviceSchema = z.strictObject({
     .meta(describe("The Molotov load test")),
   queries: z
     .record(
-      z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, {
-        error: (i) => `expected a query name of lowercase letters, digits and '_', got ${got(i.input)}`,
-      }),
+      z
+        .string()
+        .regex(/^[a-z][a-z0-9_]{0,63}$/, {
+          error: (i) => `expected a query name of lowercase letters, digits and '_', got ${got(i.input)}`,
+        })
+        // server_notes.endpoint_query says why the per-endpoint server values are missing.
+        .refine((name) => name !== "endpoint_query", {
+          error: 'the query name "endpoint_query" is reserved (use the service\'s endpoint_query key)',
+        }),
       queryText,
     )
     .meta(describe("Named Datadog metric queries; {service}, {env} and {version} are filled in"))
     .optional(),
   topology_query: queryText
     .meta(describe("Datadog query whose value changing during a run flags it topology_changed"))
+    .optional(),
+  endpoint_query: z
+    .union([z.literal(true), groupedQuery], {
+      error: (i) => `expected true (the default APM query) or ${GROUPED_QUERY_RULE}, got ${got(i.input)}`,
+    })
+    .meta(
+      describe(
+        "The server's latency per endpoint (ms) from APM, grouped by resource: true for the default query, or a query (docs/aggregator.md)",
+      ),
+    )
     .optional(),
   team: name("a team name")
     .meta(describe("Owning team: a `team` tag on the service's runs, metrics and events (docs/fleet.md)"))
@@ -265,6 +291,26 @@ export const configFileSchema = z.strictObject({
         .optional(),
     })
     .meta(describe("How release verdicts are decided (docs/verdicts.md)"))
+    .optional(),
+  endpoints: z
+    .strictObject({
+      max: z
+        .number({ error: (i) => `expected a whole number from 1 to 100, got ${got(i.input)}` })
+        .int({ error: (i) => `expected a whole number from 1 to 100, got ${got(i.input)}` })
+        .min(1, { error: (i) => `expected a whole number from 1 to 100, got ${got(i.input)}` })
+        .max(100, { error: (i) => `expected a whole number from 1 to 100, got ${got(i.input)}` })
+        .meta(
+          describe(
+            'Endpoints a run record keeps, most requests first; the rest are merged into one "other" entry (default 20)',
+          ),
+        )
+        .optional(),
+      monitors: z
+        .boolean()
+        .meta(describe("Also provision a release-regression monitor per endpoint (default false)"))
+        .optional(),
+    })
+    .meta(describe("Per-endpoint results of the load test (docs/run-record.md)"))
     .optional(),
   metrics: z
     .strictObject({

@@ -27,6 +27,8 @@ export interface ServiceConfig {
   /** Named Datadog metric queries with {service}, {env}, {version} placeholders. */
   queries: Record<string, string>;
   topologyQuery?: string;
+  /** The server's latency per endpoint: a query grouped by resource (placeholders as `queries`), when configured. */
+  endpointQuery?: string;
   /** The owning team (config `team`, or the catalog entity's owner): a `team` tag on runs, metrics and events. */
   team?: string;
   /** Handles the monitors notify for this service, besides alerts.notify (alerts.notifyByTeam adds the team's). */
@@ -72,6 +74,8 @@ export interface Config {
   alerts: AlertsConfig;
   /** "No change" when a release's 95% interval lies within ± this many percent (per service: equivalencePct). */
   verdicts: { equivalencePct: number };
+  /** Endpoints a run record keeps (the rest merged into "other"); per-endpoint regression monitors or not. */
+  endpoints: { max: number; monitors: boolean };
   /** Which dogdriver.* metrics aggregate pushes (include empty: all). */
   metrics: { include: string[]; exclude: string[] };
   /** Datadog site from the config (DD_SITE wins). */

@@ -24,11 +24,19 @@ const MONITORED = [
   "dogdriver.run.requests",
 ];
 
+/** With endpoints.monitors, the per-endpoint regression monitor's. */
+const MONITORED_PER_ENDPOINT = [
+  "dogdriver.release.endpoint.change_pct",
+  "dogdriver.release.endpoint.verdict",
+];
+
 const filteredMonitorMetrics = (config: Config): string[] =>
-  MONITORED.filter((metric) => !metricPushed(metric, config.metrics)).map(
-    (metric) =>
-      `metrics.include/exclude leave out ${metric}: the dogdriver monitor that alerts on it will never fire`,
-  );
+  [...MONITORED, ...(config.endpoints.monitors ? MONITORED_PER_ENDPOINT : [])]
+    .filter((metric) => !metricPushed(metric, config.metrics))
+    .map(
+      (metric) =>
+        `metrics.include/exclude leave out ${metric}: the dogdriver monitor that alerts on it will never fire`,
+    );
 
 const stalePointWarnings = (config: Config): string[] => {
   const gapMs = longestCronGapMs(config.schedule.aggregate);

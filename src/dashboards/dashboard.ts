@@ -1,6 +1,8 @@
+import { ENDPOINT_TAG_KEY } from "../datadog/endpoint-tag.js";
 import {
   MANAGED_BY_TAG,
   RELEASE_CHANGE_PCT,
+  RELEASE_ENDPOINT_CHANGE_PCT,
   RELEASE_VERDICT,
   RUN_ERROR_RATE,
   RUN_REQUESTS,
@@ -11,7 +13,7 @@ import {
 import { readingNote } from "./reading-note.js";
 import { perRun, RELEASE_EVENTS, RELEASE_GROUP, RUN_GROUP, scope, TEMPLATE_VARIABLES } from "./scopes.js";
 import type { DashboardInput, DashboardJson, JsonObject } from "./types.js";
-import { group, monitorStatus, note, queryTable, queryValue, timeseries, when } from "./widgets.js";
+import { group, monitorStatus, note, queryTable, queryValue, timeseries, toplist, when } from "./widgets.js";
 
 /** The text in a dashboard's description that lets `provision` find it again without a stored id. */
 export const dashboardMarker = (service?: string): string =>
@@ -212,6 +214,32 @@ const releaseWidgets = (input: DashboardInput): JsonObject[] => {
   ];
 };
 
+/**
+ * The endpoints that moved: each endpoint's change on the regression metric in the selected service and release
+ * (the last value: the current comparison), largest slowdown first. Endpoint series have names of their own, so
+ * the widgets above never mix them in.
+ */
+const endpointWidgets = (input: DashboardInput): JsonObject[] => {
+  const metric = input.alerts.regressionMetric;
+  return [
+    toplist({
+      title: `Endpoints that moved: change on ${metric} vs the previous release (%)`,
+      query: {
+        name: "change",
+        query: `avg:${RELEASE_ENDPOINT_CHANGE_PCT}${scope(metric)} by {${RUN_GROUP},${ENDPOINT_TAG_KEY}}`,
+        aggregator: "last",
+      },
+      formula: {
+        formula: "change",
+        alias: "change %",
+        conditionalFormats: changeColours(input.alerts.regressionPct),
+      },
+      // The largest of the UI's choices (10, 25, 50, 100): every endpoint of endpoints.max (at most 100).
+      rows: 100,
+    }),
+  ];
+};
+
 /** The trend dashboard as Datadog's JSON; the same code makes the fleet view and the per-service variant. */
 export const buildDashboard = (input: DashboardInput): DashboardJson => ({
   title: dashboardTitle(input.service),
@@ -230,5 +258,6 @@ export const buildDashboard = (input: DashboardInput): DashboardJson => ({
     group("Load and errors per run", loadWidgets(input)),
     group("Server metrics per run", serverWidgets(input)),
     group("Releases and verdicts", releaseWidgets(input)),
+    group("Endpoints", endpointWidgets(input)),
   ],
 });

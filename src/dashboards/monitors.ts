@@ -1,8 +1,11 @@
 import type { AlertsConfig } from "../config/types.js";
+import { ENDPOINT_TAG_KEY } from "../datadog/endpoint-tag.js";
 import { LOCATION_TAG_KEY } from "../datadog/tag-names.js";
 import {
   MANAGED_BY_TAG,
   RELEASE_CHANGE_PCT,
+  RELEASE_ENDPOINT_CHANGE_PCT,
+  RELEASE_ENDPOINT_VERDICT,
   RELEASE_VERDICT,
   RUN_ERROR_RATE,
   RUN_REQUESTS,
@@ -13,7 +16,7 @@ import type { JsonObject } from "./types.js";
 // The monitors `dogdriver provision` owns, as Datadog's snake_case Monitor JSON. Each carries managed_by:dogdriver
 // and an identity tag, so provision finds it again whatever its name or id.
 
-export const MONITOR_KEYS = ["release_regression", "error_rate", "no_runs"] as const;
+export const MONITOR_KEYS = ["release_regression", "error_rate", "no_runs", "endpoint_regression"] as const;
 export type MonitorKey = (typeof MONITOR_KEYS)[number];
 
 export const identityTag = (key: string): string => `dogdriver_monitor:${key}`;
@@ -33,6 +36,8 @@ export interface MonitorInput {
   dashboardUrl?: string;
   /** Per-service recipients (services[].notify, alerts.notify_by_team), besides alerts.notify. */
   routes?: NotifyRoute[];
+  /** config endpoints.monitors: also the release-regression monitor per endpoint. */
+  endpointMonitors?: boolean;
 }
 
 const GROUP = `env,service,${LOCATION_TAG_KEY}`;
@@ -77,20 +82,25 @@ const monitor = (
   },
 });
 
+/**
+ * change × [verdict is 1] > pct over `by`: verdict·(verdict+1)/2 is 1 for a regression and 0 for -1 or 0, in plain
+ * arithmetic (no function a monitor might not accept). The monitor's value is then the change itself, for {{value}}.
+ */
+const regressionQuery = (input: MonitorInput, change: string, verdictMetric: string, by: string) => {
+  const verdict = `max:${verdictMetric}${by}`;
+  return `max(last_${windowHours(input, 4)}h):avg:${change}${by} * ${verdict} * (${verdict} + 1) / 2 > ${input.alerts.regressionPct}`;
+};
+
 const releaseRegression = (input: MonitorInput): MonitorDefinition => {
   const metric = input.alerts.regressionMetric.toLowerCase();
   const pct = input.alerts.regressionPct;
-  const by = `{metric:${metric}} by {${GROUP},version}`;
-  const verdict = `max:${RELEASE_VERDICT}${by}`;
-  // change × [verdict is 1]: verdict·(verdict+1)/2 is 1 for a regression and 0 for -1 or 0, in plain arithmetic
-  // (no function a monitor might not accept). The monitor's value is then the change itself, for {{value}}.
   const hours = windowHours(input, 4);
-  const query = `max(last_${hours}h):avg:${RELEASE_CHANGE_PCT}${by} * ${verdict} * (${verdict} + 1) / 2 > ${pct}`;
+  const by = `{metric:${metric}} by {${GROUP},version}`;
   return monitor(
     "release_regression",
     {
       name: `[dogdriver] Release regression on ${metric}`,
-      query,
+      query: regressionQuery(input, RELEASE_CHANGE_PCT, RELEASE_VERDICT, by),
       priority: 2,
       message: [
         "{{#is_alert}}",
@@ -109,6 +119,36 @@ const releaseRegression = (input: MonitorInput): MonitorDefinition => {
     // version's group stops reporting and would stay triggered for good. timeout_h resolves it after the window
     // (Datadog takes 0-24 h), so the alert follows the release that is deployed.
     options(input, { timeout_h: Math.min(24, hours) }, pct),
+  );
+};
+
+/**
+ * The same regression rule per endpoint (config endpoints.monitors), on the endpoint metrics: one multi-alert
+ * monitor whose groups add `endpoint`. Off by default: a service of 20 endpoints is 20 more groups that can page.
+ */
+const endpointRegression = (input: MonitorInput): MonitorDefinition => {
+  const metric = input.alerts.regressionMetric.toLowerCase();
+  const hours = windowHours(input, 4);
+  const by = `{metric:${metric}} by {${GROUP},version,${ENDPOINT_TAG_KEY}}`;
+  return monitor(
+    "endpoint_regression",
+    {
+      name: `[dogdriver] Endpoint regression on ${metric}`,
+      query: regressionQuery(input, RELEASE_ENDPOINT_CHANGE_PCT, RELEASE_ENDPOINT_VERDICT, by),
+      priority: 3,
+      message: [
+        "{{#is_alert}}",
+        `**{{endpoint.name}}** of **{{service.name}}** ({{env.name}}, measured from ${WHERE}) is slower with release **{{version.name}}**: ${metric} changed by {{value}}% against the release before it (alert at {{threshold}}%, with a regression verdict).`,
+        "{{/is_alert}}",
+        "{{#is_recovery}}",
+        "{{service.name}} ({{env.name}}) release {{version.name}}, {{endpoint.name}}: no longer a regression, or replaced by a newer release.",
+        "{{/is_recovery}}",
+        "",
+        `Trend: ${dashboardLink(input)}`,
+        ...notifyLine(input),
+      ],
+    },
+    options(input, { timeout_h: Math.min(24, hours) }, input.alerts.regressionPct),
   );
 };
 
@@ -166,4 +206,5 @@ export const buildMonitors = (input: MonitorInput): MonitorDefinition[] => [
   releaseRegression(input),
   errorRate(input),
   noRuns(input),
+  ...(input.endpointMonitors ? [endpointRegression(input)] : []),
 ];

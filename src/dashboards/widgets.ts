@@ -119,6 +119,31 @@ export const queryValue = (options: ScalarOptions & { precision?: number }): Jso
   },
 });
 
+export interface ToplistOptions {
+  title: string;
+  query: MetricQuery;
+  formula: Formula;
+  /** The most rows shown, largest value first. */
+  rows: number;
+}
+
+export const toplist = (options: ToplistOptions): JsonObject => ({
+  definition: {
+    type: "toplist",
+    title: options.title,
+    requests: [
+      {
+        response_format: "scalar",
+        queries: metricQueries([options.query]),
+        formulas: formulas([options.formula]).map((f) => ({
+          ...f,
+          limit: { count: options.rows, order: "desc" },
+        })),
+      },
+    ],
+  },
+});
+
 export const note = (content: string): JsonObject => ({
   definition: {
     type: "note",

@@ -66,6 +66,7 @@ export const wantedFor = (request: ProvisionRequest): Wanted => {
     routes: notifyRoutes(config),
     runIntervalSeconds: runIntervalSeconds(config.schedule.run),
     settleMs: config.settleMs,
+    endpointMonitors: config.endpoints.monitors,
   };
   return {
     dashboardKey: FLEET_DASHBOARD_KEY,

@@ -9,9 +9,13 @@ import type { CaptureEvents, RequestSample, ScenarioSteps } from "./types.js";
 const FILE = /^requests-\d+\.tsv$/;
 const CHUNK_BYTES = 1 << 20;
 
-/** Parses one line of the extension's format; undefined for a line that is not one. */
+/**
+ * Parses one line of the extension's format; undefined for a line that is not one. A 7th column, when present
+ * and not empty, is the name the test gave the request (docs/run-record.md, "Endpoints"); lines of 6 columns
+ * (extensions before it) stay valid.
+ */
 export const parseSampleLine = (line: string): RequestSample | undefined => {
-  const [start, method, path, status, latency, error] = line.split("\t");
+  const [start, method, path, status, latency, error, name] = line.split("\t");
   const startedAtS = Number(start);
   const latencyMs = Number(latency);
   if (!method || path === undefined || !Number.isFinite(startedAtS) || !Number.isFinite(latencyMs))
@@ -19,6 +23,7 @@ export const parseSampleLine = (line: string): RequestSample | undefined => {
   const sample: RequestSample = { startedAtMs: startedAtS * 1000, method, path, latencyMs };
   if (status) sample.status = Number(status);
   else sample.error = error || "no response";
+  if (name) sample.name = name;
   return sample;
 };
 

@@ -1,6 +1,7 @@
-import { DDSketch } from "@datadog/sketches-js";
 import type { LatencySummary, RunRecord } from "../store/run-record.js";
 import { safeText } from "../text/safe-text.js";
+import { DEFAULT_MAX_ENDPOINTS, EndpointStats } from "./endpoint-stats.js";
+import { acceptLatency, isError, latencySketch, round, sketchQuantile } from "./latency-sketch.js";
 import type { RequestSample, ScenarioSteps } from "./types.js";
 
 // Summarises request samples as they stream in, in constant memory.
@@ -11,20 +12,20 @@ import type { RequestSample, ScenarioSteps } from "./types.js";
 // A request is an error when no response arrived or the status is 5xx; requests molotov cancelled at shutdown
 // are neither counted nor summarised (they were cut by the runner, not answered by the service).
 
-export const RELATIVE_ACCURACY = 0.001;
 const MAX_ERROR_KINDS = 20;
 /** Distinct messages of failed scenario runs kept for the record and the report. */
 const MAX_FAILURE_MESSAGES = 5;
 
 export type ClientBlock = RunRecord["client"];
 
-const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
-
 /** What the errors were, for a failed run's reason: "HTTP 500" or the exception, with counts. */
 const errorKind = (sample: RequestSample) =>
   sample.status === undefined ? (sample.error ?? "no response") : `HTTP ${sample.status}`;
 
 export class ClientStats {
+  /** `maxEndpoints`: endpoints the record keeps on their own (config endpoints.max), the rest in "other". */
+  constructor(private readonly maxEndpoints = DEFAULT_MAX_ENDPOINTS) {}
+
   requests = 0;
   errors = 0;
   cancelled = 0;
@@ -32,7 +33,8 @@ export class ClientStats {
   failures = 0;
   /** The first few distinct messages of failed scenario runs. */
   readonly failureMessages: string[] = [];
-  private readonly sketch = new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY });
+  private readonly sketch = latencySketch();
+  private readonly endpoints = new EndpointStats();
   private readonly statuses = new Map<string, number>();
   private readonly errorKinds = new Map<string, number>();
   private firstStartMs = Number.POSITIVE_INFINITY;
@@ -48,15 +50,13 @@ export class ClientStats {
     this.lastEndMs = Math.max(this.lastEndMs, sample.startedAtMs + sample.latencyMs);
     const status = sample.status === undefined ? "error" : String(sample.status);
     this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
-    if (sample.status === undefined || sample.status >= 500) {
+    if (isError(sample)) {
       this.errors += 1;
       const kind = errorKind(sample);
       if (this.errorKinds.has(kind) || this.errorKinds.size < MAX_ERROR_KINDS)
         this.errorKinds.set(kind, (this.errorKinds.get(kind) ?? 0) + 1);
-    } else {
-      // DDSketch maps values <= 0 to a zero bucket; a sub-microsecond latency is below the log's resolution.
-      this.sketch.accept(Math.max(sample.latencyMs, 0.001));
-    }
+    } else acceptLatency(this.sketch, sample.latencyMs);
+    this.endpoints.add(sample);
   }
 
   /** A scenario run raised: counted, and its message kept when it is one of the first few distinct ones. */
@@ -70,10 +70,7 @@ export class ClientStats {
 
   /** A latency quantile so far (ms), or null before the first good answer. */
   quantile(q: number): number | null {
-    if (this.sketch.count === 0) return null;
-    // A bucket's representative value can sit just outside the samples seen: keep it within [min, max].
-    const value = Math.min(this.sketch.max, Math.max(this.sketch.min, this.sketch.getValueAtQuantile(q)));
-    return round(value);
+    return sketchQuantile(this.sketch, q);
   }
 
   /** The most frequent error kinds, most frequent first: "412× HTTP 500; 3× ClientConnectorError: ...". */
@@ -119,6 +116,7 @@ export class ClientStats {
       rps: this.requests > 1 && spanS > 0 ? round(this.requests / spanS, 2) : 0,
       latency_ms: latency,
       statuses: Object.fromEntries([...this.statuses.entries()].sort()),
+      endpoints: this.endpoints.summary(this.maxEndpoints),
     };
   }
 }

@@ -95,9 +95,9 @@ interface LoadInput {
 /** Runs molotov with the capture extension, showing progress, and summarises what it captured. */
 const load = async (
   { label, plan, python, env, captureDir, timeoutMs }: LoadInput,
-  { deps, parts }: ServiceContext,
+  { deps, parts, config }: ServiceContext,
 ) => {
-  const stats = new ClientStats();
+  const stats = new ClientStats(config.endpoints.max);
   const health = new RunnerHealth();
   const reader = captureReader(captureDir, (sample) => stats.add(sample), {
     failure: (_atMs, message) => stats.addFailure(message),

@@ -3,7 +3,8 @@ import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 
 // A small HTTP service with a known latency: the target of the runner's tests, benchmarks and `dogdriver demo`.
-// Every path answers after `delayMs` (or never, under /hang); /__version__ answers at once, Dockerflow style.
+// Every path answers after `delayMs` or its route's own delay (or never, under /hang); /__version__ answers at
+// once, Dockerflow style.
 // /__stats__ reports how long answers were really held (a 20 ms timer fires a little later, more so on a busy
 // machine): the benchmarks compare the client's numbers with that, not with the nominal delay.
 
@@ -19,12 +20,19 @@ export interface SampleServiceOptions {
   errorRate?: number;
   /** Port on 127.0.0.1 (default: a free one). */
   port?: number;
+  /**
+   * Delays of their own for some routes, as "METHOD /path-prefix" -> ms ("POST /api/cart": 30): a service whose
+   * endpoints differ, for per-endpoint results. The longest matching prefix wins; other paths take `delayMs`.
+   */
+  routeDelaysMs?: Record<string, number>;
 }
 
 export interface SampleService {
   readonly url: string;
   readonly port: number;
   setDelay(ms: number): void;
+  /** Sets one route's own delay ("POST /api/cart"), see routeDelaysMs. */
+  setRouteDelay(route: string, ms: number): void;
   setVersion(version: string): void;
   setVersionMode(mode: VersionMode): void;
   setErrorRate(rate: number): void;
@@ -40,6 +48,14 @@ export const startSampleService = async (options: SampleServiceOptions = {}): Pr
   let versionMode: VersionMode = "ok";
   let errorRate = options.errorRate ?? 0;
   let count = 0;
+  const routeDelays = new Map(Object.entries(options.routeDelaysMs ?? {}));
+  const delayOf = (req: IncomingMessage): number => {
+    const line = `${req.method} ${req.url ?? "/"}`;
+    let best: [string, number] | undefined;
+    for (const [route, ms] of routeDelays)
+      if (line.startsWith(route) && (best === undefined || route.length > best[0].length)) best = [route, ms];
+    return best?.[1] ?? delayMs;
+  };
   // The last HOLD_SAMPLES hold times, for /__stats__ (bounded: the service may run for hours in the demo).
   const HOLD_SAMPLES = 50_000;
   let holds: number[] = [];
@@ -81,7 +97,8 @@ export const startSampleService = async (options: SampleServiceOptions = {}): Pr
       res.end(fail ? '{"error":"injected"}' : '{"ok":true}');
       if (holds.length < HOLD_SAMPLES) holds.push(performance.now() - arrivedAt);
     };
-    if (delayMs > 0) setTimeout(answer, delayMs);
+    const delay = delayOf(req);
+    if (delay > 0) setTimeout(answer, delay);
     else answer();
   });
   server.keepAliveTimeout = 30_000;
@@ -95,6 +112,9 @@ export const startSampleService = async (options: SampleServiceOptions = {}): Pr
     port,
     setDelay: (ms) => {
       delayMs = ms;
+    },
+    setRouteDelay: (route, ms) => {
+      routeDelays.set(route, ms);
     },
     setVersion: (v) => {
       version = v;

@@ -15,6 +15,8 @@ export interface RequestSample {
   latencyMs: number;
   /** The exception when no response arrived ("cancelled" when molotov cancelled it at shutdown). */
   error?: string;
+  /** The name the test gave the request (the extension's 7th column): its endpoint instead of the path's. */
+  name?: string;
 }
 
 /** Scenario runs (molotov's "steps") that completed and that raised. */

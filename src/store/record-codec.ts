@@ -1,8 +1,10 @@
 import { describeIssues } from "../config/issues.js";
 import { DogdriverError } from "../errors.js";
-import { RUN_SCHEMA, type RunRecord, runRecordSchema } from "./run-record.js";
+import { recordText } from "./record-text.js";
+import { RUN_SCHEMA_NAMES, type RunRecord, runRecordSchema } from "./run-record.js";
 
-// How a run record is written to and read from the store: one pretty-printed JSON document per object.
+// How a run record is written to and read from the store: one pretty-printed JSON document per object, each
+// endpoint entry on one line (record-text.ts).
 
 /** "client.requests: expected a number" lines for a value that is not a valid run record. */
 export const recordProblems = (value: unknown): string[] => {
@@ -18,14 +20,14 @@ export const checkRecord = (record: unknown, what = "run record"): RunRecord => 
   const problems = describeIssues(runRecordSchema, parsed.error.issues);
   throw new DogdriverError(
     "invalid_input",
-    `${what}: not a valid ${RUN_SCHEMA} record: ${problems.join("; ")}`,
+    `${what}: not a valid ${RUN_SCHEMA_NAMES} record: ${problems.join("; ")}`,
     {
       details: problems,
     },
   );
 };
 
-export const encodeRecord = (record: RunRecord): string => `${JSON.stringify(record, null, 2)}\n`;
+export const encodeRecord = (record: RunRecord): string => recordText(record);
 
 /** Parses a stored record; `where` names the object in the error. */
 export const decodeRecord = (text: string, where: string): RunRecord => {
@@ -39,7 +41,7 @@ export const decodeRecord = (text: string, where: string): RunRecord => {
   if (parsed.success) return parsed.data;
   throw new DogdriverError(
     "store",
-    `${where}: not a valid ${RUN_SCHEMA} record: ${describeIssues(runRecordSchema, parsed.error.issues).slice(0, 3).join("; ")}`,
+    `${where}: not a valid ${RUN_SCHEMA_NAMES} record: ${describeIssues(runRecordSchema, parsed.error.issues).slice(0, 3).join("; ")}`,
   );
 };
 

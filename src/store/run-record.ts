@@ -1,11 +1,18 @@
 import { z } from "zod";
 import { safeText } from "../text/safe-text.js";
 
-// The `dogdriver.run.v1` record (docs/contract.md). The stored JSON is the domain object: fields keep the contract's
-// snake_case names and units in their names. Fields beyond the contract are optional and documented in
-// docs/run-record.md; unknown fields are kept as they are (a newer producer may add some).
+// The run record (docs/contract.md). The stored JSON is the domain object: fields keep the contract's snake_case
+// names and units in their names. Fields beyond the contract are optional and documented in docs/run-record.md;
+// unknown fields are kept as they are (a newer producer may add some). `run` writes dogdriver.run.v2 (v1 plus
+// client.endpoints); v1 records, written before, are read, imported and exported as they are.
 
-export const RUN_SCHEMA = "dogdriver.run.v1";
+/** What `run` writes. */
+export const RUN_SCHEMA = "dogdriver.run.v2";
+/** Records written before endpoints: still read, imported and exported unchanged. */
+export const RUN_SCHEMA_V1 = "dogdriver.run.v1";
+export const RUN_SCHEMAS = [RUN_SCHEMA_V1, RUN_SCHEMA] as const;
+/** For messages: "dogdriver.run.v1 or dogdriver.run.v2". */
+export const RUN_SCHEMA_NAMES = RUN_SCHEMAS.join(" or ");
 
 // runner_saturated: the load generator could not keep up (the runner was busy), so the run says more of the runner
 // than of the release (docs/runner.md).
@@ -40,9 +47,27 @@ export const latencySummarySchema = z.looseObject({
   mean: latencyValue,
 });
 
+/**
+ * One entry of client.endpoints (docs/run-record.md, "Endpoints"): an endpoint's requests, errors and latency
+ * percentiles; `other: true` marks the entry of every endpoint beyond the top N (named "other", a name no request
+ * can take). `server_ms` is added by `aggregate` where the service's APM resource matched. No rps: it is
+ * client.rps × requests / client.requests, derived (endpointRps) rather than stored.
+ */
+export const endpointEntrySchema = z.looseObject({
+  name: outsideText(z.string().min(1).max(200), 200),
+  other: z.literal(true).optional(),
+  requests: count,
+  errors: count,
+  latency_ms: z.looseObject({ p50: latencyValue, p95: latencyValue, p99: latencyValue }),
+  server_ms: z.number().nonnegative().optional(),
+});
+
+/** Endpoints a record may hold: config endpoints.max is at most 100, plus "other". */
+export const MAX_RECORD_ENDPOINTS = 101;
+
 export const runRecordSchema = z
   .looseObject({
-    schema: z.literal(RUN_SCHEMA, { error: `expected "${RUN_SCHEMA}"` }),
+    schema: z.enum(RUN_SCHEMAS, { error: `expected "${RUN_SCHEMA_V1}" or "${RUN_SCHEMA}"` }),
     id: z
       .string()
       .regex(/^[0-9A-Za-z_-]{1,64}$/, { error: "expected an id of letters, digits, '_' or '-' (a ULID)" }),
@@ -67,6 +92,14 @@ export const runRecordSchema = z
       failures: count.optional(),
       /** The first few distinct messages of failed scenario runs, at most 200 characters each. */
       failure_messages: z.array(z.string().max(200)).max(5).optional(),
+      /** Per endpoint, most requests first, "other" last (dogdriver.run.v2). */
+      endpoints: z
+        .array(endpointEntrySchema)
+        .max(MAX_RECORD_ENDPOINTS)
+        .refine((list) => new Set(list.map((e) => e.name)).size === list.length, {
+          error: "expected each endpoint name once",
+        })
+        .optional(),
     }),
     /** How busy the runner was during the load (docs/runner.md); flag runner_saturated when it could not keep up. */
     runner: z
@@ -103,4 +136,11 @@ export const runRecordSchema = z
 
 export type RunRecord = z.infer<typeof runRecordSchema>;
 export type LatencySummary = z.infer<typeof latencySummarySchema>;
+export type EndpointEntry = z.infer<typeof endpointEntrySchema>;
+
+/** An endpoint's requests per second: the run's rps for its share of the requests (both over the run's span). */
+export const endpointRps = (
+  client: Pick<RunRecord["client"], "rps" | "requests">,
+  requests: number,
+): number => (client.requests > 0 ? Math.round(((client.rps * requests) / client.requests) * 100) / 100 : 0);
 export type RunState = RunRecord["state"];

@@ -1,3 +1,10 @@
+import {
+  RELEASE_CHANGE_PCT,
+  RELEASE_ENDPOINT_CHANGE_PCT,
+  RELEASE_ENDPOINT_VERDICT,
+  RELEASE_VERDICT,
+} from "../dashboards/metric-names.js";
+import { endpointTag } from "../datadog/endpoint-tag.js";
 import { locationTag } from "../datadog/tag-names.js";
 import type { MetricSeries } from "../datadog/types.js";
 import type { Comparison, Verdict } from "./types.js";
@@ -5,6 +12,8 @@ import { ALL_SOURCES } from "./verdict-settings.js";
 
 // What the aggregator pushes to Datadog for each comparison (docs/contract.md "Datadog metrics and events"):
 // dogdriver.release.change_pct and dogdriver.release.verdict, tagged like every dogdriver series plus metric:.
+// A comparison of one endpoint goes to dogdriver.release.endpoint.* instead, also tagged endpoint:, so the
+// service-level monitors and widgets (which read dogdriver.release.*{metric:...}) never take it in.
 
 const VERDICT_VALUE: Record<Verdict, number | undefined> = {
   regression: 1,
@@ -14,7 +23,7 @@ const VERDICT_VALUE: Record<Verdict, number | undefined> = {
   insufficient_data: undefined,
 };
 
-/** The tags of a comparison's series: service, env, version (the candidate), location, test, metric. */
+/** The tags of a comparison's series: service, env, version (the candidate), location, test, metric[, endpoint]. */
 export const releaseTags = (c: Comparison): string[] => [
   `service:${c.service}`,
   `env:${c.env}`,
@@ -22,6 +31,7 @@ export const releaseTags = (c: Comparison): string[] => [
   locationTag(c.source),
   `test:${c.test}`,
   `metric:${c.metric}`,
+  ...(c.endpoint === undefined ? [] : [endpointTag(c.endpoint)]),
 ];
 
 /**
@@ -33,10 +43,14 @@ export const releaseSeries = (comparisons: readonly Comparison[], timestampMs?: 
   comparisons.flatMap((c) => {
     const tags = releaseTags(c);
     const at = timestampMs ?? c.as_of_ms;
+    const [changeMetric, verdictMetric] =
+      c.endpoint === undefined
+        ? [RELEASE_CHANGE_PCT, RELEASE_VERDICT]
+        : [RELEASE_ENDPOINT_CHANGE_PCT, RELEASE_ENDPOINT_VERDICT];
     const out: MetricSeries[] = [];
     if (c.change_pct !== null)
       out.push({
-        metric: "dogdriver.release.change_pct",
+        metric: changeMetric,
         type: "gauge",
         unit: "percent",
         tags,
@@ -45,7 +59,7 @@ export const releaseSeries = (comparisons: readonly Comparison[], timestampMs?: 
     const verdict = VERDICT_VALUE[c.verdict];
     if (verdict !== undefined)
       out.push({
-        metric: "dogdriver.release.verdict",
+        metric: verdictMetric,
         type: "gauge",
         tags,
         points: [{ timestampMs: at, value: verdict }],

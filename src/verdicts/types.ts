@@ -49,6 +49,8 @@ export interface Comparison {
   test: string;
   /** The field's dotted path in the run record: client.latency_ms.p95, client.error_rate, server.cpu_pct. */
   metric: string;
+  /** The endpoint ("POST /api/cart") of a per-endpoint comparison; absent on the service's own comparisons. */
+  endpoint?: string;
   direction: Direction;
   scale: Scale;
   baseline: ReleaseSide;

@@ -20,6 +20,14 @@ describe("metrics.include / metrics.exclude", () => {
     expect(metricPushed("dogdriver.run.latency.max", filter)).toBe(false);
     expect(metricPushed("dogdriver.run.rps", filter)).toBe(false);
     expect(metricPushed("dogdriver.release.verdict", filter)).toBe(true);
+    // Endpoint metrics have names of their own: a service-level pattern does not take them in.
+    expect(metricPushed("dogdriver.run.endpoint.latency.p95", filter)).toBe(false);
+    expect(
+      metricPushed("dogdriver.run.endpoint.rps", { include: [], exclude: ["dogdriver.run.endpoint.*"] }),
+    ).toBe(false);
+    expect(metricPushed("dogdriver.run.endpoint.rps", { include: ["dogdriver.run.*"], exclude: [] })).toBe(
+      true,
+    );
     // "." is a dot, not any character.
     expect(metricPushed("dogdriverXrun.rps", { include: ["dogdriver.run.rps"], exclude: [] })).toBe(false);
     expect(metricPushed("dogdriver.run.rps", { include: [], exclude: [] })).toBe(true);
@@ -33,17 +41,33 @@ describe("metrics.include / metrics.exclude", () => {
     raw.services[0].queries = {};
     delete raw.services[0].topology_query;
     raw.metrics = {
-      exclude: ["dogdriver.run.latency.p75", "dogdriver.run.latency.p90", "dogdriver.run.errors"],
+      exclude: [
+        "dogdriver.run.latency.p75",
+        "dogdriver.run.latency.p90",
+        "dogdriver.run.errors",
+        "dogdriver.run.endpoint.latency.*",
+        "dogdriver.run.endpoint.errors",
+      ],
     };
     await writeFile(config, JSON.stringify(raw));
     const t0 = h.clock.now();
-    for (const ago of [40, 30, 20])
-      await store.putRun(pendingRun({ service: "svc", version: "1.0.0", startMs: t0 - ago * MINUTE }));
+    for (const ago of [40, 30, 20]) {
+      const run = pendingRun({ service: "svc", version: "1.0.0", startMs: t0 - ago * MINUTE });
+      const endpoint = { requests: 1200, errors: 6, latency_ms: { p50: 40, p95: 80, p99: 120 } };
+      await store.putRun({
+        ...run,
+        schema: "dogdriver.run.v2",
+        client: { ...run.client, endpoints: [{ name: "GET /items/{id}", ...endpoint }] },
+      });
+    }
 
     const { outcome } = await aggregateWith(h, config, datadogEnv(h.dd));
     expect(outcome).toBe("ok");
     const pushed = new Set(h.dd.points().map((p) => p.metric));
     expect([...pushed].sort()).toEqual([
+      "dogdriver.run.endpoint.error_rate",
+      "dogdriver.run.endpoint.requests",
+      "dogdriver.run.endpoint.rps",
       "dogdriver.run.error_rate",
       "dogdriver.run.latency.max",
       "dogdriver.run.latency.mean",

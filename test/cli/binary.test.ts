@@ -67,5 +67,5 @@ it("exits 3 with the bad line's number when the piped input is not run records",
   );
   expect(failed.code).toBe(3);
   expect(failed.stderr).toMatch(/standard input: 1 of 1 lines are not valid run records; nothing imported/);
-  expect(failed.stderr).toMatch(/line 1: schema: expected "dogdriver.run.v1"/);
+  expect(failed.stderr).toMatch(/line 1: schema: expected "dogdriver.run.v1" or "dogdriver.run.v2"/);
 });

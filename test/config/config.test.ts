@@ -231,6 +231,7 @@ describe("configuration values", () => {
         errorRatePct: 5,
         staleHours: 6,
       },
+      endpoints: { max: 20, monitors: false },
       metrics: { include: [], exclude: [] },
       datadogSite: undefined,
     });
@@ -240,6 +241,55 @@ describe("configuration values", () => {
       { env: {}, hostname: "h" },
     );
     expect(fixed.services[0]?.version).toEqual({ fixed: "2.0.1" });
+  });
+
+  it("reads endpoints.max, endpoints.monitors and endpoint_query (true: the default APM query)", () => {
+    const base = { name: "w", env: "p", endpoint: "http://w", test: { repo: "." } };
+    const config = validateConfig(
+      {
+        endpoints: { max: 5, monitors: true },
+        services: [
+          { ...base, endpoint_query: true },
+          {
+            ...base,
+            env: "q",
+            endpoint_query: "avg:trace.flask.request.duration{service:{service}} by {resource_name} * 1000",
+          },
+          { ...base, env: "r" },
+        ],
+      },
+      "e.json",
+      { env: {}, hostname: "h" },
+    );
+    expect(config.endpoints).toEqual({ max: 5, monitors: true });
+    expect(config.services.map((s) => s.endpointQuery)).toEqual([
+      "avg:trace.http.request.duration{service:{service},env:{env}} by {resource_name} * 1000",
+      "avg:trace.flask.request.duration{service:{service}} by {resource_name} * 1000",
+      undefined,
+    ]);
+    const problems = (raw: unknown): string[] => {
+      try {
+        validateConfig(raw, "bad.json", { env: {}, hostname: "h" });
+        return [];
+      } catch (error) {
+        return isDogdriverError(error) ? [...(error.details ?? [])] : [String(error)];
+      }
+    };
+    expect(
+      problems({
+        endpoints: { max: 0, monitors: "yes" },
+        services: [
+          { ...base, endpoint_query: "avg:trace.http.request.duration{*}" },
+          { ...base, env: "q", endpoint_query: false, queries: { endpoint_query: "avg:x{*}" } },
+        ],
+      }),
+    ).toEqual([
+      'services[0].endpoint_query: expected a Datadog metric query grouped by one tag, e.g. "avg:trace.http.request.duration{service:{service},env:{env}} by {resource_name} * 1000", got "avg:trace.http.request.duration{*}"',
+      'services[1].queries.endpoint_query: the query name "endpoint_query" is reserved (use the service\'s endpoint_query key)',
+      'services[1].endpoint_query: expected true (the default APM query) or a Datadog metric query grouped by one tag, e.g. "avg:trace.http.request.duration{service:{service},env:{env}} by {resource_name} * 1000", got false',
+      "endpoints.max: expected a whole number from 1 to 100, got 0",
+      'endpoints.monitors: expected true or false, got "yes"',
+    ]);
   });
 
   it("ranks defaults < file < environment < flags", async () => {

@@ -27,6 +27,13 @@ describe("configWarnings", () => {
     expect(
       warningsFor({ metrics: { exclude: ["dogdriver.run.latency.p75", "dogdriver.run.server.*"] } }),
     ).toEqual([]);
+    // Leaving out the endpoint metrics silences only the per-endpoint monitor, when there is one.
+    const noEndpoints = { exclude: ["dogdriver.release.endpoint.*"] };
+    expect(warningsFor({ metrics: noEndpoints })).toEqual([]);
+    expect(warningsFor({ metrics: noEndpoints, endpoints: { monitors: true } })).toEqual([
+      "metrics.include/exclude leave out dogdriver.release.endpoint.change_pct: the dogdriver monitor that alerts on it will never fire",
+      "metrics.include/exclude leave out dogdriver.release.endpoint.verdict: the dogdriver monitor that alerts on it will never fire",
+    ]);
   });
 
   it("accepts exactly 55 minutes and warns one second beyond", () => {

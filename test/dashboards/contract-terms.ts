@@ -13,12 +13,22 @@ export const contractMetrics = (serverQueries: string[]): Set<string> =>
     ...serverQueries.map((q) => `dogdriver.run.server.${q}`),
     "dogdriver.release.change_pct",
     "dogdriver.release.verdict",
+    ...["p50", "p95", "p99"].map((s) => `dogdriver.run.endpoint.latency.${s}`),
+    "dogdriver.run.endpoint.requests",
+    "dogdriver.run.endpoint.errors",
+    "dogdriver.run.endpoint.error_rate",
+    "dogdriver.run.endpoint.rps",
+    "dogdriver.run.endpoint.server.latency_ms",
+    "dogdriver.release.endpoint.change_pct",
+    "dogdriver.release.endpoint.verdict",
   ]);
 
 // `location` replaced `source` (issue 16): Datadog reserves `source` for the integration of a log or an event.
 export const SERIES_TAG_KEYS = new Set(["service", "env", "version", "location", "test"]);
 /** Only the release metrics carry `metric:`. */
 export const RELEASE_ONLY_TAG_KEYS = new Set(["metric"]);
+/** Only the per-endpoint metrics (dogdriver.run.endpoint.*, dogdriver.release.endpoint.*) carry `endpoint:`. */
+export const ENDPOINT_ONLY_TAG_KEYS = new Set(["endpoint"]);
 export const EVENT_TAG_KEYS = new Set(["service", "env", "version"]);
 export const EVENT_BARE_TAG = "dogdriver";
 /** The kinds a dashboard overlay may select: releases and verdicts, never the runs' start/stop events. */

@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
+import { runSeries } from "../../src/aggregator/run-series.js";
 import { DEFAULTS } from "../../src/config/load.js";
 import type { AlertsConfig } from "../../src/config/types.js";
 import { buildMonitors, identityTag, type MonitorInput } from "../../src/dashboards/monitors.js";
+import type { JsonObject } from "../../src/dashboards/types.js";
+import type { RunRecord } from "../../src/store/run-record.js";
+import { releaseSeries } from "../../src/verdicts/release-series.js";
+import type { Comparison } from "../../src/verdicts/types.js";
+import { intakeTags } from "../support/datadog-emulator/intake-names.js";
+import { monitorGroupStates } from "../support/datadog-emulator/monitor-eval.js";
+import type { PointSource } from "../support/datadog-emulator/query-eval.js";
 import { roundTrip, unmodelled } from "./model-round-trip.js";
 import { checkMetricQuery } from "./query-terms.js";
 
@@ -144,5 +152,96 @@ describe("the dogdriver monitors", () => {
     expect(m[0]?.body.query).toMatch(/\{metric:client\.latency_ms\.p95\}.* > 10$/);
     expect(m[0]?.body.message).toContain("(the dogdriver dashboard)");
     expect(m[0]?.body.message).not.toContain("@");
+  });
+});
+
+describe("per-endpoint series and the monitors", () => {
+  const MINUTE = 60_000;
+  const t0 = Date.parse("2026-11-24T10:00:00.000Z");
+  // A release whose service-level p95 moved 1% (no change) while one endpoint got 50% slower (regression), and
+  // whose run failed on half of that endpoint's requests but on 1% of the service's.
+  const comparison = (endpoint?: string): Comparison =>
+    ({
+      service: "kinto",
+      env: "stage",
+      source: "ci",
+      test: "dogdriver",
+      metric: "client.latency_ms.p99",
+      candidate: { version: "1.2.0" },
+      change_pct: endpoint === undefined ? 1 : 50,
+      verdict: endpoint === undefined ? "no_change" : "regression",
+      as_of_ms: t0,
+      ...(endpoint === undefined ? {} : { endpoint }),
+    }) as unknown as Comparison;
+  const run: RunRecord = {
+    schema: "dogdriver.run.v2",
+    id: "01JD0000000000000000000001",
+    service: "kinto",
+    env: "stage",
+    version: "1.2.0",
+    source: "ci",
+    test: "dogdriver",
+    started_at: new Date(t0).toISOString(),
+    ended_at: new Date(t0 + MINUTE).toISOString(),
+    state: "aggregated",
+    client: {
+      requests: 1000,
+      errors: 10,
+      rps: 16,
+      latency_ms: { p50: 1, p75: 1, p90: 1, p95: 1, p99: 1, max: 1, mean: 1 },
+      endpoints: [
+        { name: "POST /api/cart", requests: 20, errors: 10, latency_ms: { p50: 1, p95: 1, p99: 1 } },
+      ],
+    },
+  };
+  const sent = [...releaseSeries([comparison(), comparison("POST /api/cart")]), ...runSeries(run)];
+  // As the emulator's intake would store them.
+  const points: PointSource = (metric) =>
+    sent
+      .filter((s) => s.metric === metric)
+      .flatMap((s) =>
+        s.points.map((p) => ({
+          metric,
+          tags: intakeTags(s.tags),
+          timestamp: p.timestampMs / 1000,
+          value: p.value,
+          type: 3,
+        })),
+      );
+  const states = (body: JsonObject) =>
+    monitorGroupStates(body as { query: string }, points, [t0 + 30 * MINUTE]);
+
+  it("stay per service: the endpoint's regression and error rate reach none of them", () => {
+    const monitors = buildMonitors(input);
+    expect(monitors.map((m) => m.key)).toEqual(["release_regression", "error_rate", "no_runs"]);
+    for (const m of monitors) {
+      expect(String(m.body.query)).not.toContain("endpoint");
+      for (const [group] of states(m.body)) expect(group).not.toContain("endpoint");
+    }
+    const [regression, errors] = monitors;
+    expect([...states(regression?.body ?? {}).values()]).toEqual(["OK"]);
+    expect([...states(errors?.body ?? {}).values()]).toEqual(["OK"]);
+  });
+
+  it("add one grouped by endpoint only when endpoints.monitors is on", () => {
+    const monitors = buildMonitors({ ...input, endpointMonitors: true });
+    expect(monitors.map((m) => m.key)).toEqual([
+      "release_regression",
+      "error_rate",
+      "no_runs",
+      "endpoint_regression",
+    ]);
+    const endpoint = monitors[3]?.body as JsonObject;
+    expect(endpoint.tags).toEqual(["managed_by:dogdriver", "dogdriver_monitor:endpoint_regression"]);
+    expect(endpoint.query).toBe(
+      "max(last_4h):avg:dogdriver.release.endpoint.change_pct{metric:client.latency_ms.p99} by {env,service,location,version,endpoint} * max:dogdriver.release.endpoint.verdict{metric:client.latency_ms.p99} by {env,service,location,version,endpoint} * (max:dogdriver.release.endpoint.verdict{metric:client.latency_ms.p99} by {env,service,location,version,endpoint} + 1) / 2 > 12.5",
+    );
+    expect(String(endpoint.message)).toContain("**{{endpoint.name}}** of **{{service.name}}**");
+    expect(states(endpoint)).toEqual(
+      new Map([["endpoint:post_/api/cart,env:stage,location:ci,service:kinto,version:1.2.0", "Alert"]]),
+    );
+    const { model, back } = roundTrip(endpoint, "Monitor");
+    expect(unmodelled(model)).toEqual([]);
+    expect(back).toEqual(endpoint);
   });
 });

@@ -1,5 +1,6 @@
 import {
   contractMetrics,
+  ENDPOINT_ONLY_TAG_KEYS,
   EVENT_TAG_KEYS,
   OVERLAY_EVENT_KINDS,
   RELEASE_ONLY_TAG_KEYS,
@@ -34,11 +35,15 @@ export const checkMetricQuery = (query: string, serverQueries: string[]): string
       found += 1;
       if (!metrics.has(metric)) problems.push(`metric ${metric} is not in the contract`);
       const release = metric.startsWith("dogdriver.release.");
+      const endpoint = /^dogdriver\.(run|release)\.endpoint\./.test(metric);
       const keys = [...scopeText.split(",").map(tagKey), ...(groupText ?? "").split(",").map(tagKey)].filter(
         (k): k is string => k !== undefined,
       );
       for (const key of keys) {
-        const ok = SERIES_TAG_KEYS.has(key) || (release && RELEASE_ONLY_TAG_KEYS.has(key));
+        const ok =
+          SERIES_TAG_KEYS.has(key) ||
+          (release && RELEASE_ONLY_TAG_KEYS.has(key)) ||
+          (endpoint && ENDPOINT_ONLY_TAG_KEYS.has(key));
         if (!ok) problems.push(`tag ${key} on ${metric} is not in the contract`);
       }
       return " M ";

@@ -32,6 +32,25 @@ beforeAll(async () => {
       points: [[T + 60, 90]],
     },
     { metric: "system.cpu.user", tags: ["service:other", "env:stage", "host:d"], points: [[T, 1000]] },
+    // APM's trace metric per resource, named as a tracer does (the intake makes the tag "get_/items/_").
+    {
+      metric: "trace.http.request.duration",
+      tags: ["service:shop", "env:stage", "resource_name:GET /items/?", "host:a"],
+      points: [
+        [T, 0.02],
+        [T + 60, 0.04],
+      ],
+    },
+    {
+      metric: "trace.http.request.duration",
+      tags: ["service:shop", "env:stage", "resource_name:GET /items/?", "host:b"],
+      points: [[T, 0.01]],
+    },
+    {
+      metric: "trace.http.request.duration",
+      tags: ["service:shop", "env:stage", "resource_name:POST /api/cart"],
+      points: [[T + 60, 0.03]],
+    },
     {
       metric: "trace.http.request.duration",
       tags: ["service:kinto", "env:stage"],
@@ -85,7 +104,8 @@ describe("scalar", () => {
     ["avg:system.cpu.user{service:kinto,!host:c}", "last", 25],
     ["avg:system.cpu.user{host:a}", "sum", 90],
     ["avg:trace.http.request.duration{service:kinto,env:stage} * 1000", "avg", 60],
-    ["avg:trace.http.request.duration{*} / 1000", "max", 0.07 / 1000],
+    // At T+60 every series of the metric: kinto 0.07, shop 0.04 and 0.03.
+    ["avg:trace.http.request.duration{*} / 1000", "max", (0.07 + 0.04 + 0.03) / 3 / 1000],
     ["count_nonzero(avg:system.cpu.user{service:kinto} by {host})", "max", 2],
     ["count_nonzero(avg:system.cpu.user{service:kinto} by {host})", "min", 1],
   ])("%s (%s) = %s", async (query, aggregator, expected) => {
@@ -173,6 +193,44 @@ describe("scalar", () => {
 });
 
 describe("v1 query", () => {
+  it("answers a query grouped by APM resource with a series per resource, its tag as Datadog stores it", async () => {
+    const query = "avg:trace.http.request.duration{service:shop,env:stage} by {resource_name} * 1000";
+    const res = await post("/api/v2/query/timeseries", {
+      data: {
+        type: "timeseries_request",
+        attributes: {
+          from: T * 1000,
+          to: (T + 120) * 1000,
+          interval: 60_000,
+          queries: [{ data_source: "metrics", name: "endpoint_query", query }],
+        },
+      },
+    });
+    const body = (await res.json()) as {
+      data: { attributes: { times: number[]; values: (number | null)[][]; series: unknown[] } };
+    };
+    expect(body.data.attributes.times).toEqual([T * 1000, (T + 60) * 1000]);
+    expect(body.data.attributes.series).toEqual([
+      { group_tags: ["resource_name:get_/items/_"], query_index: 0, unit: null },
+      { group_tags: ["resource_name:post_/api/cart"], query_index: 0, unit: null },
+    ]);
+    // Hosts averaged per bucket, seconds to ms by the query's "* 1000"; no point, null.
+    const [items, cart] = body.data.attributes.values;
+    expect(items?.[0]).toBeCloseTo(15, 9);
+    expect(items?.[1]).toBeCloseTo(40, 9);
+    expect(cart).toEqual([null, 30]);
+    // The v1 endpoint: one series per resource, its scope and tag set naming it.
+    const v1 = await fetch(
+      `${dd.url}/api/v1/query?from=${T}&to=${T + 120}&query=${encodeURIComponent(query)}`,
+      { headers: keys() },
+    );
+    const v1Body = (await v1.json()) as { series: { scope: string; tag_set: string[] }[] };
+    expect(v1Body.series.map((s) => [s.scope, s.tag_set])).toEqual([
+      ["service:shop,env:stage,resource_name:get_/items/_", ["resource_name:get_/items/_"]],
+      ["service:shop,env:stage,resource_name:post_/api/cart", ["resource_name:post_/api/cart"]],
+    ]);
+  });
+
   it("answers Datadog's v1 shape with pointlists in milliseconds", async () => {
     const query = "avg:system.cpu.user{service:kinto} by {version}";
     const res = await fetch(

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { captureReader, parseSampleLine } from "../../src/runner/capture-reader.js";
-import { ClientStats, RELATIVE_ACCURACY } from "../../src/runner/client-stats.js";
+import { ClientStats } from "../../src/runner/client-stats.js";
+import { RELATIVE_ACCURACY } from "../../src/runner/latency-sketch.js";
 import type { RequestSample } from "../../src/runner/types.js";
 
 const ok = (latencyMs: number, startedAtMs = 1_000_000): RequestSample => ({
@@ -110,5 +111,15 @@ describe("captureReader", () => {
       status: 200,
       latencyMs: 34.947,
     });
+    // A 7th column names the request; an empty one is no name.
+    expect(parseSampleLine("1.5\tPOST\t/api/cart/9\t201\t3.5\t\tadd to cart")).toEqual({
+      startedAtMs: 1500,
+      method: "POST",
+      path: "/api/cart/9",
+      status: 201,
+      latencyMs: 3.5,
+      name: "add to cart",
+    });
+    expect(parseSampleLine("1.5\tGET\t/x\t200\t3.5\t\t")?.name).toBeUndefined();
   });
 });

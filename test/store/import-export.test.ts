@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -181,6 +181,40 @@ describe("dogdriver export", () => {
     await cli(["import", "-", "--store", "file://B"], fromS3.deps.stdout.text());
     const fromB = await cli(["export", "--store", "file://B"]);
     expect(fromB.deps.stdout.text()).toBe(exported);
+  });
+
+  it("keeps dogdriver.run.v1 records as they were next to v2 records with endpoints", async () => {
+    const [v1, v2base] = manyRuns(2);
+    if (v1 === undefined || v2base === undefined) throw new Error("two runs expected");
+    const v2: RunRecord = {
+      ...v2base,
+      schema: "dogdriver.run.v2",
+      client: {
+        ...v2base.client,
+        endpoints: [
+          {
+            name: "GET /items/{id}",
+            requests: 1000,
+            errors: 2,
+            latency_ms: { p50: 20.1, p95: 24.5, p99: 30.2 },
+          },
+          {
+            name: "other",
+            other: true,
+            requests: 234,
+            errors: 1,
+            latency_ms: { p50: 11, p95: 12, p99: 13 },
+          },
+        ],
+      },
+    };
+    const input = lines([v1, v2]);
+    expect((await cli(["import", "-", "--store", "file://mixed"], input)).code).toBe(0);
+    // The v1 record's stored bytes are what dogdriver wrote before endpoints existed.
+    const stored = await readFile(join(dir, "mixed", runKey(v1)), "utf8");
+    expect(stored).toBe(`${JSON.stringify(v1, null, 2)}\n`);
+    const exported = (await cli(["export", "--store", "file://mixed"])).deps.stdout.text();
+    expect(exported).toBe(input);
   });
 
   it("exports one service or env", async () => {

@@ -56,6 +56,30 @@ describe("release series for Datadog", () => {
     ).toBe(0);
   });
 
+  it("sends a comparison of one endpoint under the endpoint metric names, tagged endpoint:", () => {
+    const [c] = comparisons(120);
+    if (c === undefined) throw new Error("expected a comparison");
+    const series = releaseSeries([{ ...c, endpoint: "POST /api/cart/{id}" }, c]);
+    expect(series.map((s) => s.metric)).toEqual([
+      "dogdriver.release.endpoint.change_pct",
+      "dogdriver.release.endpoint.verdict",
+      "dogdriver.release.change_pct",
+      "dogdriver.release.verdict",
+    ]);
+    expect(series[0]?.tags).toEqual([
+      "service:kinto",
+      "env:stage",
+      "version:c3",
+      "location:eu-west-runner-1",
+      "test:dogdriver",
+      "metric:client.latency_ms.p95",
+      "endpoint:post_/api/cart/_id",
+    ]);
+    expect(series[1]?.points[0]?.value).toBe(1);
+    // The service's own comparison keeps its names and tags: no endpoint: on it.
+    expect(series[2]?.tags.some((t) => t.startsWith("endpoint:"))).toBe(false);
+  });
+
   it("sends no verdict point while the data is insufficient", () => {
     const series = releaseSeries(comparisons(150, 2));
     expect(series).toEqual([]);
