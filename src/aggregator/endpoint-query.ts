@@ -70,11 +70,7 @@ const someResources = (names: readonly string[]): string => {
 };
 
 /** Joins one run's endpoints with the answer's groups. */
-const reduceEndpoints = (
-  run: KeyedRun,
-  call: QueryCall,
-  result: TimeseriesResult,
-): EndpointServerValues => {
+const reduceEndpoints = (run: KeyedRun, call: QueryCall, result: TimeseriesResult): EndpointServerValues => {
   const startMs = Date.parse(run.record.started_at);
   const endMs = Date.parse(run.record.ended_at);
   // key -> the mean of each resource folding to it; two resources on one key are ambiguous and join nothing.

@@ -72,19 +72,28 @@ export const leftOut = (c: Comparison): string => {
     .join(", ");
 };
 
-/** The headline comparisons: the p95 rows every summary leads with. */
-export const headline = (comparisons: readonly Comparison[]): Comparison[] =>
-  comparisons.filter((c) => c.metric === HEADLINE_METRIC);
+/** A regression or an improvement. */
+export const moved = (c: Comparison): boolean => c.verdict === "regression" || c.verdict === "improvement";
 
-/** The other metrics' comparisons whose verdict is decided either way, listed after the headline rows. */
+/** The headline comparisons: the service's p95 rows every summary leads with. */
+export const headline = (comparisons: readonly Comparison[]): Comparison[] =>
+  comparisons.filter((c) => c.metric === HEADLINE_METRIC && c.endpoint === undefined);
+
+/** The service's other metrics whose verdict is decided either way, listed after the headline rows. */
 export const notable = (comparisons: readonly Comparison[]): Comparison[] =>
-  comparisons.filter(
-    (c) => c.metric !== HEADLINE_METRIC && (c.verdict === "regression" || c.verdict === "improvement"),
-  );
+  comparisons.filter((c) => c.metric !== HEADLINE_METRIC && c.endpoint === undefined && moved(c));
+
+/** The endpoints' comparisons that moved (a regression or an improvement): where the service changed. */
+export const movedEndpoints = (comparisons: readonly Comparison[]): Comparison[] =>
+  comparisons.filter((c) => c.endpoint !== undefined && moved(c));
+
+/** What the table and Markdown print of a comparison: the headline rows, and every decided change. */
+export const isShown = (c: Comparison): boolean =>
+  (c.metric === HEADLINE_METRIC && c.endpoint === undefined) || moved(c);
 
 /** Headline comparisons with a shift inside a release (change points): the report's "shifts" section. */
 export const shifted = (comparisons: readonly Comparison[]): Comparison[] =>
-  comparisons.filter((c) => c.metric === HEADLINE_METRIC && c.change_points.length > 0);
+  headline(comparisons).filter((c) => c.change_points.length > 0);
 
 /** A short "needs N more runs" note for undecided comparisons. */
 export const neededNote = (c: Comparison): string =>

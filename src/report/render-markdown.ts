@@ -6,6 +6,7 @@ import {
   headline,
   isBorrowed,
   leftOut,
+  movedEndpoints,
   neededNote,
   notable,
   pText,
@@ -52,6 +53,20 @@ export const renderMarkdown = (report: Report): string => {
     for (const c of history)
       out.push(
         `| ${cell(c.service)} | ${cell(c.env)} | ${cell(c.source)} | ${cell(releasePair(c))} | ${c.candidate.first_seen.slice(0, 10)} | ${runCounts(c)} | ${changeWithInterval(c)} | ${EMOJI[c.verdict]} ${verdictArrow(c)} ${VERDICT_LABEL[c.verdict]}${isBorrowed(c) ? ` ${BORROWED_MARK}` : ""} |`,
+      );
+    out.push("");
+  }
+  const endpoints = movedEndpoints(report.comparisons);
+  if (endpoints.length > 0) {
+    out.push(
+      "**Endpoints that moved** (every endpoint's comparisons: `--json`, `--html`)",
+      "",
+      "| service | env | source | endpoint | metric | change [95% CI] | verdict |",
+      "|---|---|---|---|---|---|---|",
+    );
+    for (const c of endpoints)
+      out.push(
+        `| ${cell(c.service)} | ${cell(c.env)} | ${cell(c.source)} | ${cell(c.endpoint ?? "")} | ${cell(c.metric)} | ${changeWithInterval(c)} (${pText(c.p_value)}) | ${EMOJI[c.verdict]} ${verdictArrow(c)} ${VERDICT_LABEL[c.verdict]} |`,
       );
     out.push("");
   }

@@ -6,6 +6,7 @@ import {
   headline,
   isBorrowed,
   leftOut,
+  movedEndpoints,
   neededNote,
   notable,
   pText,
@@ -91,6 +92,14 @@ export const renderTable = (report: Report, colour: boolean): string => {
     for (const c of history)
       lines.push(
         `  ${c.service}/${c.env} ${c.source} ${releasePair(c)} (${c.candidate.first_seen.slice(0, 10)}): ${runCounts(c)} runs, ${changeWithInterval(c)} ${verdictCell(c, colour).styled}`,
+      );
+  }
+  const endpoints = movedEndpoints(report.comparisons);
+  if (endpoints.length > 0) {
+    lines.push("", "Endpoints that moved (every endpoint's comparisons: --json, --html):");
+    for (const c of endpoints)
+      lines.push(
+        `  ${c.service}/${c.env} ${c.source} ${c.endpoint} ${c.metric}: ${verdictCell(c, colour).styled} ${changeWithInterval(c)} (${pText(c.p_value)})`,
       );
   }
   const others = notable(report.comparisons);

@@ -12,7 +12,7 @@ import { verdictEngine } from "../verdicts/compare-releases.js";
 import { notComparedMetric } from "../verdicts/metric-values.js";
 import type { Comparison } from "../verdicts/types.js";
 import { verdictOptions } from "../verdicts/verdict-options.js";
-import { HEADLINE_METRIC } from "./format.js";
+import { headline, isShown } from "./format.js";
 import { openHtmlFile } from "./html-file.js";
 import { jsonReportWriter } from "./json-writer.js";
 import { judgeGroup } from "./judge-group.js";
@@ -134,14 +134,9 @@ export const reportCommand = async (options: ReportOptions, deps: Deps): Promise
           await page.write(htmlSection(trend, judged.comparisons, judged.history));
       for (const c of judged.comparisons) {
         if (c.verdict === "regression") regressions.push(c);
-        if (
-          json === undefined &&
-          (c.metric === HEADLINE_METRIC || c.verdict === "regression" || c.verdict === "improvement")
-        )
-          shown.push(c);
+        if (json === undefined && isShown(c)) shown.push(c);
       }
-      if (json === undefined)
-        shownHistory.push(...(judged.history ?? []).filter((c) => c.metric === HEADLINE_METRIC));
+      if (json === undefined) shownHistory.push(...headline(judged.history ?? []));
       skipped.push(...judged.skipped);
     }
     if (invalid > 5) deps.log.warn(`${invalid} unreadable records skipped in all`);

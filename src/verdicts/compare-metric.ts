@@ -26,8 +26,15 @@ export const compareMetric = (
   metric: string,
   settings: Settings,
   buffers: EngineBuffers,
+  of: {
+    /** The metric's value in each run (NaN: none); by default the run's own (metricColumn). */
+    values?: Float64Array;
+    /** The endpoint these values are of (endpoint-values.ts), for its comparisons' `endpoint`. */
+    endpoint?: string;
+  } = {},
 ): Comparison[] => {
-  const values = metricColumn(columns, metric, buffers.values.view(columns.runs.length));
+  const values = of.values ?? metricColumn(columns, metric, buffers.values.view(columns.runs.length));
+  const endpoint = of.endpoint;
   const everyone = metricSamples(columns, values, buffers.samples);
   if (everyone === undefined) return [];
   const direction = directionOf(metric);
@@ -45,7 +52,7 @@ export const compareMetric = (
       samples === joint ? buffers.noise : buffers.own.noise,
     );
     const a = samples.releases - 1;
-    return { columns, metric, direction, settings, samples, withinSigma, buffers, b: a - 1, a };
+    return { columns, metric, endpoint, direction, settings, samples, withinSigma, buffers, b: a - 1, a };
   };
   // One location alone, its noise and outliers from its own runs only.
   const ownContext = (subset: Subset): MetricContext | undefined => {

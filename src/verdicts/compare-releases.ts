@@ -1,6 +1,8 @@
 import type { RunRecord } from "../store/run-record.js";
 import { compareMetric } from "./compare-metric.js";
-import { historyColumns, MAX_RELEASES } from "./history-columns.js";
+import { holmCorrected } from "./endpoint-family.js";
+import { ENDPOINT_METRICS, endpointColumn, endpointIndex } from "./endpoint-values.js";
+import { type HistoryColumns, historyColumns, MAX_RELEASES } from "./history-columns.js";
 import { engineBuffers } from "./metric-context.js";
 import { metricsOf } from "./metric-values.js";
 import { type History, releaseHistories } from "./release-history.js";
@@ -59,7 +61,27 @@ export const verdictEngine = (options: CompareOptions = {}): VerdictEngine => {
     const settings: Settings = own === undefined ? shared : { ...shared, detectPct: own };
     const columns = historyColumns(history);
     const metrics = settings.metrics ?? metricsOf(columns.runs);
-    return metrics.flatMap((metric) => compareMetric(columns, metric, settings, buffers));
+    const service = metrics.flatMap((metric) => compareMetric(columns, metric, settings, buffers));
+    return settings.endpoints ? [...service, ...compareEndpoints(columns, settings)] : service;
+  };
+  // Each endpoint on the endpoint metrics (of those asked for), without change points (the service's rows
+  // report shifts), then Holm's correction over the release's endpoint comparisons (endpoint-family.ts).
+  const compareEndpoints = (columns: HistoryColumns, settings: Settings): Comparison[] => {
+    const index = endpointIndex(columns);
+    if (index.names.length === 0) return [];
+    const metrics = ENDPOINT_METRICS.filter(
+      (m) => settings.metrics === undefined || settings.metrics.includes(m),
+    );
+    const plain = { ...settings, changePoints: false };
+    const out: Comparison[] = [];
+    for (const endpoint of index.names) {
+      const at = index.positions.get(endpoint) as Int32Array;
+      for (const metric of metrics) {
+        const values = endpointColumn(columns, at, metric, buffers.values.view(columns.runs.length));
+        out.push(...compareMetric(columns, metric, plain, buffers, { values, endpoint }));
+      }
+    }
+    return holmCorrected(out, settings.alpha);
   };
   return {
     compare,

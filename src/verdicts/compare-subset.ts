@@ -25,6 +25,7 @@ export const compareSubset = (c: MetricContext, subset: Subset): Comparison => {
     source: subset.name,
     test: c.columns.history.test,
     metric: c.metric,
+    ...(c.endpoint === undefined ? {} : { endpoint: c.endpoint }),
     direction: c.direction,
     scale: c.samples.scale,
     baseline,

@@ -44,6 +44,8 @@ export const engineBuffers = (): EngineBuffers => ({
 export interface MetricContext {
   columns: HistoryColumns;
   metric: string;
+  /** Set for one endpoint's comparisons (endpoint-values.ts). */
+  endpoint: string | undefined;
   direction: Direction;
   settings: Settings;
   samples: MetricSamples;

@@ -76,8 +76,10 @@ export interface ReleaseVerdict {
   candidate: string;
   /** regression when any metric regressed, else improvement when any improved, else no_change. */
   verdict: Exclude<Verdict, "insufficient_data">;
-  /** The decided comparisons behind it (over all sources when there are several). */
+  /** The decided comparisons behind it (over all sources when there are several), the endpoints' too. */
   comparisons: Comparison[];
+  /** Endpoints compared for this release (those that moved are among `comparisons`). */
+  endpoints: number;
   as_of_ms: number;
 }
 
@@ -92,7 +94,8 @@ const overall = (comparisons: readonly Comparison[]): ReleaseVerdict["verdict"] 
  * One verdict per release (service/env/test and candidate), from its decided comparisons; releases with no decided
  * metric yet have none. With several sources the combined "all" comparisons speak for the release (the per-source
  * ones feed the monitors). One event per release keeps the event stream readable: a metric-by-metric event
- * stream would post half a dozen events for every decision.
+ * stream would post half a dozen events for every decision. An endpoint's regression or improvement (after the
+ * family's correction, endpoint-family.ts) is one of the release's: a release that made one call slower regressed.
  */
 export const releaseVerdicts = (comparisons: readonly Comparison[]): ReleaseVerdict[] => {
   const groups = new Map<string, Comparison[]>();
@@ -106,9 +109,13 @@ export const releaseVerdicts = (comparisons: readonly Comparison[]): ReleaseVerd
     const combined = group.some((c) => c.source === ALL_SOURCES)
       ? group.filter((c) => c.source === ALL_SOURCES)
       : group;
-    const decided = combined.filter(isDecided);
+    // An endpoint's no_change says nothing of the release that its service rows do not.
+    const decided = combined.filter(
+      (c) => isDecided(c) && (c.endpoint === undefined || c.verdict !== "no_change"),
+    );
     const first = decided[0];
     if (first === undefined) return [];
+    const endpoints = new Set(combined.flatMap((c) => (c.endpoint === undefined ? [] : [c.endpoint]))).size;
     return [
       {
         service: first.service,
@@ -118,6 +125,7 @@ export const releaseVerdicts = (comparisons: readonly Comparison[]): ReleaseVerd
         candidate: first.candidate.version,
         verdict: overall(decided),
         comparisons: decided,
+        endpoints,
         as_of_ms: Math.max(...decided.map((c) => c.as_of_ms)),
       },
     ];

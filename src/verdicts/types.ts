@@ -108,6 +108,8 @@ export interface CompareOptions {
   combineSources?: boolean;
   /** Look for change points within the baseline and candidate series. Default true. */
   changePoints?: boolean;
+  /** Also compare each endpoint of the runs' client.endpoints (endpoint-values.ts). Default true. */
+  endpoints?: boolean;
   /**
    * Judge each comparison as one look of a sequential test (dogdriver verify): the anytime-valid confidence
    * sequence of sequential.ts at level 1 - alpha instead of the t test and its 95% interval.

@@ -26,6 +26,26 @@ export const valueWithUnit = (metric: string, value: number | null): string => {
   return `${Math.abs(value) >= 100 ? round(value, 0) : Number(value.toPrecision(3))}${unit}`;
 };
 
+/** "POST /api/cart +50%, GET /items/{id} -12%, 11 other endpoints unchanged": where the release moved. */
+const whereMoved = (r: ReleaseVerdict): string => {
+  const moved = new Map<string, Comparison>();
+  for (const c of r.comparisons) {
+    if (c.endpoint === undefined || (c.verdict !== "regression" && c.verdict !== "improvement")) continue;
+    const known = moved.get(c.endpoint);
+    // Per endpoint the change people read first: its p95's, else the first metric that moved.
+    if (known === undefined || (c.metric === "client.latency_ms.p95" && known.metric !== c.metric))
+      moved.set(c.endpoint, c);
+  }
+  if (moved.size === 0) return "";
+  const shown = [...moved.values()]
+    .slice(0, 3)
+    .map((c) => `${c.endpoint} ${c.change_pct === null ? c.metric : signed(c.change_pct)}`);
+  const more = moved.size > 3 ? [`${moved.size - 3} more moved`] : [];
+  const rest = r.endpoints - moved.size;
+  const unchanged = rest > 0 ? [`${rest} other endpoint${rest === 1 ? "" : "s"} unchanged`] : [];
+  return [...shown, ...more, ...unchanged].join(", ");
+};
+
 const metricLine = (c: Comparison): string => {
   const change = c.change_pct === null ? "" : ` ${signed(c.change_pct)}`;
   const interval =
@@ -34,7 +54,7 @@ const metricLine = (c: Comparison): string => {
       : ` (95% CI ${signed(c.change_ci_pct[0])} to ${signed(c.change_ci_pct[1])})`;
   const medians = `median ${valueWithUnit(c.metric, c.baseline.median)} -> ${valueWithUnit(c.metric, c.candidate.median)}`;
   const p = c.p_value === null ? "" : `, p=${c.p_value}`;
-  return `- ${c.metric}: ${c.verdict.replace("_", " ")}${change}${interval}, ${medians}, runs ${c.baseline.runs} -> ${c.candidate.runs}${p}`;
+  return `- ${c.endpoint === undefined ? "" : `${c.endpoint} `}${c.metric}: ${c.verdict.replace("_", " ")}${change}${interval}, ${medians}, runs ${c.baseline.runs} -> ${c.candidate.runs}${p}`;
 };
 
 /** The fleet dashboard with its template variables set to this release's service and env. */
@@ -43,10 +63,16 @@ const filteredLink = (dashboardUrl: string, r: ReleaseVerdict): string =>
 
 /** The verdict event; `dashboardUrl` (the provisioned fleet dashboard, when known) adds a link to the trend. */
 export const verdictEvent = (r: ReleaseVerdict, links: { dashboardUrl?: string } = {}): DatadogEvent => {
+  const service = r.comparisons.filter((c) => c.endpoint === undefined);
   const headline =
-    r.comparisons.find((c) => c.verdict === r.verdict && c.metric === "client.latency_ms.p95") ??
-    r.comparisons.find((c) => c.verdict === r.verdict);
-  const change = headline?.change_pct == null ? "" : ` (${headline.metric} ${signed(headline.change_pct)})`;
+    service.find((c) => c.verdict === r.verdict && c.metric === "client.latency_ms.p95") ??
+    service.find((c) => c.verdict === r.verdict);
+  const where = whereMoved(r);
+  const parts = [
+    ...(headline?.change_pct == null ? [] : [`${headline.metric} ${signed(headline.change_pct)}`]),
+    ...(where === "" ? [] : [where]),
+  ];
+  const change = parts.length === 0 ? "" : ` (${parts.join("; ")})`;
   return {
     title: `${r.service} ${r.env} ${r.candidate}: ${r.verdict.replace("_", " ")} against ${r.baseline}${change}`,
     text: [

@@ -11,6 +11,7 @@ export const VERDICT_DEFAULTS = {
   minRuns: 3,
   combineSources: true,
   changePoints: true,
+  endpoints: true,
 };
 
 export type Settings = typeof VERDICT_DEFAULTS & { metrics?: readonly string[]; sequential?: Sequential };

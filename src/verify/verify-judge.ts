@@ -59,6 +59,7 @@ export const verifyLook = (
     sequential: { tau: VERIFY_TAU },
     minRuns: 2,
     changePoints: false,
+    endpoints: false,
     metrics: VERIFY_METRICS,
     ...(options.detectPct === undefined ? {} : { detectPct: options.detectPct }),
   });
