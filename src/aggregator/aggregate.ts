@@ -2,8 +2,6 @@ import { randomUUID } from "node:crypto";
 import type { Config } from "../config/types.js";
 import { type MetricFilter, pushedSeries } from "../datadog/metric-filter.js";
 import type { CallCounts, DatadogApi } from "../datadog/types.js";
-import { dashboardUrl } from "../provision/app-url.js";
-import { FLEET_DASHBOARD_KEY, readSiteState } from "../provision/provision-state.js";
 import type { Deps } from "../state/deps.js";
 import { limitedStore } from "../store/limited-store.js";
 import { mapOrdered } from "../store/map-ordered.js";
@@ -33,6 +31,7 @@ import { firstRuns, releaseEvent, releaseEventId } from "./release-events.js";
 import { computeReleaseUpdate, dirtyPath, queueReleaseUpdate } from "./release-update.js";
 import { type Batch, findSettledRuns } from "./settled-runs.js";
 import type { AggregateReport, KeyedRun, OutboxEntry, OutboxEvent, RunResult } from "./types.js";
+import { verdictLinks } from "./verdict-links.js";
 
 // `dogdriver aggregate`, the library half: claim the settled runs of each service/env as a batch, ask Datadog
 // for their server values in as few calls as possible, store each batch's completed runs together with one
@@ -334,14 +333,6 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
   return report;
 };
 
-/** The fleet dashboard `provision` recorded in the store for this Datadog site, for the verdict events' link. */
-const verdictLinks = async (input: AggregateInput): Promise<{ dashboardUrl?: string }> => {
-  if (input.api === undefined) return {};
-  const state = await readSiteState(input.store, input.api.site, input.deps.log);
-  const id = state.dashboards[FLEET_DASHBOARD_KEY];
-  return id === undefined ? {} : { dashboardUrl: dashboardUrl(input.api.site, id) };
-};
-
 /**
  * The earliest run of each release the runs of `work` belong to, among them and the finished runs of their
  * service/envs (an imported or backfilled run may be older than all of them). Without the history (unreadable
@@ -364,7 +355,7 @@ const queueReleases = async (
 ) => {
   const { store, deps, dryRun } = input;
   const dirty = new Set(touched);
-  const links = await verdictLinks(input);
+  const links = await verdictLinks(input.store, input.api, input.deps.log);
   for await (const path of store.listBlobs("dirty/")) {
     const [, service, env] = path.replace(/\.json$/, "").split("/");
     if (service && env) dirty.add(`${service}/${env}`);

@@ -2,8 +2,13 @@ import type { MetricSeries } from "../datadog/types.js";
 import type { RunRecord } from "../store/run-record.js";
 import { type RunStore, StoreConflictError, unchangedSince } from "../store/types.js";
 import { compareReleases } from "../verdicts/compare-releases.js";
-import { releaseSeries, releaseVerdicts, verdictIdentity } from "../verdicts/release-series.js";
-import type { CompareOptions } from "../verdicts/types.js";
+import {
+  type ReleaseVerdict,
+  releaseSeries,
+  releaseVerdicts,
+  verdictIdentity,
+} from "../verdicts/release-series.js";
+import type { CompareOptions, Comparison } from "../verdicts/types.js";
 import { verdictEvent } from "../verdicts/verdict-event.js";
 import { eventId } from "./event-ledger.js";
 import { readEntry, releaseEntryPath, writeEntry } from "./outbox.js";
@@ -45,8 +50,22 @@ export const computeReleaseUpdate = async (
   options: CompareOptions = {},
 ): Promise<ReleaseUpdate> => {
   const comparisons = compareReleases(runs, options);
+  return releaseUpdateOf(store, comparisons, releaseVerdicts(comparisons), links);
+};
+
+/**
+ * What to queue for some comparisons and the release verdicts they make (aggregate's, or a verify's own
+ * decision): their dogdriver.release.* series, and a verdict event for each release whose verdict differs from
+ * the last one queued.
+ */
+export const releaseUpdateOf = async (
+  store: RunStore,
+  comparisons: readonly Comparison[],
+  verdicts: readonly ReleaseVerdict[],
+  links: { dashboardUrl?: string } = {},
+): Promise<ReleaseUpdate> => {
   const update: ReleaseUpdate = { series: releaseSeries(comparisons), events: [], states: [] };
-  for (const release of releaseVerdicts(comparisons)) {
+  for (const release of verdicts) {
     const identity = verdictIdentity(release);
     const path = `verdicts/${eventId("verdict-state", identity)}.json`;
     const blob = await store.readBlob(path);

@@ -23,6 +23,8 @@ export const invokeCommand: Invoke = async ({ command, options }, deps) => {
       return (await import("../aggregator/aggregate-command.js")).aggregateCommand(options as never, deps);
     case "report":
       return (await import("../report/report-command.js")).reportCommand(options as never, deps);
+    case "verify":
+      return (await import("../verify/verify-command.js")).verifyCommand(options as never, deps);
     case "provision":
       return (await import("../provision/provision-command.js")).provisionCommand(options as never, deps);
     case "schedule":

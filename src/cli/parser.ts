@@ -18,7 +18,7 @@ const pick = (argv: Record<string, unknown>, keys: string[]): Record<string, unk
 
 const serviceList = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
 
-export const EPILOGUE = `Exit codes: 0 ok, 1 failure, 2 usage error, 3 invalid configuration or input, 4 regression found (report --fail-on), 5 a load test failed, 130 a second Ctrl-C.
+export const EPILOGUE = `Exit codes: 0 ok, 1 failure, 2 usage error, 3 invalid configuration or input, 4 regression found (report --fail-on, verify), 5 a load test failed, 6 undecided at the budget (verify), 130 a second Ctrl-C.
 
 Environment: DD_API_KEY, DD_APP_KEY, DD_SITE (or DATADOG_API_KEY, DATADOG_APP_KEY, DATADOG_SITE; the DD_* names win), DOGDRIVER_DD_URL, DOGDRIVER_STORE, DOGDRIVER_SOURCE, DOGDRIVER_SETTLE; AWS_* and DOGDRIVER_S3_FORCE_PATH_STYLE for s3:// stores; NO_COLOR, FORCE_COLOR.`;
 
@@ -165,6 +165,47 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
           services: serviceList(a.services),
           ...pick(a, ["json", "markdown", "history", "html", "failOn"]),
           ...(a.failOnMetric === undefined ? {} : { failOnMetrics: [a.failOnMetric].flat().map(String) }),
+        }),
+    )
+    .command(
+      "verify <service>",
+      "Load-test the deployed release run after run until it can tell regression, improvement or no change",
+      (y) =>
+        y
+          .positional("service", { type: "string", describe: "NAME or NAME/ENV" })
+          .option("baseline", {
+            type: "string",
+            requiresArg: true,
+            describe: "Compare with this stored release (default: the release before the deployed one)",
+          })
+          .option("max-runs", {
+            type: "string",
+            requiresArg: true,
+            describe: "Load tests it may make (default 10)",
+            coerce: (value: string) => {
+              if (!/^\d+$/.test(value)) throw new Error(`--max-runs expects a whole number, got "${value}"`);
+              return Number(value);
+            },
+          })
+          .option("max-time", {
+            type: "string",
+            requiresArg: true,
+            describe: "Start no load test after this long (e.g. 20m)",
+          })
+          .option("json", { type: "boolean", describe: "One JSON object at the end on stdout" })
+          .option("markdown", { type: "boolean", describe: "Markdown on stdout, for a CI job summary" })
+          .conflicts("json", "markdown")
+          .example("dogdriver verify checkout/stage", "stop at the first run count that answers (at most 10)")
+          .example(
+            'dogdriver verify checkout/stage --markdown >> "$GITHUB_STEP_SUMMARY"',
+            "a deploy job's gate: exit 4 on a regression, 6 when undecided",
+          )
+          .epilogue(EPILOGUE),
+      (a) =>
+        call("verify", {
+          ...globals(a),
+          service: String(a.service),
+          ...pick(a, ["baseline", "maxRuns", "maxTime", "json", "markdown"]),
         }),
     )
     .command(

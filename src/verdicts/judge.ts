@@ -55,6 +55,11 @@ export const judge = (
     sequential === undefined
       ? { pValue: studentTTwoSided(shift / se, noise.df), half: studentTUpperQuantile(0.025, noise.df) * se }
       : mixtureTest(shift, se, noise.df, s.alpha, sequential.tau);
+  // "No change" is decided on the 95% interval, or on verify's equivalence sequence.
+  const sameHalf =
+    sequential === undefined
+      ? half
+      : mixtureTest(shift, se, noise.df, sequential.equivalenceAlpha, sequential.tau).half;
   const [ciLow, ciHigh] = [shift - half, shift + half];
   const changePct = units.pct(shift);
   const robust = robustCheck ? robustShift(c, reading) : shift;
@@ -83,14 +88,14 @@ export const judge = (
       verdict: "insufficient_data",
       reason: `${shown} (p=${formatP(pValue)}), but the Hodges-Lehmann shift of the same runs is ${describeChange(units.pct(robust), robust)}: a few runs decide the estimate`,
     };
-  if (Math.abs(ciLow) <= units.margin && Math.abs(ciHigh) <= units.margin)
+  if (Math.abs(shift - sameHalf) <= units.margin && Math.abs(shift + sameHalf) <= units.margin)
     return {
       ...out,
       verdict: "no_change",
       reason:
         pValue < s.alpha
           ? `${shown} is significant (p=${formatP(pValue)}) but within the ±${s.thresholdPct}% threshold`
-          : `${shown} (p=${formatP(pValue)}); the ${sequential === undefined ? "95% interval" : `${round(100 * (1 - s.alpha), 2)}% confidence sequence`} lies within ±${s.detectPct}%`,
+          : `${shown} (p=${formatP(pValue)}); the ${sequential === undefined ? "95% interval" : `${round(100 * (1 - sequential.equivalenceAlpha), 2)}% confidence sequence`} lies within ±${s.detectPct}%`,
     };
   // Undecided with enough runs for 80% power is the unlucky 20%: at least one more run. (verify's looks have no
   // such count: they go on until they can answer.)

@@ -21,6 +21,11 @@ import { normalUpperQuantile, studentTUpperQuantile } from "./distributions.js";
 export interface Sequential {
   /** The mixture's scale: the size of change (log-ratio) the test is tuned to find fastest. */
   tau: number;
+  /**
+   * The level of the sequence that decides "no change" (its lying within the equivalence margin): as the
+   * fixed-sample verdict's 95% interval, a wider level than the one that decides a regression or improvement.
+   */
+  equivalenceAlpha: number;
 }
 
 const normalQuantiles = new Map<number, number>();

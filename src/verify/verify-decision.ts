@@ -12,12 +12,15 @@ export interface VerifyDecision {
   comparison: Comparison | undefined;
 }
 
-/** The worse side of the confidence sequence stays within the margin: this metric hides no such regression. */
-const excludesMarginRegression = (c: Comparison, marginPct: number): boolean => {
+/**
+ * The metric hides no regression as large as the equivalence margin: decided no change or improvement, or its
+ * interval's worse side within the margin (a noisy p99 that may have improved a lot does not hold verify back).
+ */
+const noMarginRegression = (c: Comparison, marginPct: number): boolean => {
   if (c.verdict === "no_change" || c.verdict === "improvement") return true;
   if (c.verdict === "regression" || c.change_ci_pct === null) return false;
   const [low, high] = c.change_ci_pct;
-  return c.direction === "higher_is_worse" ? high < marginPct : low > -marginPct;
+  return c.direction === "higher_is_worse" ? high <= marginPct : low >= -marginPct;
 };
 
 export const verifyDecision = (
@@ -32,7 +35,7 @@ export const verifyDecision = (
   if (
     headline !== undefined &&
     (headline.verdict === "no_change" || headline.verdict === "improvement") &&
-    rows.every((c) => excludesMarginRegression(c, marginPct))
+    rows.every((c) => noMarginRegression(c, marginPct))
   )
     return { verdict: headline.verdict, comparison: headline };
   return { verdict: "undecided", comparison: headline };

@@ -17,6 +17,11 @@ export const VERIFY_ALPHA = 0.01;
  * two runs whatever τ, and τ near the equivalence margin lets an unchanged release say no_change soonest.
  */
 export const VERIFY_TAU = 0.1;
+/**
+ * A false "no change" (every metric's sequence within the equivalence margin while one of them moved more) over
+ * every look: as the fixed-sample verdict's 95% interval.
+ */
+export const VERIFY_EQUIVALENCE_ALPHA = 0.05;
 /** The metrics verify decides on: the load test's own (server metrics reach Datadog only after the settle delay). */
 export const VERIFY_METRICS = CLIENT_METRICS;
 
@@ -46,17 +51,34 @@ const orderedHistory = (runs: readonly RunRecord[], target: VerifyTarget): Histo
   return { ...history, releases: [...others, baseline, candidate] };
 };
 
+/** verify's levels: the benchmark (bench/verify.ts) can try others. */
+export interface VerifyLevels {
+  /** False regressions or improvements over every look, all metrics together. */
+  alpha: number;
+  /** A false "no change" over every look, all metrics together. */
+  equivalenceAlpha: number;
+  tau: number;
+}
+
+export const VERIFY_LEVELS: VerifyLevels = {
+  alpha: VERIFY_ALPHA,
+  equivalenceAlpha: VERIFY_EQUIVALENCE_ALPHA,
+  tau: VERIFY_TAU,
+};
+
 /** Judges the candidate against the baseline with every run stored or made so far. */
 export const verifyLook = (
   runs: readonly RunRecord[],
   target: VerifyTarget,
-  options: { detectPct?: number } = {},
+  options: { detectPct?: number; levels?: VerifyLevels } = {},
 ): VerifyLook => {
   const history = orderedHistory(runs, target);
   if (history === undefined) return { rows: [] };
+  const levels = options.levels ?? VERIFY_LEVELS;
+  // Bonferroni over the metrics: every metric's sequence holds at once with probability 1 - α.
   const engine = verdictEngine({
-    alpha: VERIFY_ALPHA / VERIFY_METRICS.length,
-    sequential: { tau: VERIFY_TAU },
+    alpha: levels.alpha / VERIFY_METRICS.length,
+    sequential: { tau: levels.tau, equivalenceAlpha: levels.equivalenceAlpha / VERIFY_METRICS.length },
     minRuns: 2,
     changePoints: false,
     endpoints: false,

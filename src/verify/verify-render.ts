@@ -1,0 +1,102 @@
+import { changeWithInterval, pText, VERDICT_LABEL } from "../report/format.js";
+import type { Comparison } from "../verdicts/types.js";
+import type { VerifyVerdict } from "./verify-decision.js";
+import type { VerifyTarget } from "./verify-judge.js";
+
+// What verify says: a progress line per look on stderr, one line at the end, and --json / --markdown on stdout.
+
+export interface LookSummary {
+  /** Runs this verify made so far (0: a look at the stored runs before the first). */
+  run: number;
+  /** The candidate's runs in the comparison (stored ones included, flagged and outliers left out). */
+  candidate_runs: number;
+  verdict: VerifyVerdict;
+  change_pct: number | null;
+  change_ci_pct: [number, number] | null;
+  p_value: number | null;
+}
+
+export interface VerifyResult {
+  service: string;
+  env: string;
+  source: string;
+  baseline_version: string;
+  candidate_version: string;
+  verdict: VerifyVerdict;
+  /** The metric that decided (the headline's while undecided). */
+  metric: string | null;
+  /** Load tests this verify made. */
+  runs: number;
+  candidate_runs: number;
+  baseline_runs: number;
+  change_pct: number | null;
+  change_ci_pct: [number, number] | null;
+  p_value: number | null;
+  reason: string | null;
+  looks: LookSummary[];
+  /** Each metric's comparison at the last look. */
+  comparisons: Comparison[];
+}
+
+const VERDICT: Record<VerifyVerdict, string> = {
+  regression: "regression",
+  improvement: "improvement",
+  no_change: "no change",
+  undecided: "undecided",
+};
+
+const short = (metric: string) => metric.replace(/^client\.latency_ms\./, "").replace(/^client\./, "");
+
+/** "p95 +38.2% [+21.0, +58.1] (p=0.0004)" for a comparison, or "p95: fewer than 2 runs" when none. */
+const evidence = (c: Comparison | undefined): string =>
+  c === undefined
+    ? "no comparable runs yet"
+    : c.change_pct === null
+      ? `${short(c.metric)} ${VERDICT_LABEL[c.verdict]} (${c.reason})`
+      : `${short(c.metric)} ${changeWithInterval(c)} (${pText(c.p_value)})`;
+
+export const lookLine = (
+  target: VerifyTarget,
+  look: LookSummary,
+  maxRuns: number,
+  c: Comparison | undefined,
+): string =>
+  `verify ${target.service}/${target.env} ${target.candidate} against ${target.baseline}: ${
+    look.run === 0 ? "stored runs" : `run ${look.run} of at most ${maxRuns}`
+  }, ${look.candidate_runs} candidate run${look.candidate_runs === 1 ? "" : "s"}: ${evidence(c)}: ${VERDICT[look.verdict]}`;
+
+export const finalLine = (r: VerifyResult, c: Comparison | undefined): string => {
+  const made = `${r.runs} run${r.runs === 1 ? "" : "s"} made, ${r.candidate_runs} of ${r.candidate_version} compared with ${r.baseline_runs} of ${r.baseline_version}`;
+  if (r.verdict === "undecided")
+    return `verify ${r.service}/${r.env}: undecided at the budget (${made}); ${evidence(c)}: neither a regression nor no change is shown yet`;
+  return `verify ${r.service}/${r.env}: ${VERDICT[r.verdict]}, ${r.candidate_version} against ${r.baseline_version}: ${evidence(c)} (${made})`;
+};
+
+export const resultJson = (r: VerifyResult): string => `${JSON.stringify(r, null, 2)}\n`;
+
+const EMOJI: Record<VerifyVerdict, string> = {
+  regression: "🔴",
+  improvement: "🟢",
+  no_change: "⚪",
+  undecided: "🟡",
+};
+
+const cell = (text: string): string => text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/`/g, "\\`");
+
+/** For a CI job summary: the verdict, then each metric's comparison at the last look. */
+export const resultMarkdown = (r: VerifyResult): string =>
+  [
+    `## dogdriver verify: ${cell(`${r.service}/${r.env}`)} ${cell(r.candidate_version)} against ${cell(r.baseline_version)}`,
+    "",
+    `${EMOJI[r.verdict]} **${VERDICT[r.verdict]}** after ${r.runs} load test${r.runs === 1 ? "" : "s"} (${r.candidate_runs} candidate runs compared with ${r.baseline_runs} baseline runs, from ${cell(r.source)})`,
+    "",
+    "| metric | change [anytime-valid CI] | p | verdict |",
+    "|---|---|---|---|",
+    ...r.comparisons.map(
+      (c) =>
+        `| ${cell(c.metric)} | ${changeWithInterval(c)} | ${pText(c.p_value)} | ${VERDICT_LABEL[c.verdict]} |`,
+    ),
+    "",
+    `<sub>Each look is judged by an anytime-valid test: stopping at the first run count that answers keeps false regressions and improvements under 1% over every look. See docs/verify.md.</sub>`,
+    "",
+  ].join("\n");

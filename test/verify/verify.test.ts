@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exitCodeForError, exitCodeForOutcome } from "../../src/cli/exit-codes.js";
+import { isDogdriverError } from "../../src/errors.js";
+import { reportCommand } from "../../src/report/report-command.js";
+import type { TestDeps } from "../support/deps.js";
+import { type HttpService, startHttpService } from "../support/http-service.js";
+import { service, smokeTest, type Workspace, workspace } from "../runner/runner-fixtures.js";
+import { type VerifyOptions, verifyCommand } from "../../src/verify/verify-command.js";
+import type { VerifyResult } from "../../src/verify/verify-render.js";
+
+// `dogdriver verify` with the real Molotov against a local service: it stops at the first run count that can
+// answer, stores every run as `run` does, and says so with its exit code.
+
+let ws: Workspace;
+let shop: HttpService;
+let jitter: ReturnType<typeof setInterval> | undefined;
+
+const verify = async (options: Partial<VerifyOptions> = {}) => {
+  const deps = ws.deps();
+  let exit: number;
+  let message: string | undefined;
+  try {
+    exit = exitCodeForOutcome(await verifyCommand({ service: "shop/test", json: true, ...options }, deps, ws.parts));
+  } catch (error) {
+    if (!isDogdriverError(error)) throw error;
+    exit = exitCodeForError(error.code);
+    message = error.message;
+  }
+  const stdout = deps.stdout.text();
+  return { exit, message, deps, result: stdout ? (JSON.parse(stdout) as VerifyResult) : undefined };
+};
+
+const runs = async (count: number) => {
+  for (let i = 0; i < count; i++) expect((await ws.run({ services: ["shop"] })).exit).toBe(0);
+};
+
+beforeAll(async () => {
+  ws = await workspace();
+  shop = await startHttpService({ delayMs: 20, version: "1.0.0" });
+  await ws.testDir("shop-test", smokeTest({ duration: 1, workers: 4 }));
+  await ws.config({ store: "file://./store", source: "ci", services: [service("shop", shop.url, "./shop-test")] });
+});
+afterAll(async () => {
+  if (jitter) clearInterval(jitter);
+  await Promise.all([shop.close(), ws.cleanup()]);
+});
+
+describe("dogdriver verify", () => {
+  it("says what to do when no release before the deployed one is stored (exit 3), before any load", async () => {
+    const { exit, message } = await verify();
+    expect(exit).toBe(3);
+    expect(message).toMatch(/^verify shop\/test: no release before 1\.0\.0 is stored in file:\/\/.*store, so there is nothing to compare it with\. Load-test the release it replaces first \(`dogdriver run shop\/test` before the deploy/);
+    expect(shop.requests()).toBe(0);
+  });
+
+  it("stops at a regression within 3 runs of a release 40% slower (exit 4), its runs stored as run stores them", async () => {
+    await runs(5);
+    shop.setVersion("1.1.0");
+    shop.setDelay(28);
+    const { exit, result, deps } = await verify();
+    expect(exit).toBe(4);
+    expect(result).toMatchObject({
+      service: "shop",
+      env: "test",
+      source: "ci",
+      baseline_version: "1.0.0",
+      candidate_version: "1.1.0",
+      verdict: "regression",
+    });
+    expect(result?.runs).toBeGreaterThanOrEqual(2);
+    expect(result?.runs).toBeLessThanOrEqual(3);
+    expect(result?.change_pct).toBeGreaterThan(20);
+    expect(result?.looks.map((l) => l.verdict).at(-1)).toBe("regression");
+    expect(result?.looks.slice(0, -1).every((l) => l.verdict === "undecided")).toBe(true);
+    // A single run never decides: the first look at one candidate run is undecided.
+    expect(result?.looks[0]).toMatchObject({ run: 1, candidate_runs: 1, verdict: "undecided" });
+    expect(deps.stderr.text()).toMatch(/verify shop\/test: regression, 1\.1\.0 against 1\.0\.0: /);
+
+    // The report reads verify's runs like any other.
+    const reportDeps = ws.deps();
+    await reportCommand({ json: true }, reportDeps);
+    const { comparisons } = JSON.parse(reportDeps.stdout.text()) as { comparisons: { metric: string; candidate: { version: string; runs: number } }[] };
+    const p95 = comparisons.find((c) => c.metric === "client.latency_ms.p95");
+    expect(p95?.candidate).toMatchObject({ version: "1.1.0", runs: result?.runs });
+  });
+
+  it("stops at no change on an unchanged next release (exit 0)", async () => {
+    await runs(4); // scheduled runs of 1.1.0
+    shop.setVersion("1.2.0");
+    const { exit, result } = await verify();
+    expect(result?.verdict).toBe("no_change");
+    expect(exit).toBe(0);
+    expect(result?.baseline_version).toBe("1.1.0");
+    expect(result?.runs).toBeLessThanOrEqual(10);
+  });
+
+  it("stops at the budget, undecided (exit 6), on a service whose latency jumps around", async () => {
+    shop.setVersion("1.3.0");
+    jitter = setInterval(() => shop.setDelay(10 + Math.floor(Math.random() * 60)), 150);
+    const { exit, result } = await verify({ maxRuns: 3 });
+    clearInterval(jitter);
+    jitter = undefined;
+    shop.setDelay(28);
+    expect(exit).toBe(6);
+    expect(result).toMatchObject({ verdict: "undecided", runs: 3 });
+    expect(result?.looks).toHaveLength(3);
+  });
+});
