@@ -123,6 +123,32 @@ describe("dogdriver report", () => {
     expect(alone.stderr).toContain("fail-on");
   });
 
+  it("--fail-on regression: the headline row says which other metric regressed when its own p95 does not", async () => {
+    // Every latency rose 50%, but p95 is so scattered in both releases that its verdict is undecided: the gate fails
+    // on p50 and p99, and the headline must not read as if nothing did.
+    const SPREAD = [40, 160, 70, 130, 55, 145, 90, 110];
+    const scattered = (runs: RunRecord[]) =>
+      runs.map((r, i) => ({
+        ...r,
+        client: {
+          ...r.client,
+          latency_ms: { ...r.client.latency_ms, p95: SPREAD[i % SPREAD.length] as number },
+        },
+      }));
+    await importRuns([...scattered(release("1.0", 0, 8, 100)), ...scattered(release("1.1", 1000, 8, 150))]);
+    const gate = await cli(["report", "--store", storeUrl, "--fail-on", "regression"]);
+    expect(gate.code).toBe(4);
+    expect(gate.stdout).toMatch(/1\.0 → 1\.1 .* \? insufficient data, p50, p99 regressed$/m);
+    const md = await cli(["report", "--store", storeUrl, "--markdown"]);
+    expect(md.stdout).toMatch(/\| 🟡 \? insufficient data \(.*\), p50, p99 regressed \|$/m);
+    // A row whose own verdict tells it all gets nothing added.
+    await rm(join(dir, "store"), { recursive: true });
+    await importRuns(history(125));
+    const plain = (await cli(["report", "--store", storeUrl])).stdout;
+    expect(plain).toMatch(/1\.10\.0 → 1\.9\.0 .* ▲ regression$/m);
+    expect(plain).not.toContain("regressed");
+  });
+
   it("prints a table with colour only on a terminal", async () => {
     await importRuns(history(125));
     const plain = await cli(["report", "--store", storeUrl]);
