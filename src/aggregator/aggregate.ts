@@ -75,6 +75,7 @@ export const emptyReport = (input: AggregateInput): AggregateReport => ({
     points_too_old: 0,
     too_old_entries: [],
     outbox_pending: 0,
+    outbox_elsewhere: 0,
     events_posted: [],
     events_too_old: [],
   },
@@ -156,7 +157,7 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
       continue;
     }
     if (!dryRun && outcome.claim === undefined) {
-      report.runs.claimed_elsewhere += batch.runs.length;
+      report.runs.claimed_elsewhere += batch.runs.length + batch.completedMeanwhile;
       continue;
     }
     for (const _ of batch.runs) crashPoint(deps, "claimed");
