@@ -6,9 +6,9 @@ import { fileURLToPath } from "node:url";
 // `fd::`, any `<helper>::<address>`, an ssh host or user read by ssh as an option (`ssh://-oProxyCommand=...`,
 // also percent-encoded: git decodes it), an argument starting with "-". Only the URL forms below are cloned.
 
-/** What test.repo names: a git repository to clone, or a local directory used in place. */
+/** What test.repo names: a git repository to clone (`localPath`: a file:// URL's directory), or a local one. */
 export type TestRepo =
-  | { kind: "git"; url: string /** The local directory a file:// URL clones. */; localPath?: string }
+  | { kind: "git"; localPath?: string }
   | { kind: "local"; path: string }
   | { kind: "refused"; problem: string };
 
@@ -49,7 +49,7 @@ export const readTestRepo = (repo: string): TestRepo => {
     if (!CLONED.has(scheme)) return refused(`expected ${GIT_URL_FORMS}`);
     if (scheme === "file") {
       try {
-        return { kind: "git", url: repo, localPath: fileURLToPath(repo) };
+        return { kind: "git", localPath: fileURLToPath(repo) };
       } catch {
         return refused("expected a file:///absolute/path URL");
       }
@@ -60,12 +60,12 @@ export const readTestRepo = (repo: string): TestRepo => {
     const host = authority.slice(at + 1);
     if (host === "") return refused(`expected ${GIT_URL_FORMS} with a host`);
     if (optionLike(user, host)) return refused(OPTION_LIKE);
-    return { kind: "git", url: repo };
+    return { kind: "git" };
   }
   const scp = SCP_LIKE.exec(repo);
   if (scp !== null) {
     if (optionLike(scp[1] ?? "", scp[2] ?? "")) return refused(OPTION_LIKE);
-    return { kind: "git", url: repo };
+    return { kind: "git" };
   }
   // "name:..." would be a transport or an ssh host to git; "C:\tests" is a Windows directory.
   if (/^[a-z][a-z0-9+.-]*:/i.test(repo) && !/^[a-z]:[\\/]/i.test(repo))
