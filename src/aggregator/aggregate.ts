@@ -74,6 +74,7 @@ export const emptyReport = (input: AggregateInput): AggregateReport => ({
     points_too_old: 0,
     too_old_entries: [],
     outbox_pending: 0,
+    outbox_elsewhere: 0,
     events_posted: [],
     events_too_old: [],
   },
@@ -155,7 +156,7 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
       continue;
     }
     if (!dryRun && outcome.claim === undefined) {
-      report.runs.claimed_elsewhere += batch.runs.length;
+      report.runs.claimed_elsewhere += batch.runs.length + batch.completedMeanwhile;
       continue;
     }
     for (const _ of batch.runs) crashPoint(deps, "claimed");

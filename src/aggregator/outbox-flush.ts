@@ -306,7 +306,9 @@ const flushEntries = async (
     try {
       const eventsLeft = await sendEvents(ctx, stored);
       const settled = await settleEntry(ctx, stored, eventsLeft);
-      if (eventsLeft || !settled) pending += 1;
+      // An event another aggregator is posting is not waiting for a later call.
+      if (eventsLeft) ctx.report.push.outbox_elsewhere += 1;
+      else if (!settled) pending += 1;
     } catch (error) {
       // Datadog unavailable for events (or refusing the key): the rest waits for the next call.
       await settleEntry(ctx, stored, true);

@@ -26,7 +26,7 @@ export const summaryLines = (report: AggregateReport): { info: string[]; warning
   if (report.datadog.read || report.datadog.write) {
     lines.push(
       `Datadog calls: ${plural(calls.queries, "query", "queries")}, ${plural(calls.submissions, "metric submission")}, ${plural(calls.events, "event")}; ` +
-        `${plural(push.points_sent, "point")} sent, ${push.events_posted.length} posted, outbox: ${push.outbox_pending} pending`,
+        `${plural(push.points_sent, "point")} sent, ${push.events_posted.length} posted, outbox: ${push.outbox_pending} pending${push.outbox_elsewhere > 0 ? `, ${push.outbox_elsewhere} being sent by another aggregator` : ""}`,
     );
   }
   const warnings: string[] = [];

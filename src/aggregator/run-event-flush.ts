@@ -43,14 +43,18 @@ const post = async (ctx: FlushContext, event: DatadogEvent, nowMs: number): Prom
 
 /**
  * Posts the run events of `entries` and deletes each entry once its events are posted; returns how many entries
- * still wait (another aggregator holds the lease, Datadog unavailable, interrupted).
+ * still wait (Datadog unavailable, interrupted). Those another aggregator is posting (it holds the lease) are
+ * counted in the report's outbox_elsewhere.
  */
 export const flushRunEvents = async (ctx: FlushContext, entries: StoredEntry[]): Promise<number> => {
   if (entries.length === 0) return 0;
   const { store, owner } = ctx;
   const seen = await readLease(store, ...LEASE, owner, ctx.deps.clock.now());
   const claim = await claimBatch(store, seen, owner, ctx.deps.clock.now());
-  if (claim === undefined) return entries.length; // another aggregator is posting them
+  if (claim === undefined) {
+    ctx.report.push.outbox_elsewhere += entries.length; // another aggregator is posting them
+    return 0;
+  }
   let index = 0;
   try {
     for (; index < entries.length; index += RUN_EVENT_ROUND) {

@@ -18,6 +18,11 @@ export interface Batch {
   /** Undefined when no lease was read (a dry run). */
   lease?: LeaseSeen;
   runs: KeyedRun[];
+  /**
+   * Runs aggregated since the done index was last saved, read while this call looked: when the batch turns out
+   * to be another aggregator's, that aggregator completed them just now, and the summary counts them with it.
+   */
+  completedMeanwhile: number;
 }
 
 export interface SettledRuns {
@@ -55,7 +60,7 @@ export const findSettledRuns = async (
       const parts = parseRunKey(key);
       if (parts === undefined) continue;
       if (current?.batch.service !== parts.service || current.batch.env !== parts.env) {
-        const batch: Batch = { service: parts.service, env: parts.env, runs: [] };
+        const batch: Batch = { service: parts.service, env: parts.env, runs: [], completedMeanwhile: 0 };
         batches.push(batch);
         const settledCandidate = Date.parse(parts.startedAt) <= cutoffMs;
         const leaseRead =
@@ -83,6 +88,7 @@ export const findSettledRuns = async (
     if (reason !== undefined) unreadable.push({ key, reason });
     const record = stored?.record;
     if (record !== undefined && record.state !== "pending") await done.add(record);
+    if (record?.state === "aggregated") batch.completedMeanwhile += 1;
     if (record?.state !== "pending" || stored === undefined) continue;
     if (Date.parse(record.ended_at) > cutoffMs) fresh += 1;
     else batch.runs.push({ key, record, etag: stored.etag });

@@ -92,7 +92,10 @@ export interface AggregateReport {
     processed: RunResult[];
     /** Pending but not settled yet. */
     skipped_fresh: number;
-    /** Another aggregator holds the claim. */
+    /**
+     * Runs of the service/envs another aggregator held during this call: its pending ones, and the ones that
+     * aggregator completed while this call read them.
+     */
     claimed_elsewhere: number;
     /** Left pending for a later call (Datadog unavailable, rate limited, interrupted). */
     deferred: RunProblem[];
@@ -105,8 +108,10 @@ export interface AggregateReport {
     /** Points older than Datadog accepts: not sent, kept in _dogdriver/too-old/ (see docs/aggregator.md). */
     points_too_old: number;
     too_old_entries: string[];
-    /** Outbox entries still waiting for Datadog after this call. */
+    /** Outbox entries left for a later call (Datadog unavailable, unreadable, interrupted). */
     outbox_pending: number;
+    /** Outbox entries another aggregator was sending during this call (not pending: being sent). */
+    outbox_elsewhere: number;
     events_posted: string[];
     events_too_old: string[];
   };

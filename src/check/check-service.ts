@@ -1,12 +1,13 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { redactUrl } from "../config/test-repo.js";
 import type { ServiceConfig } from "../config/types.js";
 import { isDogdriverError } from "../errors.js";
 import { boundedFetch } from "../http/bounded-fetch.js";
 import { readDeployedVersion } from "../runner/deployed-version.js";
 import { readTestPlan } from "../runner/molotov-config.js";
-import { checkoutTest, redactUrl } from "../runner/test-checkout.js";
+import { checkoutTest } from "../runner/test-checkout.js";
 import { testEnv } from "../runner/test-env.js";
 import type { Deps } from "../state/deps.js";
 import { probeMolotov } from "./molotov-probe.js";

@@ -1,6 +1,7 @@
 import yargs, { type Argv } from "yargs";
 import type { GlobalOptions } from "./global-options.js";
 import type { CommandCall } from "./main.js";
+import { repeatedOption } from "./repeated-options.js";
 
 // The yargs parser of every command: help, examples, validation. `run` with plain options skips it (run-argv.ts:
 // loading yargs and rendering the help it caches costs ~0.3 s of a run's start-up).
@@ -40,6 +41,13 @@ const fleetOptions = {
     },
   },
 } as const;
+
+/** One rule for every command: an option is given once (src/cli/repeated-options.ts). */
+const givenOnce = (argv: string[]) => () => {
+  const repeated = repeatedOption(argv);
+  if (repeated !== undefined) throw new Error(repeated);
+  return true;
+};
 
 /** Builds the parser; `onCall` receives each parsed command call. */
 export const buildParser = (argv: string[], version: string, onCall: (call: CommandCall) => void): Argv => {
@@ -343,6 +351,7 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
       "Print a shell completion script (bash, zsh): dogdriver completion >> ~/.bashrc",
     )
     .demandCommand(1, "Name a command (dogdriver --help lists them)")
+    .check(givenOnce(argv), true)
     .epilogue(EPILOGUE)
     .strict()
     .version(version)

@@ -294,6 +294,7 @@ export const validateConfig = (
             owners: data.discover.owners ?? [],
             tags: data.discover.tags ?? [],
             kinds: data.discover.kinds ?? ["service"],
+            localRepoDirs: data.discover.local_repo_dirs ?? [],
           },
         }),
   };

@@ -1,7 +1,9 @@
+import { isAbsolute } from "node:path";
 import { z } from "zod";
 import { parseDurationMs } from "./duration.js";
 import { got } from "./issues.js";
 import { isValidName, NAME_PATTERN, NAME_RULE } from "./names.js";
+import { readTestRepo, redactUrl } from "./test-repo.js";
 
 // The configuration file as users write it (snake_case, as in docs/contract.md). src/config/load.ts turns it into
 // the camelCase `Config` of ./types.ts. schema/dogdriver.config.schema.json is generated from this
@@ -48,14 +50,18 @@ const storeUrl = z
   )
   .meta({ pattern: "^(file://.+|s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?)$" });
 
-// A git URL (https, ssh, git, file, scp-like user@host:path) or a local directory. Never starting with "-":
-// git would read it as an option.
+// A git URL (https, http, ssh, git, file, scp-like user@host:path) or a local directory; never one of git's
+// transports that run programs (src/config/test-repo.ts).
 const repo = z
   .string({ error: (i) => `expected a git URL or a directory, got ${got(i.input)}` })
-  .refine((text) => text.length > 0 && !text.startsWith("-") && !/[\0\n\r]/.test(text), {
-    error: (i) => `expected a git URL or a directory (not starting with "-"), got ${got(i.input)}`,
+  .refine((text) => readTestRepo(text).kind !== "refused", {
+    error: (i) => {
+      const text = String(i.input);
+      const read = readTestRepo(text);
+      return `${read.kind === "refused" ? read.problem : "refused"}, got ${got(redactUrl(text))}`;
+    },
   })
-  .meta({ minLength: 1, pattern: "^[^-]" });
+  .meta({ minLength: 1, pattern: "^(?!-)(?![A-Za-z0-9+.-]+::)" });
 
 const queryText = z.string({ error: (i) => `expected a Datadog metric query, got ${got(i.input)}` }).min(1, {
   error: "expected a Datadog metric query, got an empty string",
@@ -196,6 +202,21 @@ export const discoverSchema = z.strictObject({
   kinds: z
     .array(z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/))
     .meta(describe('Entity kinds to read (default ["service"])'))
+    .optional(),
+  local_repo_dirs: z
+    .array(
+      z
+        .string({ error: (i) => `expected an absolute directory, got ${got(i.input)}` })
+        .refine((text) => isAbsolute(text) && !/[\0\n\r]/.test(text), {
+          error: (i) => `expected an absolute directory, got ${got(i.input)}`,
+        })
+        .meta({ pattern: "^/" }),
+    )
+    .meta(
+      describe(
+        "Absolute directories inside which a catalog entity's test.repo may be a local directory (default: none; the catalog names remote repositories only)",
+      ),
+    )
     .optional(),
 });
 

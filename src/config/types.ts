@@ -43,6 +43,8 @@ export interface DiscoverConfig {
   tags: string[];
   /** Entity kinds to read; only "service" entities are ever run. */
   kinds: string[];
+  /** Absolute directories inside which a catalog entity's test.repo may be local (src/config/test-repo.ts). */
+  localRepoDirs: string[];
 }
 
 export interface AlertsConfig {

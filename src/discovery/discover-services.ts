@@ -43,7 +43,7 @@ export const discoverServices = async (
     if (!hasBlock(definition.extensions)) continue;
     if (owners.size > 0 && !owners.has(definition.owner?.toLowerCase() ?? "")) continue;
     if (!discover.tags.every((tag) => definition.tags.includes(tag))) continue;
-    const { services, problems } = readDogdriverBlock(definition);
+    const { services, problems } = readDogdriverBlock(definition, discover.localRepoDirs);
     discovery.problems.push(...problems);
     for (const service of services) {
       const key = `${service.name}/${service.env}`;

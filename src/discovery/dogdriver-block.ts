@@ -1,7 +1,8 @@
-import { describeIssues } from "../config/issues.js";
+import { describeIssues, got } from "../config/issues.js";
 import { toService } from "../config/load.js";
 import { isValidName } from "../config/names.js";
 import { serviceSchema } from "../config/schema.js";
+import { catalogRepoProblem, readTestRepo, redactUrl } from "../config/test-repo.js";
 import type { ServiceConfig } from "../config/types.js";
 import type { CatalogDefinition } from "../datadog/types.js";
 import { safeText } from "../text/safe-text.js";
@@ -27,9 +28,13 @@ export const teamOf = (owner: string | undefined): string | undefined => {
   return team !== undefined && isValidName(team) ? team : undefined;
 };
 
-/** The services an entity's block describes, or the problems that made it skipped (never both). */
+/**
+ * The services an entity's block describes and the problems of the entries skipped: a malformed entry of a list
+ * skips that entry (that env), not the others. `localRepoDirs`: discover.local_repo_dirs.
+ */
 export const readDogdriverBlock = (
   definition: CatalogDefinition,
+  localRepoDirs: readonly string[],
 ): { services: ServiceConfig[]; problems: CatalogProblem[] } => {
   const entity = safeText(definition.name, 100);
   const problem = (field: string, message: string) => ({
@@ -57,8 +62,18 @@ export const readDogdriverBlock = (
       }
       return;
     }
+    const repo = parsed.data.test.repo;
+    const repoProblem = catalogRepoProblem(readTestRepo(repo), localRepoDirs);
+    if (repoProblem !== undefined) {
+      problems.push({
+        entity,
+        field: `${at}.test.repo`,
+        message: `${repoProblem}, got ${got(redactUrl(repo))}`,
+      });
+      return;
+    }
     const team = parsed.data.team ?? teamOf(definition.owner);
     services.push(toService({ ...parsed.data, name: definition.name, ...(team ? { team } : {}) }));
   });
-  return problems.length > 0 ? { services: [], problems } : { services, problems };
+  return { services, problems };
 };

@@ -79,6 +79,34 @@ export const moved = (c: Comparison): boolean => c.verdict === "regression" || c
 export const headline = (comparisons: readonly Comparison[]): Comparison[] =>
   comparisons.filter((c) => c.metric === HEADLINE_METRIC && c.endpoint === undefined);
 
+/** "p50" for client.latency_ms.p50, "error_rate" for client.error_rate; server metrics keep their prefix. */
+const shortMetric = (metric: string): string => metric.replace(/^client\.(latency_ms\.)?/, "");
+
+/**
+ * ", p50, 2 endpoints regressed" after a headline row's verdict that is not a regression when other comparisons of
+ * the same release pair regressed: the p95 row alone could read "insufficient data" while `--fail-on regression`
+ * exits 4 for p50 or an endpoint (the endpoints are listed under "Endpoints that moved").
+ */
+export const othersRegressed = (row: Comparison, comparisons: readonly Comparison[]): string => {
+  if (row.verdict === "regression") return "";
+  const regressed = comparisons.filter(
+    (c) =>
+      (c.metric !== row.metric || c.endpoint !== undefined) &&
+      c.verdict === "regression" &&
+      c.service === row.service &&
+      c.env === row.env &&
+      c.source === row.source &&
+      c.baseline.version === row.baseline.version &&
+      c.candidate.version === row.candidate.version,
+  );
+  const endpoints = new Set(regressed.flatMap((c) => (c.endpoint === undefined ? [] : [c.endpoint]))).size;
+  const names = [
+    ...regressed.filter((c) => c.endpoint === undefined).map((c) => shortMetric(c.metric)),
+    ...(endpoints === 0 ? [] : [`${endpoints} endpoint${endpoints === 1 ? "" : "s"}`]),
+  ];
+  return names.length === 0 ? "" : `, ${names.join(", ")} regressed`;
+};
+
 /** The service's other metrics whose verdict is decided either way, listed after the headline rows. */
 export const notable = (comparisons: readonly Comparison[]): Comparison[] =>
   comparisons.filter((c) => c.metric !== HEADLINE_METRIC && c.endpoint === undefined && moved(c));

@@ -9,6 +9,7 @@ import {
   movedEndpoints,
   neededNote,
   notable,
+  othersRegressed,
   pText,
   releasePair,
   runCounts,
@@ -37,7 +38,7 @@ export const renderMarkdown = (report: Report): string => {
     );
     for (const c of rows)
       out.push(
-        `| ${cell(c.service)} | ${cell(c.env)} | ${cell(c.source)} | ${cell(releasePair(c))} | ${runCounts(c)} | ${changeWithInterval(c)} | ${EMOJI[c.verdict]} ${verdictArrow(c)} ${VERDICT_LABEL[c.verdict]}${isBorrowed(c) ? ` ${BORROWED_MARK}` : ""}${c.verdict === "insufficient_data" ? ` (${neededNote(c)})` : ""} |`,
+        `| ${cell(c.service)} | ${cell(c.env)} | ${cell(c.source)} | ${cell(releasePair(c))} | ${runCounts(c)} | ${changeWithInterval(c)} | ${EMOJI[c.verdict]} ${verdictArrow(c)} ${VERDICT_LABEL[c.verdict]}${isBorrowed(c) ? ` ${BORROWED_MARK}` : ""}${c.verdict === "insufficient_data" ? ` (${neededNote(c)})` : ""}${othersRegressed(c, report.comparisons)} |`,
       );
     out.push("");
     if (rows.some(isBorrowed)) out.push(cell(BORROWED_NOTE).replace(/^\*/, "\\*"), "");

@@ -9,6 +9,7 @@ import {
   movedEndpoints,
   neededNote,
   notable,
+  othersRegressed,
   pText,
   releasePair,
   runCounts,
@@ -31,9 +32,12 @@ const RESET = "\u001b[0m";
 
 const pad = (text: string, width: number): string => text + " ".repeat(Math.max(0, width - [...text].length));
 
-const verdictCell = (c: Comparison, colour: boolean): { text: string; styled: string } => {
-  const text = `${verdictArrow(c)} ${VERDICT_LABEL[c.verdict]}${isBorrowed(c) ? ` ${BORROWED_MARK}` : ""}`;
-  return { text, styled: colour ? `${COLOUR[c.verdict]}${text}${RESET}` : text };
+/** The verdict, coloured; `others`: what othersRegressed says of the row. */
+const verdictCell = (c: Comparison, colour: boolean, others = ""): { text: string; styled: string } => {
+  const verdict = `${verdictArrow(c)} ${VERDICT_LABEL[c.verdict]}${isBorrowed(c) ? ` ${BORROWED_MARK}` : ""}`;
+  const styled = colour ? `${COLOUR[c.verdict]}${verdict}${RESET}` : verdict;
+  const note = colour && others !== "" ? `${COLOUR.regression}${others}${RESET}` : others;
+  return { text: verdict + others, styled: styled + note };
 };
 
 /** The report as a plain-text table plus notes. */
@@ -60,7 +64,7 @@ export const renderTable = (report: Report, colour: boolean): string => {
       releasePair(c),
       runCounts(c),
       changeWithInterval(c),
-      verdictCell(c, colour),
+      verdictCell(c, colour, othersRegressed(c, report.comparisons)),
     ]);
     const widths = header.map((h, i) =>
       Math.max(

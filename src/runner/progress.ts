@@ -6,7 +6,19 @@ import type { ClientStats } from "./client-stats.js";
 
 const PLAIN_EVERY_MS = 10_000;
 
-const seconds = (ms: number) => `${Math.round(ms / 1000)}s`;
+// Whole seconds gone by: rounding up would show the test's length before it is reached.
+const seconds = (ms: number) => `${Math.floor(ms / 1000)}s`;
+
+/**
+ * "12s/30s"; past the test's length, while Molotov stops its workers and drains, "30s/30s, finishing (+3s)"
+ * rather than "33s/30s", which reads as a test running over.
+ */
+const elapsedText = (elapsedMs: number, totalMs: number | undefined): string => {
+  if (!totalMs) return seconds(elapsedMs);
+  if (elapsedMs < totalMs) return `${seconds(elapsedMs)}/${seconds(totalMs)}`;
+  const over = Math.floor((elapsedMs - totalMs) / 1000);
+  return `${seconds(totalMs)}/${seconds(totalMs)}, finishing${over > 0 ? ` (+${over}s)` : ""}`;
+};
 
 export interface Progress {
   update(stats: ClientStats): void;
@@ -21,7 +33,7 @@ export const progressLine = (
   stats: ClientStats,
 ) => {
   const p95 = stats.quantile(0.95);
-  return `${label}: ${seconds(elapsedMs)}${totalMs ? `/${seconds(totalMs)}` : ""}, ${stats.requests} requests, ${stats.errors} errors${stats.failures ? `, ${stats.failures} failed scenario runs` : ""}, p95 ${p95 === null ? "-" : `${p95.toFixed(1)} ms`}`;
+  return `${label}: ${elapsedText(elapsedMs, totalMs)}, ${stats.requests} requests, ${stats.errors} errors${stats.failures ? `, ${stats.failures} failed scenario runs` : ""}, p95 ${p95 === null ? "-" : `${p95.toFixed(1)} ms`}`;
 };
 
 export const startProgress = (

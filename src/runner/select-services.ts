@@ -1,11 +1,25 @@
 import type { Config, ServiceConfig } from "../config/types.js";
 import { DogdriverError } from "../errors.js";
 
-/** The services `run` was asked for: `--all`, or names as "name" (every env) or "name/env". */
+/** "kinto/stage, web/prod", or "none". */
+const configuredList = (config: Config) =>
+  config.services.map((s) => `${s.name}/${s.env}`).join(", ") || "none";
+
+/**
+ * The services `run` was asked for: `--all`, or names as "name" (every env) or "name/env". No name is the one
+ * service when the configuration file has exactly one and no discovery (the starter config of `init`): there is
+ * nothing else it could mean. Otherwise it is a usage error listing what there is.
+ */
 export const selectServices = (config: Config, names: readonly string[], all: boolean): ServiceConfig[] => {
   if (all && names.length > 0) throw new DogdriverError("usage", "run: name services or use --all, not both");
-  if (!all && names.length === 0)
-    throw new DogdriverError("usage", "run: name at least one service, or use --all");
+  if (!all && names.length === 0) {
+    if (config.services.length === 1 && !config.discover?.datadog) return [...config.services];
+    const what =
+      config.file === "defaults"
+        ? "no configuration file found"
+        : `configured in ${config.file}: ${configuredList(config)}`;
+    throw new DogdriverError("usage", `run: name the services to test, or use --all for every one (${what})`);
+  }
   if (config.services.length === 0)
     throw new DogdriverError("invalid_config", `${config.file}: no services configured`);
   if (all) return config.services;
@@ -16,10 +30,9 @@ export const selectServices = (config: Config, names: readonly string[], all: bo
       (s) => s.name === serviceName && (env === undefined || s.env === env),
     );
     if (matches.length === 0) {
-      const known = config.services.map((s) => `${s.name}/${s.env}`).join(", ");
       throw new DogdriverError(
         "usage",
-        `run: no configured service "${name}" in ${config.file} (configured: ${known})`,
+        `run: no configured service "${name}" in ${config.file} (configured: ${configuredList(config)})`,
       );
     }
     for (const match of matches) chosen.add(match);

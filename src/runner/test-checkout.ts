@@ -1,35 +1,27 @@
 import { createHash, randomUUID } from "node:crypto";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { readTestRepo, redactUrl } from "../config/test-repo.js";
 import type { TestSource } from "../config/types.js";
 import { DogdriverError } from "../errors.js";
+import { safeText } from "../text/safe-text.js";
 import { childEnv } from "./child-env.js";
 
 // test.repo is a git URL (cloned into a cache, fetched again before each run) or a local directory (used in
 // place). git runs through execa with an argument list, never a shell, and the URL always follows `--`.
 
-const GIT_URL = /^(https?|ssh|git|file):\/\/[^\s]+$/i;
-const SCP_LIKE = /^[\w.-]+@[\w.-]+:[^\s]+$/;
 const GIT_TIMEOUT_MS = 5 * 60_000;
-
-/** Text with the user:password of every URL in it removed, for messages. */
-export const redactUrl = (text: string): string =>
-  text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^@/\s]*@/gi, "$1***@");
 
 /** True for what dogdriver clones; false for what it treats as a local directory. Throws on anything else. */
 export const isGitUrl = (repo: string): boolean => {
-  if (repo.startsWith("-") || /[\0\r\n]/.test(repo)) {
-    throw new DogdriverError("invalid_config", `test.repo: expected a git URL or a directory, got "${repo}"`);
-  }
-  if (GIT_URL.test(repo) || SCP_LIKE.test(repo)) return true;
-  // ext::, fd:: and other transports can run commands: only the URL forms above are cloned.
-  if (/^[a-z][a-z0-9+.-]*:/i.test(repo) && !/^[a-z]:[\\/]/i.test(repo)) {
+  // The config and the catalog were read with the same rule: this guards callers that skip them.
+  const read = readTestRepo(repo);
+  if (read.kind === "refused")
     throw new DogdriverError(
       "invalid_config",
-      `test.repo: expected an https://, ssh://, git://, file:// or user@host:path URL, got "${redactUrl(repo)}"`,
+      `test.repo: ${read.problem}, got "${safeText(redactUrl(repo), 200)}"`,
     );
-  }
-  return false;
+  return read.kind === "git";
 };
 
 const git = async (

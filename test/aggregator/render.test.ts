@@ -27,6 +27,7 @@ const report = (n: number): AggregateReport => ({
     points_too_old: 10 * n,
     too_old_entries: Array.from({ length: n }, (_, i) => `outbox/run/e${i}.json`),
     outbox_pending: 0,
+    outbox_elsewhere: 0,
     events_posted: [],
     events_too_old: Array.from({ length: n }, (_, i) => `svc prod: release 1.${i}.0 first seen`),
   },

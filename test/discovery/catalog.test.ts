@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readEntry, runEventsEntryPath } from "../../src/aggregator/outbox.js";
 import { runSeries } from "../../src/aggregator/run-series.js";
@@ -26,7 +27,8 @@ describe("discover.datadog", () => {
   const block = (extra: Record<string, unknown> = {}) => ({
     env: "stage",
     endpoint: target.url,
-    test: { repo: "./smoke", name: "dogdriver" },
+    // A local directory: allowed to the catalog by discover.local_repo_dirs (writeConfig).
+    test: { repo: join(ws.dir, "smoke"), name: "dogdriver" },
     version: "1.0.0",
     ...extra,
   });
@@ -90,7 +92,7 @@ describe("discover.datadog", () => {
     ws.config({
       store: "file://./store",
       source: "ci",
-      discover,
+      discover: { local_repo_dirs: [ws.dir], ...discover },
       services: [
         service("configured", target.url, "./smoke", { env: "stage", version: "1.0.0" }),
         // The catalog also describes svc-00/stage: the config's entry wins and says so.

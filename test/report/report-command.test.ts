@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import type { RunRecord } from "../../src/store/run-record.js";
 import { captured, testDeps } from "../support/deps.js";
-import { release, run } from "../verdicts/frozen-runs.js";
+import { NOISE, release, run } from "../verdicts/frozen-runs.js";
 
 // `dogdriver report` end to end: records go in through `dogdriver import` into a real file store, and the
 // report reads them back through the RunStore, as a user would.
@@ -121,6 +121,61 @@ describe("dogdriver report", () => {
     const alone = await cli(["report", "--store", storeUrl, "--fail-on-metric", "client.rps"]);
     expect(alone.code).toBe(2);
     expect(alone.stderr).toContain("fail-on");
+  });
+
+  it("--fail-on regression: the headline row says which other metric regressed when its own p95 does not", async () => {
+    // Every latency rose 50%, but p95 is so scattered in both releases that its verdict is undecided: the gate fails
+    // on p50 and p99, and the headline must not read as if nothing did.
+    const SPREAD = [40, 160, 70, 130, 55, 145, 90, 110];
+    const scattered = (runs: RunRecord[]) =>
+      runs.map((r, i) => ({
+        ...r,
+        client: {
+          ...r.client,
+          latency_ms: { ...r.client.latency_ms, p95: SPREAD[i % SPREAD.length] as number },
+        },
+      }));
+    await importRuns([...scattered(release("1.0", 0, 8, 100)), ...scattered(release("1.1", 1000, 8, 150))]);
+    const gate = await cli(["report", "--store", storeUrl, "--fail-on", "regression"]);
+    expect(gate.code).toBe(4);
+    expect(gate.stdout).toMatch(/1\.0 → 1\.1 .* \? insufficient data, p50, p99 regressed$/m);
+    const md = await cli(["report", "--store", storeUrl, "--markdown"]);
+    expect(md.stdout).toMatch(/\| 🟡 \? insufficient data \(.*\), p50, p99 regressed \|$/m);
+    // A row whose own verdict tells it all gets nothing added.
+    await rm(join(dir, "store"), { recursive: true });
+    await importRuns(history(125));
+    const plain = (await cli(["report", "--store", storeUrl])).stdout;
+    expect(plain).toMatch(/1\.10\.0 → 1\.9\.0 .* ▲ regression$/m);
+    expect(plain).not.toContain("regressed");
+  });
+
+  it("--fail-on regression: the headline row counts the endpoints that regressed under an unmoved service", async () => {
+    // POST /api/cart, a tenth of the requests, got 40% slower; the service's p95 did not move.
+    const withCart = (minute: number, version: string, i: number, cart: number): RunRecord => {
+      const f = (k: number) => NOISE[(i + k) % NOISE.length] as number;
+      const base = run(minute, { version, p95: 100 * f(0) });
+      const entry = (name: string, requests: number, p95: number) => ({
+        name,
+        requests,
+        errors: 0,
+        latency_ms: { p50: p95 / 2, p95, p99: p95 * 1.3 },
+      });
+      return {
+        ...base,
+        schema: "dogdriver.run.v2",
+        client: {
+          ...base.client,
+          endpoints: [entry("GET /items/{id}", 900, 80 * f(3)), entry("POST /api/cart", 100, cart * f(7))],
+        },
+      };
+    };
+    await importRuns([
+      ...Array.from({ length: 12 }, (_, i) => withCart(i * 30, "1.0.0", i, 30)),
+      ...Array.from({ length: 6 }, (_, i) => withCart(1000 + i * 30, "1.1.0", i + 2, 42)),
+    ]);
+    const gate = await cli(["report", "--store", storeUrl, "--fail-on", "regression"]);
+    expect(gate.code).toBe(4);
+    expect(gate.stdout).toMatch(/1\.0\.0 → 1\.1\.0 .* = no change, 1 endpoint regressed$/m);
   });
 
   it("prints a table with colour only on a terminal", async () => {

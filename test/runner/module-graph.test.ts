@@ -147,7 +147,7 @@ it("`run` with discover.datadog reads the Software Catalog without loading Datad
         dogdriver: {
           env: "stage",
           endpoint: target.url,
-          test: { repo: "./smoke", name: "dogdriver" },
+          test: { repo: join(work, "smoke"), name: "dogdriver" },
           version: "3.1.4",
         },
       },
@@ -155,7 +155,11 @@ it("`run` with discover.datadog reads the Software Catalog without loading Datad
   ]);
   await writeFile(
     join(work, "dogdriver.config.json"),
-    JSON.stringify({ store: "file://./store", source: "ci", discover: { datadog: true } }),
+    JSON.stringify({
+      store: "file://./store",
+      source: "ci",
+      discover: { datadog: true, local_repo_dirs: [work] },
+    }),
   );
   const run = await traced("run-discover", ["run", "--all"], work);
   expect(run.modules.some((m) => m.endsWith("/dist/runner/run-service.js"))).toBe(true);

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkoutTest, redactUrl } from "../../src/runner/test-checkout.js";
+import { redactUrl } from "../../src/config/test-repo.js";
+import { checkoutTest } from "../../src/runner/test-checkout.js";
 
 // Real git: a repository on disk cloned over file://, as a remote would be.
 
@@ -63,11 +64,15 @@ describe("checkoutTest", () => {
   it.each([
     [
       "-uupload-pack=touch /tmp/pwned",
-      'test.repo: expected a git URL or a directory, got "-uupload-pack=touch /tmp/pwned"',
+      'test.repo: expected a git URL or a directory (not empty, not starting with "-", one line), got "-uupload-pack=touch /tmp/pwned"',
     ],
     [
       "ext::sh -c touch% /tmp/pwned",
-      'test.repo: expected an https://, ssh://, git://, file:// or user@host:path URL, got "ext::sh -c touch% /tmp/pwned"',
+      'test.repo: expected an https://, http://, ssh://, git:// or file:// URL, or user@host:path (git\'s "transport::address" form runs a program), got "ext::sh -c touch% /tmp/pwned"',
+    ],
+    [
+      "ssh://-oProxyCommand=touch%20/tmp/pwned/x",
+      'test.repo: expected a URL whose host and user do not start with "-" (ssh reads them as options), got "ssh://-oProxyCommand=touch%20/tmp/pwned/x"',
     ],
     ["./nowhere", `test.repo: "./nowhere" is neither a git URL nor a directory (${"ROOT"}/nowhere)`],
   ])("refuses %s", async (repo, message) => {
