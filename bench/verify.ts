@@ -60,6 +60,13 @@ const CELLS: CellSpec[] = NOISES.flatMap((noise) =>
   [12, 5].flatMap((baselineRuns) => [1, 2].map((sources) => ({ noise, baselineRuns, sources }))),
 );
 
+/** k successes in n trials of probability p (by counting: n is 1,000). */
+const binomial = (rand: () => number, n: number, p: number): number => {
+  let k = 0;
+  for (let i = 0; i < n; i++) if (rand() < p) k++;
+  return k;
+};
+
 /** One stream: the history up to the baseline, and BUDGET candidate runs in the order they come. */
 const stream = (
   cell: CellSpec,
@@ -91,7 +98,8 @@ const stream = (
       client: {
         ...r.client,
         rps: 20 * wobble(cell.noise / 2) * (saturated ? 0.7 : 1),
-        error_rate: rand() < 0.8 ? 0 : 0.001 * Math.floor(rand() * 3),
+        // Errors as rare independent events: about one request in 2,000 fails, binomially.
+        error_rate: binomial(rand, 1000, 0.0005) / 1000,
         latency_ms: {
           ...r.client.latency_ms,
           p50: (p95 / 2) * wobble(cell.noise / 2),
@@ -189,7 +197,10 @@ const score = (t: Tally, o: Outcome, sign: -1 | 0 | 1) => {
     else if (o.verdict === "no_change") t.at.push(o.at);
     return;
   }
-  if (moved === -sign) t.wrongSign++;
+  if (moved === -sign) {
+    t.wrongSign++;
+    if (process.env.VERIFY_DEBUG) process.stderr.write(`wrong sign: ${JSON.stringify(o)} sign ${sign}\n`);
+  }
   if (moved === sign) {
     t.right++;
     t.at.push(o.at);

@@ -110,6 +110,9 @@ export const compareSubset = (c: MetricContext, subset: Subset): Comparison => {
         : `${guard.reading} it reads ${describeChange(second.changePct, second.shift)} (p=${formatP(second.pValue)})`;
     notes.push(`${guard.why}; ${reading}`);
     if (second?.verdict !== primary.verdict) verdict = "insufficient_data";
+    // verify's looks can wait for the next run instead: any doubt beyond "each run alone agrees" (two noisy
+    // neighbours in a row read like a regression in both readings) leaves this look undecided.
+    if (s.sequential !== undefined && guard.name !== "influence") verdict = "insufficient_data";
   });
   let reason = primary.reason;
   if (guards.length > 0 && verdict !== "insufficient_data")

@@ -14,6 +14,7 @@ const COMMANDS = [
   "run",
   "aggregate",
   "report",
+  "verify",
   "provision",
   "schedule",
   "import",
@@ -65,6 +66,14 @@ const TABLE: [string, string[], CommandCall][] = [
     "report --json --fail-on",
     ["report", "kinto", "--json", "--fail-on", "regression"],
     { command: "report", options: { ...G, services: ["kinto"], json: true, failOn: "regression" } },
+  ],
+  [
+    "verify with its budget",
+    ["verify", "kinto/stage", "--max-runs", "5", "--max-time", "20m", "--baseline", "1.0.0", "--markdown"],
+    {
+      command: "verify",
+      options: { ...G, service: "kinto/stage", maxRuns: 5, maxTime: "20m", baseline: "1.0.0", markdown: true },
+    },
   ],
   [
     "report --markdown --html",
@@ -161,6 +170,7 @@ describe("argv -> command options", () => {
         "report",
         "run",
         "schedule",
+        "verify",
       ].sort(),
     );
     // `completion` is yargs' own: it prints a script and calls no command function.

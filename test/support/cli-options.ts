@@ -117,6 +117,17 @@ export const COMMAND_SPECS: CommandSpec[] = [
     { positionals: ["kinto"], base: { services: ["kinto"] }, conflicts: [["json", "markdown"]] },
   ),
   command(
+    "verify",
+    [
+      valued("baseline", "baseline", ["1.0.0", "abc123"]),
+      valued("max-runs", "maxRuns", ["3", "10"], Number),
+      valued("max-time", "maxTime", ["20m", "1h"]),
+      json,
+      flag("markdown", "markdown"),
+    ],
+    { positionals: ["kinto/stage"], base: { service: "kinto/stage" }, conflicts: [["json", "markdown"]] },
+  ),
+  command(
     "provision",
     [
       flag("dry-run", "dryRun"),
