@@ -1,6 +1,7 @@
 import type { ErrorCode } from "../errors.js";
 
-// docs/contract.md: 0 ok, 1 failure, 2 usage, 3 invalid configuration or input, 4 regression found, 5 load test failed.
+// docs/contract.md: 0 ok, 1 failure, 2 usage, 3 invalid configuration or input, 4 regression found, 5 load test failed,
+// 6 undecided (`verify` reached its budget of runs or time without a decision).
 export const EXIT = {
   ok: 0,
   failure: 1,
@@ -8,18 +9,20 @@ export const EXIT = {
   invalid: 3,
   regression: 4,
   loadTestFailed: 5,
+  undecided: 6,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** What a command reports back to the entry point when it did not throw. */
-export type Outcome = "ok" | "failure" | "regression" | "load_test_failed";
+export type Outcome = "ok" | "failure" | "regression" | "load_test_failed" | "undecided";
 
 const outcomeExit: Record<Outcome, ExitCode> = {
   ok: EXIT.ok,
   failure: EXIT.failure,
   regression: EXIT.regression,
   load_test_failed: EXIT.loadTestFailed,
+  undecided: EXIT.undecided,
 };
 
 const errorExit: Record<ErrorCode, ExitCode> = {
