@@ -118,6 +118,22 @@ describe("provision with deployment_gates", () => {
     expect(again.stdout).toContain("No changes.");
   });
 
+  it("--json lists the gates: what would be done, then what was, with the new gates' ids", async () => {
+    const cwd = await workDir(withGates({ services: ["kinto"] }));
+    const planned = JSON.parse((await runProvision(dd, cwd, { dryRun: true, json: true })).stdout);
+    expect(planned.deployment_gates).toEqual([
+      expect.objectContaining({
+        key: "kinto/stage",
+        identifier: "dogdriver",
+        gate: expect.objectContaining({ action: "create" }),
+        rule: expect.objectContaining({ action: "create", changes: [] }),
+      }),
+    ]);
+    const applied = JSON.parse((await runProvision(dd, cwd, { json: true })).stdout);
+    expect(applied.deployment_gates[0].gate.id).toBe(dd.deploymentGates()[0]?.id);
+    expect(applied.changes).toBe(6);
+  });
+
   it("puts back a rule edited in the UI, in place, and shows the difference first", async () => {
     const cwd = await workDir(withGates(true));
     await runProvision(dd, cwd);
