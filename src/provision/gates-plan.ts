@@ -63,32 +63,25 @@ export const planGates = async (
   if (definitions.length === 0) return [];
   const existing = await listGates(api);
   const plans: GatePlan[] = [];
-  for (const d of definitions) {
+  for (const plan of uncomparedGates(definitions)) {
     const gate = existing.find(
-      (g) =>
-        g.attributes.service === d.service &&
-        g.attributes.env === d.env &&
-        g.attributes.identifier === d.identifier,
+      ({ attributes: a }) =>
+        a.service === plan.service && a.env === plan.env && a.identifier === plan.identifier,
     );
-    const base = { key: d.key, service: d.service, env: d.env, identifier: d.identifier };
-    if (gate === undefined) {
-      plans.push({
-        ...base,
-        gate: { action: "create", body: d.gate },
-        rule: { action: "create", changes: [], body: d.rule },
-      });
-    } else {
-      plans.push({
-        ...base,
-        gate: { action: "unchanged", id: gate.id, body: d.gate },
-        rule: await planRule(api, gate.id, d.rule),
-      });
-    }
+    plans.push(
+      gate === undefined
+        ? plan
+        : {
+            ...plan,
+            gate: { ...plan.gate, action: "unchanged", id: gate.id },
+            rule: await planRule(api, gate.id, plan.rule.body),
+          },
+    );
   }
   return plans;
 };
 
-/** The bodies the client will send, checked against its models before anything is written. */
+/** The request bodies of a gate plan, as Datadog's snake_case JSON (the dry run prints them). */
 export const gateBodies = (plan: GatePlan) => ({
   gate: { data: { type: "deployment_gate", attributes: plan.gate.body } },
   createRule: { data: { type: "deployment_rule", attributes: plan.rule.body } },

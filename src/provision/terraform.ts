@@ -9,10 +9,9 @@ import { dashboardWithoutReadOnly } from "./read-only.js";
 // `provision --format terraform`: the dashboard, monitors and deployment gates provision would create, as
 // Terraform JSON (`*.tf.json`) for the DataDog/datadog provider: one datadog_dashboard_json (the body as a JSON
 // string, without the fields the provider strips for its diff), one datadog_monitor per monitor and one
-// datadog_deployment_gate per gate. datadog_monitor spells the
-// API's `options` as top-level arguments and `options.thresholds` as a monitor_thresholds block (the provider's
-// docs/resources/monitor.md), and takes priority as a string. Monitors link to the dashboard through its `url`
-// attribute, known once Terraform has created it.
+// datadog_deployment_gate per gate. datadog_monitor spells the API's `options` as top-level arguments and
+// `options.thresholds` as a monitor_thresholds block (the provider's docs/resources/monitor.md), and takes priority
+// as a string. Monitors link to the dashboard through its `url` attribute, known once Terraform has created it.
 
 /** The datadog_monitor arguments that are the API's options.<name> under the same name (provider schema). */
 const MONITOR_OPTION_ARGUMENTS = new Set([
