@@ -1,7 +1,7 @@
 import type { ErrorCode } from "../errors.js";
 
-// docs/contract.md: 0 ok, 1 failure, 2 usage, 3 invalid configuration or input, 4 regression found, 5 load test
-// failed, 6 undecided at the budget (verify).
+// docs/contract.md: 0 ok, 1 failure, 2 usage, 3 invalid configuration or input, 4 regression found, 5 load test failed,
+// 6 undecided (`verify` reached its budget of runs or time without a decision).
 export const EXIT = {
   ok: 0,
   failure: 1,

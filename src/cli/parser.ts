@@ -19,7 +19,7 @@ const pick = (argv: Record<string, unknown>, keys: string[]): Record<string, unk
 
 const serviceList = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
 
-export const EPILOGUE = `Exit codes: 0 ok, 1 failure, 2 usage error, 3 invalid configuration or input, 4 regression found (report --fail-on, verify), 5 a load test failed, 6 undecided at the budget (verify), 130 a second Ctrl-C.
+export const EPILOGUE = `Exit codes: 0 ok, 1 failure, 2 usage error, 3 invalid configuration or input, 4 regression found (report --fail-on, verify), 5 a load test failed, 6 undecided at verify's budget, 130 a second Ctrl-C.
 
 Environment: DD_API_KEY, DD_APP_KEY, DD_SITE (or DATADOG_API_KEY, DATADOG_APP_KEY, DATADOG_SITE; the DD_* names win), DOGDRIVER_DD_URL, DOGDRIVER_STORE, DOGDRIVER_SOURCE, DOGDRIVER_SETTLE; AWS_* and DOGDRIVER_S3_FORCE_PATH_STYLE for s3:// stores; NO_COLOR, FORCE_COLOR.`;
 

@@ -5,6 +5,7 @@ import { DogdriverError } from "../errors.js";
 import { safeText } from "../text/safe-text.js";
 import { notComparedMetric } from "../verdicts/metric-values.js";
 import { VERDICT_DEFAULTS } from "../verdicts/verdict-settings.js";
+import { deploymentGatesFrom } from "./deployment-gates.js";
 import { parseDurationMs } from "./duration.js";
 import { describeIssues, got } from "./issues.js";
 import { isValidName, NAME_RULE } from "./names.js";
@@ -252,6 +253,11 @@ export const validateConfig = (
           services.flatMap((s) => Object.keys(s.queries)),
         );
   if (notCompared !== undefined) problems.push(`alerts.regression_metric: ${notCompared}`);
+  const { gates: deploymentGates, problems: gateProblems } = deploymentGatesFrom(
+    data.deployment_gates,
+    services,
+  );
+  problems.push(...gateProblems);
 
   if (problems.length > 0) {
     throw new DogdriverError(
@@ -279,6 +285,7 @@ export const validateConfig = (
       errorRatePct: alerts.error_rate_pct ?? DEFAULTS.alerts.errorRatePct,
       staleHours: alerts.stale_hours ?? DEFAULTS.alerts.staleHours,
     },
+    ...(deploymentGates === undefined ? {} : { deploymentGates }),
     verdicts: { equivalencePct: data.verdicts?.equivalence_pct ?? VERDICT_DEFAULTS.detectPct },
     endpoints: {
       max: data.endpoints?.max ?? DEFAULTS.endpoints.max,

@@ -264,6 +264,49 @@ export const alertsSchema = z.strictObject({
     .optional(),
 });
 
+// Datadog Deployment Gates (docs/verify.md): opt-in, since a gate changes what deploy pipelines wait for.
+const gateService = z
+  .string({ error: (i) => `expected a service name or name/env, got ${got(i.input)}` })
+  .refine((text) => text.split("/").length <= 2 && text.split("/").every(isValidName), {
+    error: (i) => `expected a service name or name/env (${NAME_RULE}), got ${got(i.input)}`,
+  });
+const MAX_GATE_DURATION_MS = 2 * 3_600_000;
+export const deploymentGatesSchema = z.union(
+  [
+    z.boolean().meta(describe("true: a gate for every configured service/env, with the defaults")),
+    z.strictObject({
+      services: z
+        .array(gateService)
+        .meta(describe('Only these services ("kinto" for all its envs, "kinto/prod" for one; default: all)'))
+        .optional(),
+      identifier: name("a gate identifier")
+        .meta(
+          describe(
+            'The gate\'s identifier, with its service and env its identity in Datadog (default "dogdriver"; "default" adds the rule to the gate `datadog-ci deployment gate` evaluates without --identifier)',
+          ),
+        )
+        .optional(),
+      dry_run: z
+        .boolean()
+        .meta(describe("The rule is evaluated and shown but never fails the gate (default false)"))
+        .optional(),
+      duration: duration
+        .refine((text) => (parseDurationMs(text) ?? 0) <= MAX_GATE_DURATION_MS, {
+          error: (i) => `expected a duration of at most 2h (Datadog's limit), got ${got(i.input)}`,
+        })
+        .meta(
+          describe(
+            'How long an evaluation watches the monitor, at most "2h"; "0s" (the default) reads its state once',
+          ),
+        )
+        .optional(),
+    }),
+  ],
+  {
+    error: (i) => `expected true, false or { services, identifier, dry_run, duration }, got ${got(i.input)}`,
+  },
+);
+
 export const configFileSchema = z.strictObject({
   $schema: z.string().meta(describe("JSON Schema of this file, for editors")).optional(),
   store: storeUrl
@@ -301,6 +344,13 @@ export const configFileSchema = z.strictObject({
     .optional(),
   services: z.array(serviceSchema).meta(describe("The deployed services to load-test")).optional(),
   alerts: alertsSchema.meta(describe("Release-regression and health monitors")).optional(),
+  deployment_gates: deploymentGatesSchema
+    .meta(
+      describe(
+        "provision also makes a Datadog Deployment Gate per service/env whose monitor rule reads the regression monitor (opt-in; docs/verify.md)",
+      ),
+    )
+    .optional(),
   verdicts: z
     .strictObject({
       equivalence_pct: equivalencePct

@@ -61,6 +61,18 @@ export interface AlertsConfig {
   staleHours: number;
 }
 
+/** config deployment_gates: what `provision` makes in Datadog's Deployment Gates (docs/verify.md). */
+export interface DeploymentGatesConfig {
+  /** "name" or "name/env" entries; empty: every configured service/env. */
+  services: string[];
+  /** With the service and env, the gate's identity in Datadog. */
+  identifier: string;
+  /** The rule runs in dry-run mode: evaluated and shown, never failing the gate. */
+  dryRun: boolean;
+  /** How long an evaluation watches the monitor (0: its state once), in seconds as Datadog takes it. */
+  durationSeconds: number;
+}
+
 export interface Config {
   /** Where the config came from, for messages ("defaults" when no file was found). */
   file: string;
@@ -74,6 +86,8 @@ export interface Config {
   schedule: { run: string; aggregate: string };
   services: ServiceConfig[];
   alerts: AlertsConfig;
+  /** Deployment gates `provision` manages; undefined when the configuration does not ask for them. */
+  deploymentGates?: DeploymentGatesConfig;
   /** "No change" when a release's 95% interval lies within ± this many percent (per service: equivalencePct). */
   verdicts: { equivalencePct: number };
   /** Endpoints a run record keeps (the rest merged into "other"); per-endpoint regression monitors or not. */

@@ -23,7 +23,8 @@ import { GarbledAnswer, parseWire, toWire } from "./wire-format.js";
 // events, the catalog, key validation) is sent over plain fetch as Datadog's wire JSON: importing the official
 // client costs ~1.8 s of CPU and ~180 MB (its ObjectSerializer loads every model), more than a whole aggregate
 // pass. The bodies are still built as the client's models (request-bodies.ts, type-only imports) and checked
-// against them by the emulator in tests. Dashboards and monitors load the client on first use (official-client.ts).
+// against them by the emulator in tests. Dashboards, monitors and deployment gates load the client on first use
+// (official-client.ts).
 
 type ClientDeps = Pick<Deps, "clock" | "log" | "signal">;
 
@@ -183,6 +184,18 @@ export const createDatadog = (settings: DatadogSettings, deps: ClientDeps): Data
     createMonitor: (body) => provision("creating a monitor", (p) => p.createMonitor(body)),
     updateMonitor: (id, body) => provision(`updating monitor ${id}`, (p) => p.updateMonitor(id, body)),
     deleteMonitor: (id) => provision(`deleting monitor ${id}`, (p) => p.deleteMonitor(id)),
+
+    listDeploymentGates: () => provision("listing deployment gates", (p) => p.listDeploymentGates()),
+    createDeploymentGate: (body) =>
+      provision("creating a deployment gate", (p) => p.createDeploymentGate(body)),
+    getDeploymentGateRules: (gateId) =>
+      provision(`listing the rules of deployment gate ${gateId}`, (p) => p.getDeploymentGateRules(gateId)),
+    createDeploymentRule: (gateId, body) =>
+      provision(`creating a rule of deployment gate ${gateId}`, (p) => p.createDeploymentRule(gateId, body)),
+    updateDeploymentRule: (gateId, id, body) =>
+      provision(`updating rule ${id} of deployment gate ${gateId}`, (p) =>
+        p.updateDeploymentRule(gateId, id, body),
+      ),
 
     listCatalog: async (kinds) => {
       try {

@@ -1,5 +1,6 @@
 import { client, v1 } from "@datadog/datadog-api-client";
 import { ClientHttp } from "./client-http.js";
+import { deploymentGateCalls } from "./deployment-gates-calls.js";
 import type { Transport } from "./transport.js";
 import type { DatadogSettings, ProvisioningCalls } from "./types.js";
 
@@ -26,12 +27,13 @@ export const datadogConfiguration = (
   return configuration;
 };
 
-/** Dashboard and monitor calls over `transport` (its timeout, answer cap, retries and redaction). */
+/** Dashboard, monitor and deployment gate calls over `transport` (its timeout, answer cap, retries and redaction). */
 export const provisioningCalls = (settings: DatadogSettings, transport: Transport): ProvisioningCalls => {
   const configuration = datadogConfiguration(settings, new ClientHttp(transport));
   const dashboards = new v1.DashboardsApi(configuration);
   const monitors = new v1.MonitorsApi(configuration);
   return {
+    ...deploymentGateCalls(configuration),
     listDashboards: async () => {
       const found: v1.DashboardSummaryDefinition[] = [];
       for await (const d of dashboards.listDashboardsWithPagination({})) found.push(d);

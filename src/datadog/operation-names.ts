@@ -21,6 +21,23 @@ const rules: [method: string, path: RegExp, describe: (m: RegExpExecArray) => st
   ["GET", /^\/api\/v1\/monitor\/(\d+)$/, (m) => `getting monitor ${m[1]}`],
   ["PUT", /^\/api\/v1\/monitor\/(\d+)$/, (m) => `updating monitor ${m[1]}`],
   ["DELETE", /^\/api\/v1\/monitor\/(\d+)$/, (m) => `deleting monitor ${m[1]}`],
+  ["GET", /^\/api\/v2\/deployment_gates$/, () => "listing deployment gates"],
+  ["POST", /^\/api\/v2\/deployment_gates$/, () => "creating a deployment gate"],
+  [
+    "GET",
+    /^\/api\/v2\/deployment_gates\/([^/]+)\/rules$/,
+    (m) => `listing the rules of deployment gate ${m[1]}`,
+  ],
+  [
+    "POST",
+    /^\/api\/v2\/deployment_gates\/([^/]+)\/rules$/,
+    (m) => `creating a rule of deployment gate ${m[1]}`,
+  ],
+  [
+    "PUT",
+    /^\/api\/v2\/deployment_gates\/([^/]+)\/rules\/([^/]+)$/,
+    (m) => `updating rule ${m[2]} of deployment gate ${m[1]}`,
+  ],
   ["GET", /^\/api\/v2\/catalog\/entity$/, () => "listing the Software Catalog"],
   ["GET", /^\/api\/v2\/services\/definitions$/, () => "listing service definitions"],
 ];

@@ -12,11 +12,20 @@ export interface RequestSite {
 const where = (s: RequestSite) =>
   `for site ${s.site}${s.baseUrl ? ` (through DOGDRIVER_DD_URL ${s.baseUrl})` : ""}`;
 
+// Most endpoints send `{"errors": ["..."]}`; the newer JSON:API ones (Deployment Gates) send objects,
+// `{"errors": [{"status": "400", "title": "Bad Request", "detail": "..."}]}`.
+const errorText = (error: unknown): string => {
+  if (error === null || typeof error !== "object") return String(error);
+  const { title, detail } = error as { title?: unknown; detail?: unknown };
+  const parts = [title, detail].filter((p): p is string => typeof p === "string" && p !== "");
+  return parts.length > 0 ? parts.join(": ") : JSON.stringify(error).slice(0, 300);
+};
+
 /** Datadog's `{"errors": [...]}` as one line, or the start of whatever else it sent. */
 export const reasonOf = (text: string): string => {
   try {
     const errors = (JSON.parse(text) as { errors?: unknown }).errors;
-    if (Array.isArray(errors) && errors.length > 0) return errors.map(String).join("; ");
+    if (Array.isArray(errors) && errors.length > 0) return errors.map(errorText).join("; ");
   } catch {
     // not JSON: fall through to the raw text
   }

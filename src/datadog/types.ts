@@ -1,4 +1,4 @@
-import type { v1 } from "@datadog/datadog-api-client";
+import type { v1, v2 } from "@datadog/datadog-api-client";
 
 // The narrow set of Datadog operations dogdriver uses. One implementation (client.ts) is built in exactly one
 // place (createDatadog) from DatadogSettings; tests point it at the emulator (test/support/datadog-emulator).
@@ -99,23 +99,43 @@ export interface CatalogListing {
   definitions: CatalogDefinition[];
 }
 
-/** The calls made through Datadog's official client (dashboards, monitors: `provision` only). */
-export type ProvisioningCalls = Pick<
-  DatadogApi,
-  | "listDashboards"
-  | "getDashboard"
-  | "createDashboard"
-  | "updateDashboard"
-  | "deleteDashboard"
-  | "listMonitors"
-  | "getMonitor"
-  | "validateMonitor"
-  | "createMonitor"
-  | "updateMonitor"
-  | "deleteMonitor"
->;
+/** A rule of a deployment gate as Datadog lists it, with its id (sent outside the client's model). */
+export interface DeploymentRule {
+  id: string;
+  rule: v2.DeploymentRuleResponseDataAttributes;
+}
 
-export interface DatadogApi {
+/** Datadog Deployment Gates (a preview API): what `provision` reads and writes of them. */
+export interface DeploymentGateCalls {
+  /** Every gate of the organisation, every page. */
+  listDeploymentGates(): Promise<v2.DeploymentGateResponseData[]>;
+  createDeploymentGate(gate: v2.CreateDeploymentGateParams): Promise<v2.DeploymentGateResponseData>;
+  getDeploymentGateRules(gateId: string): Promise<DeploymentRule[]>;
+  createDeploymentRule(
+    gateId: string,
+    rule: v2.CreateDeploymentRuleParams,
+  ): Promise<v2.DeploymentRuleResponseData>;
+  updateDeploymentRule(gateId: string, ruleId: string, rule: v2.UpdateDeploymentRuleParams): Promise<void>;
+}
+
+/** The calls made through Datadog's official client (dashboards, monitors, deployment gates: `provision` only). */
+export type ProvisioningCalls = DeploymentGateCalls &
+  Pick<
+    DatadogApi,
+    | "listDashboards"
+    | "getDashboard"
+    | "createDashboard"
+    | "updateDashboard"
+    | "deleteDashboard"
+    | "listMonitors"
+    | "getMonitor"
+    | "validateMonitor"
+    | "createMonitor"
+    | "updateMonitor"
+    | "deleteMonitor"
+  >;
+
+export interface DatadogApi extends DeploymentGateCalls {
   readonly site: string;
   /** True when an API key is set (writes possible); queries and provisioning also need the app key. */
   readonly canWrite: boolean;

@@ -1,11 +1,13 @@
 import type { v1 } from "@datadog/datadog-api-client";
 import { dashboardMarker } from "../dashboards/dashboard.js";
+import type { GateDefinition } from "../dashboards/deployment-gates.js";
 import { MANAGED_BY_TAG } from "../dashboards/metric-names.js";
 import { identityTag, type MonitorDefinition } from "../dashboards/monitors.js";
 import type { DashboardJson, JsonObject } from "../dashboards/types.js";
 import type { DatadogApi } from "../datadog/types.js";
 import type { Logger } from "../state/deps.js";
 import { findDashboard } from "./find-dashboard.js";
+import { planGates, uncomparedGates } from "./gates-plan.js";
 import { differences } from "./json-diff.js";
 import type { SiteState } from "./provision-state.js";
 import { dashboardWithoutReadOnly, monitorWithoutReadOnly } from "./read-only.js";
@@ -18,6 +20,8 @@ export interface Wanted {
   dashboard: DashboardJson;
   /** Builds the monitors for a dashboard URL (undefined: fleet-wide monitors are not part of this run). */
   monitors?: (dashboardUrl: string | undefined) => MonitorDefinition[];
+  /** Deployment gates (config deployment_gates); none for a per-service dashboard. */
+  gates?: GateDefinition[];
 }
 
 // Tag order is Datadog's business; it is not a difference.
@@ -41,6 +45,7 @@ export const uncomparedPlan = (site: string, wanted: Wanted): Plan => ({
     body: m.body,
   })),
   unwanted: [],
+  gates: uncomparedGates(wanted.gates ?? []),
 });
 
 const planMonitors = async (
@@ -112,5 +117,6 @@ export const planProvision = async (
     definitions === undefined
       ? { monitors: [], unwanted: [] }
       : await planMonitors(api, definitions, context.prune);
-  return { site: context.site, compared: true, dashboard, monitors, unwanted };
+  const gates = await planGates(api, wanted.gates ?? []);
+  return { site: context.site, compared: true, dashboard, monitors, unwanted, gates };
 };

@@ -1,6 +1,7 @@
 import type { Config } from "../config/types.js";
 import { buildDashboard } from "../dashboards/dashboard.js";
 import { dashboardInputFor } from "../dashboards/dashboard-input.js";
+import { buildDeploymentGates } from "../dashboards/deployment-gates.js";
 import { buildMonitors } from "../dashboards/monitors.js";
 import { notifyRoutes, unnotifiedWarnings } from "../dashboards/notify-routes.js";
 import { runIntervalSeconds } from "../dashboards/run-interval.js";
@@ -9,6 +10,7 @@ import { DogdriverError } from "../errors.js";
 import type { Logger } from "../state/deps.js";
 import { dashboardUrl } from "./app-url.js";
 import { applyPlan, validateMonitors } from "./apply.js";
+import { applyGates, gateModels } from "./gates-apply.js";
 import { planProvision, uncomparedPlan, type Wanted } from "./plan.js";
 import { FLEET_DASHBOARD_KEY, readSiteState, type StateStore, writeSiteState } from "./provision-state.js";
 import { planJson, renderPayloads, renderPlan } from "./render-plan.js";
@@ -73,10 +75,17 @@ export const wantedFor = (request: ProvisionRequest): Wanted => {
     dashboard,
     monitors: (url) =>
       buildMonitors({ ...monitorInput, ...(url === undefined ? {} : { dashboardUrl: url }) }),
+    gates: buildDeploymentGates(config),
   };
 };
 
-/** Creates or updates the dashboard and monitors; with dryRun, prints the plan and the payloads instead. */
+const PREVIEW_NOTE =
+  "deployment gates: Datadog's Deployment Gates API is a preview (the client's unstable operations); provision manages one rule per gate, never the gate's other rules";
+
+/**
+ * Creates or updates the dashboard, monitors and deployment gates; with dryRun, prints the plan and the payloads
+ * instead.
+ */
 export const provision = async (
   request: ProvisionRequest,
   context: ProvisionContext,
@@ -84,6 +93,7 @@ export const provision = async (
   const { api, site, store, log } = context;
   const wanted = wantedFor(request);
   if (wanted.monitors !== undefined) for (const line of unnotifiedWarnings(request.config)) log.warn(line);
+  if ((wanted.gates ?? []).length > 0) log.info(PREVIEW_NOTE);
   const urlOf = (id: string) => dashboardUrl(site, id);
   const output = request.output ?? "text";
   if (output === "terraform") {
@@ -92,7 +102,10 @@ export const provision = async (
   }
   const show = (
     plan: Plan,
-    result: Omit<ProvisionResult, "plan"> & { monitorIds?: Record<string, number> },
+    result: Omit<ProvisionResult, "plan"> & {
+      monitorIds?: Record<string, number>;
+      gateIds?: Record<string, string>;
+    },
   ) =>
     context.write(
       output === "json"
@@ -115,6 +128,7 @@ export const provision = async (
     dashboardUrl: urlOf,
   });
   await validateMonitors(api, plan);
+  const gateBodies = gateModels(plan.gates);
   if (request.dryRun) {
     show(plan, { changes: changeCount(plan) });
     return { plan, changes: changeCount(plan) };
@@ -126,7 +140,8 @@ export const provision = async (
     ...(wanted.monitors === undefined ? {} : { monitors: wanted.monitors }),
   });
   if (store !== undefined) await writeSiteState(store, site, applied.state, log);
+  const gateIds = await applyGates(api, gateBodies, log);
   const result = { changes: changeCount(plan), dashboardId: applied.dashboardId };
-  if (output === "json") show(plan, { ...result, monitorIds: applied.state.monitors });
+  if (output === "json") show(plan, { ...result, monitorIds: applied.state.monitors, gateIds });
   return { plan, ...result };
 };

@@ -1,3 +1,4 @@
+import { gateBodies } from "./gates-plan.js";
 import { changeCount, type Plan } from "./types.js";
 
 // The words `provision --dry-run` prints on stdout: the differences first, then the exact bodies it would send.
@@ -31,6 +32,14 @@ export const renderPlan = (plan: Plan): string => {
         : `monitor ${u.id} "${u.name}": no longer in the configuration; --prune would delete it`,
     );
   }
+  for (const g of plan.gates) {
+    const gate = `deployment gate ${g.key} (identifier ${g.identifier})`;
+    lines.push(`${gate}:${g.gate.id === undefined ? "" : ` ${g.gate.id}`} ${g.gate.action}`);
+    lines.push(
+      `${gate} rule "${String(g.rule.body.name)}":${g.rule.id === undefined ? "" : ` ${g.rule.id}`} ${g.rule.action}`,
+      ...details(g.rule.changes),
+    );
+  }
   const count = changeCount(plan);
   lines.push(count === 0 ? "No changes." : `${count} change(s).`);
   return `${lines.join("\n")}\n`;
@@ -47,13 +56,30 @@ export const renderPayloads = (plan: Plan): string => {
     if (m.action === "update") blocks.push(`PUT /api/v1/monitor/${m.id}\n${JSON.stringify(m.body, null, 2)}`);
   }
   for (const u of plan.unwanted) if (u.action === "delete") blocks.push(`DELETE /api/v1/monitor/${u.id}`);
+  for (const g of plan.gates) {
+    const bodies = gateBodies(g);
+    const gates = "/api/v2/deployment_gates";
+    if (g.gate.action === "create") blocks.push(`POST ${gates}\n${JSON.stringify(bodies.gate, null, 2)}`);
+    // The new gate's id is Datadog's to give.
+    const gateId = g.gate.id ?? `<id of the new gate ${g.key}>`;
+    if (g.rule.action === "create")
+      blocks.push(`POST ${gates}/${gateId}/rules\n${JSON.stringify(bodies.createRule, null, 2)}`);
+    if (g.rule.action === "update")
+      blocks.push(`PUT ${gates}/${gateId}/rules/${g.rule.id}\n${JSON.stringify(bodies.updateRule, null, 2)}`);
+  }
   return blocks.length === 0 ? "" : `\n${blocks.join("\n\n")}\n`;
 };
 
-/** `provision --json`: the plan (with the bodies), what it changed and the dashboard's id once it exists. */
+/** `provision --json`: the plan (with the bodies), what it changed and the dashboard's and gates' ids once they exist. */
 export const planJson = (
   plan: Plan,
-  result: { dryRun: boolean; changes: number; dashboardId?: string; monitorIds?: Record<string, number> },
+  result: {
+    dryRun: boolean;
+    changes: number;
+    dashboardId?: string;
+    monitorIds?: Record<string, number>;
+    gateIds?: Record<string, string>;
+  },
 ): string =>
   `${JSON.stringify({
     dry_run: result.dryRun,
@@ -63,4 +89,8 @@ export const planJson = (
     dashboard: { ...plan.dashboard, ...(result.dashboardId === undefined ? {} : { id: result.dashboardId }) },
     monitors: plan.monitors.map((m) => ({ ...m, id: m.id ?? result.monitorIds?.[m.key] })),
     unwanted: plan.unwanted,
+    deployment_gates: plan.gates.map((g) => ({
+      ...g,
+      gate: { ...g.gate, id: g.gate.id ?? result.gateIds?.[g.key] },
+    })),
   })}\n`;

@@ -1,3 +1,4 @@
+import type { GateDefinition } from "../dashboards/deployment-gates.js";
 import type { MonitorDefinition } from "../dashboards/monitors.js";
 import type { JsonObject } from "../dashboards/types.js";
 import { DogdriverError } from "../errors.js";
@@ -5,12 +6,12 @@ import { appBaseUrl } from "./app-url.js";
 import type { Wanted } from "./plan.js";
 import { dashboardWithoutReadOnly } from "./read-only.js";
 
-// `provision --format terraform`: the dashboard and monitors provision would create, as Terraform JSON
-// (`*.tf.json`) for the DataDog/datadog provider: one datadog_dashboard_json (the body as a JSON string, without
-// the fields the provider strips for its diff) and one datadog_monitor per monitor. datadog_monitor spells the
-// API's `options` as top-level arguments and `options.thresholds` as a monitor_thresholds block (the provider's
-// docs/resources/monitor.md), and takes priority as a string. Monitors link to the dashboard through its `url`
-// attribute, known once Terraform has created it.
+// `provision --format terraform`: the dashboard, monitors and deployment gates provision would create, as
+// Terraform JSON (`*.tf.json`) for the DataDog/datadog provider: one datadog_dashboard_json (the body as a JSON
+// string, without the fields the provider strips for its diff), one datadog_monitor per monitor and one
+// datadog_deployment_gate per gate. datadog_monitor spells the API's `options` as top-level arguments and
+// `options.thresholds` as a monitor_thresholds block (the provider's docs/resources/monitor.md), and takes priority
+// as a string. Monitors link to the dashboard through its `url` attribute, known once Terraform has created it.
 
 /** The datadog_monitor arguments that are the API's options.<name> under the same name (provider schema). */
 const MONITOR_OPTION_ARGUMENTS = new Set([
@@ -64,6 +65,23 @@ export const monitorResource = (body: JsonObject): JsonObject => {
   return resource;
 };
 
+// The provider's datadog_deployment_gate (docs/resources/deployment_gate.md) holds its rules as `rule` blocks
+// whose `options` block knows duration, query and excluded_resources only: the rule's fail_on_no_groups_found and
+// fail_on_no_data cannot be written there, so Datadog's defaults apply (docs/verify.md says what that changes).
+const GATE_NOTE =
+  "dogdriver provision sets fail_on_no_groups_found and fail_on_no_data to false on this rule; the provider's rule options cannot (Datadog's defaults apply: the gate fails while dogdriver has no verdict for the service/env)";
+
+/** A deployment gate and dogdriver's rule as a datadog_deployment_gate resource. */
+export const gateResource = (gate: GateDefinition): JsonObject => {
+  const { name, type, dry_run, options } = gate.rule;
+  const { query, duration } = options as JsonObject;
+  return {
+    "//": GATE_NOTE,
+    ...gate.gate,
+    rule: [{ name, type, dry_run, options: { query, duration } } as JsonObject],
+  };
+};
+
 /** The Terraform JSON document; `${...}` in the monitors' messages is the dashboard's url, everything else literal. */
 export const terraformDocument = (wanted: Wanted, site: string): JsonObject => {
   const dashboardName = resourceName(wanted.dashboardKey);
@@ -89,6 +107,16 @@ export const terraformDocument = (wanted: Wanted, site: string): JsonObject => {
                     .split(escapedLink)
                     .join(link),
                 ),
+              ]),
+            ),
+          }),
+      ...((wanted.gates ?? []).length === 0
+        ? {}
+        : {
+            datadog_deployment_gate: Object.fromEntries(
+              (wanted.gates ?? []).map((g) => [
+                resourceName(`gate_${g.key}`),
+                escapeAll(gateResource(g)) as JsonObject,
               ]),
             ),
           }),

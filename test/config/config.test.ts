@@ -292,6 +292,44 @@ describe("configuration values", () => {
     ]);
   });
 
+  it("reads deployment_gates: off unless asked for, true for every service/env, or its settings", () => {
+    const base = { name: "w", env: "p", endpoint: "http://w", test: { repo: "." } };
+    const read = (gates: unknown) =>
+      validateConfig(
+        {
+          services: [base, { ...base, env: "q" }],
+          ...(gates === undefined ? {} : { deployment_gates: gates }),
+        },
+        "g.json",
+        { env: {}, hostname: "h" },
+      ).deploymentGates;
+    expect(read(undefined)).toBeUndefined();
+    expect(read(false)).toBeUndefined();
+    expect(read(true)).toEqual({ services: [], identifier: "dogdriver", dryRun: false, durationSeconds: 0 });
+    expect(read({ services: ["w/q"], identifier: "default", dry_run: true, duration: "1h30m" })).toEqual({
+      services: ["w/q"],
+      identifier: "default",
+      dryRun: true,
+      durationSeconds: 5400,
+    });
+    const problems = (gates: unknown): string[] => {
+      try {
+        read(gates);
+        return [];
+      } catch (error) {
+        return isDogdriverError(error) ? [...(error.details ?? [])] : [String(error)];
+      }
+    };
+    expect(problems({ duration: "3h", identifier: "Dog Driver", services: ["w/p/x", "web"] })).toEqual([
+      "deployment_gates.services[0]: expected a service name or name/env (lowercase letters, digits, '_', '.' or '-', starting with a letter or digit, at most 100 characters), got \"w/p/x\"",
+      "deployment_gates.identifier: expected a gate identifier (lowercase letters, digits, '_', '.' or '-', starting with a letter or digit, at most 100 characters), got \"Dog Driver\"",
+      'deployment_gates.duration: expected a duration of at most 2h (Datadog\'s limit), got "3h"',
+    ]);
+    expect(problems("yes")).toEqual([
+      'deployment_gates: expected true, false or { services, identifier, dry_run, duration }, got "yes"',
+    ]);
+  });
+
   it("ranks defaults < file < environment < flags", async () => {
     const file = { store: "file://from-file", source: "file-source", settle: "20m" };
     const cwd = await folder("precedence", { "dogdriver.config.yaml": toYaml(file) });

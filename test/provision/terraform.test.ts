@@ -116,6 +116,40 @@ describe("provision --format terraform", () => {
     );
   });
 
+  it("writes a datadog_deployment_gate per gate: the provider's arguments only, the bodies provision sends", async () => {
+    const cwd = await workDir({ ...baseConfig(), deployment_gates: { duration: "20m", dry_run: true } });
+    const { stdout, error } = await runProvision(undefined, cwd, { format: "terraform" });
+    expect(error).toBeUndefined();
+    const gates = JSON.parse(stdout).resource.datadog_deployment_gate as Record<string, Json>;
+    expect(Object.keys(gates)).toEqual(["dogdriver_gate_kinto_stage", "dogdriver_gate_autopush_stage"]);
+    // docs/resources/deployment_gate.md of the provider: service, env, identifier, dry_run and `rule` blocks of
+    // name, type, dry_run and an `options` block of duration, query, excluded_resources; "//" is a comment.
+    for (const gate of Object.values(gates)) {
+      expect(Object.keys(gate).sort()).toEqual(["//", "dry_run", "env", "identifier", "rule", "service"]);
+      const [rule] = gate.rule as Json[];
+      expect(Object.keys(rule ?? {}).sort()).toEqual(["dry_run", "name", "options", "type"]);
+      expect(Object.keys((rule?.options ?? {}) as Json).sort()).toEqual(["duration", "query"]);
+      expect(String(gate["//"])).toContain("fail_on_no_groups_found");
+    }
+
+    await runProvision(dd, cwd);
+    const sent = (pattern: RegExp) =>
+      dd
+        .requests()
+        .filter((r) => r.method === "POST" && pattern.test(r.path))
+        .map((r) => (r.body as { data: { attributes: Json } }).data.attributes);
+    // What the provider sends for the resource (resource_datadog_deployment_gate.go: the gate's attributes, then
+    // each rule with its options), against what provision sent, less the two options the provider lacks.
+    const fromTerraform = Object.values(gates).map(({ "//": _, rule, ...gate }) => ({ gate, rule }));
+    expect(fromTerraform.map((t) => t.gate)).toEqual(sent(/^\/api\/v2\/deployment_gates$/));
+    expect(fromTerraform.flatMap((t) => t.rule as Json[])).toEqual(
+      sent(/\/rules$/).map((r) => {
+        const { fail_on_no_groups_found: _a, fail_on_no_data: _b, ...options } = r.options as Json;
+        return { ...r, options };
+      }),
+    );
+  });
+
   it("escapes Terraform's template sequences in literal text", async () => {
     const config = {
       ...baseConfig(),

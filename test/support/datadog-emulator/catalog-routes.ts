@@ -2,6 +2,7 @@ import { v2 } from "@datadog/datadog-api-client";
 import { errorReply, type Reply } from "./http-io.js";
 import { hasUnparsed } from "./model-check.js";
 import type { Route } from "./route.js";
+import { modelled } from "./v2-models.js";
 
 // The Software Catalog: GET /api/v2/catalog/entity (offset paging, filter[kind]/filter[owner], include=schema puts
 // each entity's definition in `included`) and GET /api/v2/services/definitions (the older service-definition API:
@@ -114,13 +115,6 @@ const listDefinitions = (state: CatalogState, query: Record<string, string>): Re
     }),
   };
   return modelled(body, "ServiceDefinitionsListResponse");
-};
-
-// Through the official model and back: a field the model does not know or an unparsed value is an emulator bug.
-const modelled = (body: unknown, type: string): Reply => {
-  const model = v2.ObjectSerializer.deserialize(body, type, "");
-  if (hasUnparsed(model)) return errorReply(500, `Emulator error: ${type} does not fit the official model`);
-  return { status: 200, body: v2.ObjectSerializer.serialize(model, type, "") };
 };
 
 export const catalogRoutes = (state: CatalogState): Route[] => [

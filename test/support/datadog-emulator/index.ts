@@ -2,9 +2,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { type CatalogState, catalogRoutes, checkEntity } from "./catalog-routes.js";
 import { dashboardRoutes, type StoredDashboard } from "./dashboards-routes.js";
+import { deploymentGateRoutes, type StoredGate } from "./deployment-gates-routes.js";
 import { matchesEventSearch } from "./event-search.js";
 import { createEvent } from "./events-route.js";
 import { faultQueue, faultReply } from "./faults.js";
+import { gateEvaluationRoutes } from "./gate-evaluation.js";
 import {
   BadEncoding,
   decode,
@@ -34,6 +36,7 @@ import type {
 // A Datadog API stand-in on 127.0.0.1 for the tests: the real client talks to it through DOGDRIVER_DD_URL.
 // Usage: `const dd = await startDatadogEmulator(); ... createDatadog({ baseUrl: dd.url, apiKey: dd.apiKey, ... })`.
 
+export type { StoredGate, StoredRule } from "./deployment-gates-routes.js";
 export {
   MAX_FUTURE_SECONDS,
   MAX_PAST_SECONDS,
@@ -63,6 +66,8 @@ export interface Emulator {
   events(): StoredEvent[];
   dashboards(): StoredDashboard[];
   monitors(): StoredMonitor[];
+  /** Deployment gates, each with its rules. */
+  deploymentGates(): StoredGate[];
   requests(): RequestLogEntry[];
   /** The stored events a dashboard overlay search draws, with these template variable values. */
   searchEvents(query: string, variables?: Record<string, string>): StoredEvent[];
@@ -100,6 +105,7 @@ export const startDatadogEmulator = async (options: EmulatorOptions = {}): Promi
   let events: StoredEvent[] = [];
   const dashboards = new Map<string, StoredDashboard>();
   const monitors = new Map<number, StoredMonitor>();
+  const gates = new Map<string, StoredGate>();
   let log: RequestLogEntry[] = [];
   const faults = faultQueue();
   const limiter = rateLimiter();
@@ -160,6 +166,12 @@ export const startDatadogEmulator = async (options: EmulatorOptions = {}): Promi
     ...dashboardRoutes(dashboards),
     ...monitorRoutes(monitors),
     ...catalogRoutes(catalog),
+    ...deploymentGateRoutes(gates),
+    ...gateEvaluationRoutes({
+      gates,
+      monitors: () => [...monitors.values()],
+      groupStates: (monitor, atMs) => monitorGroupStates(monitor as never, pointsOf, atMs),
+    }),
   ];
 
   const answer = async (
@@ -290,6 +302,7 @@ export const startDatadogEmulator = async (options: EmulatorOptions = {}): Promi
     events: () => [...events],
     dashboards: () => [...dashboards.values()],
     monitors: () => [...monitors.values()],
+    deploymentGates: () => [...gates.values()].map((g) => ({ ...g, rules: g.rules.map((r) => ({ ...r })) })),
     requests: () => [...log],
     searchEvents: (query, variables = {}) => events.filter((e) => matchesEventSearch(e, query, variables)),
     monitorStates: (id, atMs, optionOverrides = {}) => {
@@ -314,6 +327,7 @@ export const startDatadogEmulator = async (options: EmulatorOptions = {}): Promi
       events = [];
       dashboards.clear();
       monitors.clear();
+      gates.clear();
       log = [];
       faults.clear();
       limiter.set(undefined);
