@@ -72,7 +72,14 @@ const TABLE: [string, string[], CommandCall][] = [
     ["verify", "kinto/stage", "--max-runs", "5", "--max-time", "20m", "--baseline", "1.0.0", "--markdown"],
     {
       command: "verify",
-      options: { ...G, service: "kinto/stage", maxRuns: 5, maxTime: "20m", baseline: "1.0.0", markdown: true },
+      options: {
+        ...G,
+        service: "kinto/stage",
+        maxRuns: 5,
+        maxTime: "20m",
+        baseline: "1.0.0",
+        markdown: true,
+      },
     },
   ],
   [

@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exitCodeForError, exitCodeForOutcome } from "../../src/cli/exit-codes.js";
 import { isDogdriverError } from "../../src/errors.js";
 import { reportCommand } from "../../src/report/report-command.js";
-import type { TestDeps } from "../support/deps.js";
-import { type HttpService, startHttpService } from "../support/http-service.js";
-import { service, smokeTest, type Workspace, workspace } from "../runner/runner-fixtures.js";
 import { type VerifyOptions, verifyCommand } from "../../src/verify/verify-command.js";
 import type { VerifyResult } from "../../src/verify/verify-render.js";
+import { service, smokeTest, type Workspace, workspace } from "../runner/runner-fixtures.js";
+import type { TestDeps } from "../support/deps.js";
+import { type HttpService, startHttpService } from "../support/http-service.js";
 
 // `dogdriver verify` with the real Molotov against a local service: it stops at the first run count that can
 // answer, stores every run as `run` does, and says so with its exit code.
@@ -20,7 +20,9 @@ const verify = async (options: Partial<VerifyOptions> = {}) => {
   let exit: number;
   let message: string | undefined;
   try {
-    exit = exitCodeForOutcome(await verifyCommand({ service: "shop/test", json: true, ...options }, deps, ws.parts));
+    exit = exitCodeForOutcome(
+      await verifyCommand({ service: "shop/test", json: true, ...options }, deps, ws.parts),
+    );
   } catch (error) {
     if (!isDogdriverError(error)) throw error;
     exit = exitCodeForError(error.code);
@@ -38,7 +40,11 @@ beforeAll(async () => {
   ws = await workspace();
   shop = await startHttpService({ delayMs: 20, version: "1.0.0" });
   await ws.testDir("shop-test", smokeTest({ duration: 1, workers: 4 }));
-  await ws.config({ store: "file://./store", source: "ci", services: [service("shop", shop.url, "./shop-test")] });
+  await ws.config({
+    store: "file://./store",
+    source: "ci",
+    services: [service("shop", shop.url, "./shop-test")],
+  });
 });
 afterAll(async () => {
   if (jitter) clearInterval(jitter);
@@ -49,7 +55,9 @@ describe("dogdriver verify", () => {
   it("says what to do when no release before the deployed one is stored (exit 3), before any load", async () => {
     const { exit, message } = await verify();
     expect(exit).toBe(3);
-    expect(message).toMatch(/^verify shop\/test: no release before 1\.0\.0 is stored in file:\/\/.*store, so there is nothing to compare it with\. Load-test the release it replaces first \(`dogdriver run shop\/test` before the deploy/);
+    expect(message).toMatch(
+      /^verify shop\/test: no release before 1\.0\.0 is stored in file:\/\/.*store, so there is nothing to compare it with\. Load-test the release it replaces first \(`dogdriver run shop\/test` before the deploy/,
+    );
     expect(shop.requests()).toBe(0);
   });
 
@@ -79,7 +87,9 @@ describe("dogdriver verify", () => {
     // The report reads verify's runs like any other.
     const reportDeps = ws.deps();
     await reportCommand({ json: true }, reportDeps);
-    const { comparisons } = JSON.parse(reportDeps.stdout.text()) as { comparisons: { metric: string; candidate: { version: string; runs: number } }[] };
+    const { comparisons } = JSON.parse(reportDeps.stdout.text()) as {
+      comparisons: { metric: string; candidate: { version: string; runs: number } }[];
+    };
     const p95 = comparisons.find((c) => c.metric === "client.latency_ms.p95");
     expect(p95?.candidate).toMatchObject({ version: "1.1.0", runs: result?.runs });
   });
