@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything dogdriver and its tests need on a Debian/Ubuntu machine (Node >= 20.19 already there):
-# Molotov and git from Debian's packages when missing, then the npm packages from the lock file, then the build.
+# Molotov, git and Chromium (for the HTML report's browser test) from Debian's packages when missing, then the npm
+# packages from the lock file, then the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,12 +10,17 @@ need_apt=()
 # package would pass a plain `python3 -c 'import molotov'` (a namespace package) while nothing is installed.
 ./scripts/molotov-check.sh >/dev/null || need_apt+=(python3-molotov)
 command -v git >/dev/null 2>&1 || need_apt+=(git)
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+updated=""
+apt_update() {
+  [ -n "$updated" ] || "${sudo_cmd[@]}" apt-get update -qq
+  updated=1
+}
 if ((${#need_apt[@]})); then
   if command -v apt-get >/dev/null 2>&1; then
-    sudo_cmd=()
-    [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
     echo "install: apt-get install ${need_apt[*]}" >&2
-    "${sudo_cmd[@]}" apt-get update -qq
+    apt_update
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${need_apt[@]}" >/dev/null
     if ! ./scripts/molotov-check.sh >/dev/null; then
       echo "install: Molotov is still not importable by the Python the runner uses (scripts/molotov-check.sh);" \
@@ -24,6 +30,19 @@ if ((${#need_apt[@]})); then
   else
     echo "install: please install ${need_apt[*]} (elsewhere: pip install molotov)" >&2
     exit 1
+  fi
+fi
+
+# The HTML report's browser test (npm test) drives a system Chromium: playwright-core downloads no browser. Only
+# the tests need it, so a machine without one still installs; the test names what is missing.
+if [ -z "${DOGDRIVER_CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ] && [ ! -x /usr/bin/chromium-browser ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "install: apt-get install chromium (for the tests' browser check)" >&2
+    apt_update
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq chromium >/dev/null ||
+      echo "install: chromium did not install; npm test's browser check needs one (DOGDRIVER_CHROMIUM=/path)" >&2
+  else
+    echo "install: no Chromium found; npm test's browser check needs one (DOGDRIVER_CHROMIUM=/path)" >&2
   fi
 fi
 

@@ -28,6 +28,8 @@ export interface ServiceTrend {
   points: TrendPoint[];
   /** Each release's first run, oldest first. */
   releases: { version: string; firstSeenMs: number }[];
+  /** Per endpoint of the runs (client.endpoints, "other" aside), its p95 in each run; most requests first. */
+  endpoints: { name: string; points: TrendPoint[] }[];
 }
 
 export interface Report {

@@ -115,7 +115,11 @@ export const compareSubset = (c: MetricContext, subset: Subset): Comparison => {
     if (s.sequential !== undefined && guard.name !== "influence") verdict = "insufficient_data";
   });
   let reason = primary.reason;
-  if (guards.length > 0 && verdict !== "insufficient_data")
+  const neighbours = verdict === "regression" ? neighbourRuns(c, subset, nc) : undefined;
+  if (neighbours !== undefined) {
+    verdict = "insufficient_data";
+    reason = `${primary.reason}, but ${neighbours}`;
+  } else if (guards.length > 0 && verdict !== "insufficient_data")
     reason = `${primary.reason}; the verdict holds in both readings: ${notes.join("; ")}`;
   else if (guards.length > 0) {
     // Undecided: the evidence shown is the main reading with its own noise.
@@ -134,6 +138,33 @@ export const compareSubset = (c: MetricContext, subset: Subset): Comparison => {
     reason,
     ...(guards.length === 0 ? {} : { guards: guards.map((g) => g.name) }),
   };
+};
+
+// verify decides on few runs, and noisy neighbours only ever make runs slower: a regression of n candidate runs
+// stands only when n runs in a row that all met noisy neighbours are this unlikely, at the rate the history shows.
+const NEIGHBOURS_IN_A_ROW = 0.001;
+const MAX_NEIGHBOUR_RUNS = 5;
+
+/**
+ * For verify's looks: why `nc` candidate runs are too few for a regression here (the history's runs met noisy
+ * neighbours so often that all of them may have), or undefined. The fixed-sample verdict has its guards and at
+ * least 3 runs instead.
+ */
+const neighbourRuns = (c: MetricContext, subset: Subset, nc: number): string | undefined => {
+  if (c.settings.sequential === undefined || c.samples.scale !== "log") return undefined;
+  const s = c.samples;
+  let runs = 0;
+  let outliers = 0;
+  for (let j = 0; j < (s.releaseStart[c.a] as number); j++) {
+    if (!inSubset(c, subset, j)) continue;
+    runs++;
+    outliers += s.outlier[j] === 1 && s.better[j] === 0 ? 1 : 0;
+  }
+  const rate = runs === 0 ? 0 : outliers / runs;
+  let needed = 2;
+  while (needed < MAX_NEIGHBOUR_RUNS && rate ** needed > NEIGHBOURS_IN_A_ROW) needed++;
+  if (nc >= needed) return undefined;
+  return `${Math.round(100 * rate)}% of this history's runs met noisy neighbours: ${nc} slower runs in a row could all be that, ${needed} needed`;
 };
 
 /** What the comparison says of one release: its runs in the comparison, their median, and what was left out. */

@@ -5,7 +5,6 @@ import { reportCommand } from "../../src/report/report-command.js";
 import { type VerifyOptions, verifyCommand } from "../../src/verify/verify-command.js";
 import type { VerifyResult } from "../../src/verify/verify-render.js";
 import { service, smokeTest, type Workspace, workspace } from "../runner/runner-fixtures.js";
-import type { TestDeps } from "../support/deps.js";
 import { type HttpService, startHttpService } from "../support/http-service.js";
 
 // `dogdriver verify` with the real Molotov against a local service: it stops at the first run count that can
