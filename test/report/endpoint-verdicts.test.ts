@@ -80,11 +80,17 @@ describe("verdicts per endpoint, with the real Molotov", () => {
     const { comparisons } = JSON.parse(deps.stdout.text()) as { comparisons: Comparison[] };
     const endpoints = new Set(comparisons.flatMap((c) => (c.endpoint === undefined ? [] : [c.endpoint])));
     expect(endpoints).toEqual(new Set(["GET /items/{id}", "POST /api/cart"]));
-    const p95 = (endpoint: string) =>
-      comparisons.find((c) => c.endpoint === endpoint && c.metric === "client.latency_ms.p95") as Comparison;
-    expect(p95("POST /api/cart")).toMatchObject({ verdict: "regression", candidate: { version: "1.1.0" } });
-    expect(p95("POST /api/cart").change_pct).toBeGreaterThan(25);
-    expect(["no_change", "insufficient_data"]).toContain(p95("GET /items/{id}").verdict);
+    const of = (endpoint: string, metric: string) =>
+      comparisons.find((c) => c.endpoint === endpoint && c.metric === metric) as Comparison;
+    // The cart's median regressed (its p95 too on a quiet machine; from a busy one p95s of 5 short runs vary more).
+    expect(of("POST /api/cart", "client.latency_ms.p50")).toMatchObject({
+      verdict: "regression",
+      candidate: { version: "1.1.0" },
+    });
+    expect(of("POST /api/cart", "client.latency_ms.p95").change_pct).toBeGreaterThan(25);
+    expect(["no_change", "insufficient_data"]).toContain(
+      of("GET /items/{id}", "client.latency_ms.p95").verdict,
+    );
     expect(
       comparisons.filter((c) => c.endpoint === "GET /items/{id}" && c.metric.startsWith("client.latency")),
     ).not.toContainEqual(expect.objectContaining({ verdict: "regression" }));
