@@ -7,7 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runKey } from "../src/store/keys.js";
 import { encodeRecord } from "../src/store/record-codec.js";
-import type { RunRecord } from "../src/store/run-record.js";
+import type { EndpointEntry, RunRecord } from "../src/store/run-record.js";
 import { runRecord, seededRandom } from "./verdicts-history.js";
 
 // `dogdriver report` at fleet size (issue 13): a file store of N runs (default 100,000) of a fleet shaped like
@@ -17,7 +17,7 @@ import { runRecord, seededRandom } from "./verdicts-history.js";
 // peak RSS, wall time and the sha-256 of the JSON output, so two builds can be shown to give byte-identical
 // verdicts over the same store.
 // Run: npx tsc -p bench/tsconfig.json && node .tmp/bench/bench/report-scale.js [N] [--services S] [--keep DIR]
-//        [--cli PATH/dist/cli.js]... [--html]
+//        [--cli PATH/dist/cli.js]... [--html] [--endpoints E]
 // With --keep DIR the store stays in DIR, and a later run with the same DIR reuses it instead of writing again.
 // --html also times `report --html` (slow: see docs/benchmarks.md). Each --cli is measured in turn (default: this checkout's dist/cli.js), on the same store.
 
@@ -40,6 +40,26 @@ const WRITE_BATCH = 64;
 // Service s: 2-5 releases, 1 source (even s) or 2 (odd s, 2 of 3 runs from the first), runs spread evenly.
 const releasesOf = (s: number) => 2 + (s % 4);
 const sourcesOf = (s: number) => (s % 2 === 0 ? ["us-east-1"] : ["us-east-1", "eu-west-1"]);
+
+// --endpoints E: each record also holds E endpoints (client.endpoints, as `run` writes them since
+// dogdriver.run.v2), the i-th with a 1/i share of the 1,200 requests, each with a p95 and noise of its own.
+const ENDPOINTS = Number(arg("--endpoints") ?? 0);
+const endpointsOf = (p95: number, rand: () => number): EndpointEntry[] => {
+  const total = Array.from({ length: ENDPOINTS }, (_, i) => 1 / (i + 1)).reduce((a, b) => a + b, 0);
+  return Array.from({ length: ENDPOINTS }, (_, i) => {
+    const level = p95 * (0.5 + ((i * 37) % 10) / 10) * Math.exp(0.04 * (rand() - 0.5) * 3.4);
+    return {
+      name: `GET /api/v1/resource-${i}/{id}`,
+      requests: Math.max(1, Math.round(1200 / (i + 1) / total)),
+      errors: 0,
+      latency_ms: {
+        p50: Math.round(level * 500) / 1000,
+        p95: Math.round(level * 1000) / 1000,
+        p99: Math.round(level * 1300) / 1000,
+      },
+    };
+  });
+};
 
 const records = function* (): Generator<RunRecord> {
   const rand = seededRandom(42);
@@ -70,7 +90,13 @@ const records = function* (): Generator<RunRecord> {
       );
       yield {
         ...base,
-        client: { ...base.client, rps: 20 * (1 + 0.05 * (rand() - 0.5)), error_rate: 0 },
+        ...(ENDPOINTS > 0 ? { schema: "dogdriver.run.v2" } : {}),
+        client: {
+          ...base.client,
+          rps: 20 * (1 + 0.05 * (rand() - 0.5)),
+          error_rate: 0,
+          ...(ENDPOINTS > 0 ? { endpoints: endpointsOf(p95, rand) } : {}),
+        },
         runner: {
           cpu_pct: 35,
           load_per_core: 0.4,

@@ -115,7 +115,7 @@ export const compareSubset = (c: MetricContext, subset: Subset): Comparison => {
     if (s.sequential !== undefined && guard.name !== "influence") verdict = "insufficient_data";
   });
   let reason = primary.reason;
-  const neighbours = verdict === "regression" ? neighbourRuns(c, subset, nc) : undefined;
+  const neighbours = verdict === "regression" ? neighbourRuns(c, nc) : undefined;
   if (neighbours !== undefined) {
     verdict = "insufficient_data";
     reason = `${primary.reason}, but ${neighbours}`;
@@ -140,32 +140,16 @@ export const compareSubset = (c: MetricContext, subset: Subset): Comparison => {
   };
 };
 
-// verify decides on few runs, and noisy neighbours only ever make runs slower: a regression of n candidate runs
-// stands only when n runs in a row that all met noisy neighbours are this unlikely, at the rate the history shows.
-const NEIGHBOURS_IN_A_ROW = 0.001;
-const MAX_NEIGHBOUR_RUNS = 5;
+// verify decides on few runs, and noisy neighbours only ever make runs slower: two slow runs in a row may both
+// have met one (in a busy fleet, where 5% of runs do, one time in 400), and both of its readings would agree.
+// A regression there needs one more run; an improvement, which no neighbour can fake, does not.
+const REGRESSION_RUNS = 3;
 
-/**
- * For verify's looks: why `nc` candidate runs are too few for a regression here (the history's runs met noisy
- * neighbours so often that all of them may have), or undefined. The fixed-sample verdict has its guards and at
- * least 3 runs instead.
- */
-const neighbourRuns = (c: MetricContext, subset: Subset, nc: number): string | undefined => {
-  if (c.settings.sequential === undefined || c.samples.scale !== "log") return undefined;
-  const s = c.samples;
-  let runs = 0;
-  let outliers = 0;
-  for (let j = 0; j < (s.releaseStart[c.a] as number); j++) {
-    if (!inSubset(c, subset, j)) continue;
-    runs++;
-    outliers += s.outlier[j] === 1 && s.better[j] === 0 ? 1 : 0;
-  }
-  const rate = runs === 0 ? 0 : outliers / runs;
-  let needed = 2;
-  while (needed < MAX_NEIGHBOUR_RUNS && rate ** needed > NEIGHBOURS_IN_A_ROW) needed++;
-  if (nc >= needed) return undefined;
-  return `${Math.round(100 * rate)}% of this history's runs met noisy neighbours: ${nc} slower runs in a row could all be that, ${needed} needed`;
-};
+/** For verify's looks: why `nc` candidate runs are too few for a regression, or undefined. */
+const neighbourRuns = (c: MetricContext, nc: number): string | undefined =>
+  c.settings.sequential === undefined || nc >= REGRESSION_RUNS
+    ? undefined
+    : `${nc} slower runs in a row may all have met noisy neighbours: a regression needs ${REGRESSION_RUNS}`;
 
 /** What the comparison says of one release: its runs in the comparison, their median, and what was left out. */
 const side = (c: MetricContext, subset: Subset, i: number): ReleaseSide => {

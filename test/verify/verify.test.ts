@@ -38,11 +38,13 @@ const runs = async (count: number) => {
 beforeAll(async () => {
   ws = await workspace();
   shop = await startHttpService({ delayMs: 20, version: "1.0.0" });
-  await ws.testDir("shop-test", smokeTest({ duration: 1, workers: 4 }));
+  await ws.testDir("shop-test", smokeTest({ duration: 1, workers: 8 }));
+  // A wider "no change" margin than the default 10%: a CI machine's short runs vary by several percent, and a
+  // no_change must come within the budget whatever else the machine is doing (the 10% figures: benchmarks.md).
   await ws.config({
     store: "file://./store",
     source: "ci",
-    services: [service("shop", shop.url, "./shop-test")],
+    services: [service("shop", shop.url, "./shop-test", { equivalence_pct: 25 })],
   });
 });
 afterAll(async () => {
@@ -74,13 +76,15 @@ describe("dogdriver verify", () => {
       candidate_version: "1.1.0",
       verdict: "regression",
     });
-    expect(result?.runs).toBeGreaterThanOrEqual(2);
-    expect(result?.runs).toBeLessThanOrEqual(3);
+    // A regression needs 3 candidate runs (two slow runs in a row may both be noisy neighbours).
+    expect(result?.runs).toBeGreaterThanOrEqual(3);
+    expect(result?.runs).toBeLessThanOrEqual(6);
     expect(result?.change_pct).toBeGreaterThan(20);
     expect(result?.looks.map((l) => l.verdict).at(-1)).toBe("regression");
     expect(result?.looks.slice(0, -1).every((l) => l.verdict === "undecided")).toBe(true);
     // A single run never decides: the first look at one candidate run is undecided.
     expect(result?.looks[0]).toMatchObject({ run: 1, candidate_runs: 1, verdict: "undecided" });
+    expect(result?.looks).toHaveLength(result?.runs as number);
     expect(deps.stderr.text()).toMatch(/verify shop\/test: regression, 1\.1\.0 against 1\.0\.0: /);
 
     // The report reads verify's runs like any other.
@@ -105,7 +109,10 @@ describe("dogdriver verify", () => {
 
   it("stops at the budget, undecided (exit 6), on a service whose latency jumps around", async () => {
     shop.setVersion("1.3.0");
-    jitter = setInterval(() => shop.setDelay(10 + Math.floor(Math.random() * 60)), 150);
+    // Each run at a level of its own around the same mean: run-to-run noise of ±50%.
+    const levels = [14, 42, 28];
+    let k = 0;
+    jitter = setInterval(() => shop.setDelay(levels[k++ % levels.length] as number), 900);
     const { exit, result } = await verify({ maxRuns: 3 });
     clearInterval(jitter);
     jitter = undefined;
