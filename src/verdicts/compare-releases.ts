@@ -43,6 +43,16 @@ export const compareEveryRelease = (
   return histories.flatMap((history) => engine.compareEvery(history));
 };
 
+/**
+ * The service's runs are enough to compare its endpoints: in some comparison, both sides hold minRuns usable runs
+ * (outliers counted). An endpoint's runs are some of those: with fewer, every endpoint comparison would only
+ * repeat the service's "candidate has 1 comparable run; 3 needed".
+ */
+const enoughRuns = (service: readonly Comparison[], minRuns: number): boolean =>
+  service.some(
+    (c) => c.baseline.runs + c.baseline.outliers >= minRuns && c.candidate.runs + c.candidate.outliers >= minRuns,
+  );
+
 export interface VerdictEngine {
   /** The history's comparisons: its candidate (newest release) against its baseline. */
   compare: (history: History) => Comparison[];
@@ -62,7 +72,9 @@ export const verdictEngine = (options: CompareOptions = {}): VerdictEngine => {
     const columns = historyColumns(history);
     const metrics = settings.metrics ?? metricsOf(columns.runs);
     const service = metrics.flatMap((metric) => compareMetric(columns, metric, settings, buffers));
-    return settings.endpoints ? [...service, ...compareEndpoints(columns, settings)] : service;
+    return settings.endpoints && enoughRuns(service, settings.minRuns)
+      ? [...service, ...compareEndpoints(columns, settings)]
+      : service;
   };
   // Each endpoint on the endpoint metrics (of those asked for), without change points (the service's rows
   // report shifts), then Holm's correction over the release's endpoint comparisons (endpoint-family.ts).
