@@ -11,7 +11,8 @@ const CHUNK_BYTES = 1 << 20;
 
 /** Parses one line of the extension's format; undefined for a line that is not one. */
 export const parseSampleLine = (line: string): RequestSample | undefined => {
-  const [start, method, path, status, latency, error] = line.split("\t");
+  // The 7th column, `name`, came later: a line of 6 is one with no name.
+  const [start, method, path, status, latency, error, name] = line.split("\t");
   const startedAtS = Number(start);
   const latencyMs = Number(latency);
   if (!method || path === undefined || !Number.isFinite(startedAtS) || !Number.isFinite(latencyMs))
@@ -19,6 +20,7 @@ export const parseSampleLine = (line: string): RequestSample | undefined => {
   const sample: RequestSample = { startedAtMs: startedAtS * 1000, method, path, latencyMs };
   if (status) sample.status = Number(status);
   else sample.error = error || "no response";
+  if (name) sample.name = name;
   return sample;
 };
 

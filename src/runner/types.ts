@@ -15,6 +15,8 @@ export interface RequestSample {
   latencyMs: number;
   /** The exception when no response arrived ("cancelled" when molotov cancelled it at shutdown). */
   error?: string;
+  /** The name the scenario gave the request (its X-Dogdriver-Name header), when it gave one. */
+  name?: string;
 }
 
 /** Scenario runs (molotov's "steps") that completed and that raised. */
