@@ -1,8 +1,9 @@
 // Which Molotov and Python dogdriver runs on, and the one message for the others (docs/runner.md, "Molotov
 // versions"). The capture extension hooks aiohttp's ClientSession._request and molotov's Worker.step, which every
-// Molotov 2.x has; Molotov 1.x and a future 3 are refused rather than guessed at. Python: 3.8 is the first with
+// Molotov 2.x has; 2.0's run() hands back no counters (the bootstrap's only way to them), Molotov 1.x and a future
+// 3 are refused rather than guessed at. Python: 3.8 is the first with
 // importlib.metadata (the version probe's), 3.13 the newest verified; Python 3.14 turns asyncio.get_event_loop()
-// without a running loop into an error, and molotov calls it. Molotov 2.0 to 2.4 as published pass `loop=` to
+// without a running loop into an error, and molotov calls it. Molotov 2.1 to 2.4 as published pass `loop=` to
 // asyncio.gather, which Python 3.10 removed: they crash at the first run there. Debian's python3-molotov 2.1 is
 // patched for that, so the probe reads molotov's own Runner.gather rather than trusting the version number.
 
@@ -47,7 +48,7 @@ export const parseVersions = (steps: ReadonlyMap<string, string | undefined>): F
 });
 
 export const SUPPORTED_VERSIONS =
-  "Molotov 2.x (2.0 or later, before 3.0) on Python 3.8 to 3.13, except Molotov 2.0 to 2.4 as published, which need Python 3.9 or older (Debian's python3-molotov 2.1 is patched for its Python)";
+  "Molotov 2.x from 2.1 (before 3.0) on Python 3.8 to 3.13, except Molotov 2.1 to 2.4 as published, which need Python 3.9 or older (Debian's python3-molotov 2.1 is patched for its Python)";
 
 const INSTALL =
   "install a supported Molotov (pip install 'molotov>=2.5,<3') or set DOGDRIVER_PYTHON to a Python that has one";
@@ -66,7 +67,7 @@ export const unsupportedVersions = (found: FoundVersions, python: string): strin
   let why: string | undefined;
   if (py && before(py, [3, 8])) why = `Python ${found.python} is older than 3.8`;
   else if (py && !before(py, [3, 14])) why = `Python ${found.python} is newer than 3.13`;
-  else if (molotov && before(molotov, [2, 0])) why = `Molotov ${found.molotov} is older than 2.0`;
+  else if (molotov && before(molotov, [2, 1])) why = `Molotov ${found.molotov} is older than 2.1`;
   else if (molotov && !before(molotov, [3, 0])) why = `Molotov ${found.molotov} is newer than 2.x`;
   else if (py && found.gatherPassesLoop && !before(py, [3, 10]))
     why = `Molotov ${found.molotov} passes loop= to asyncio.gather, which Python 3.10 removed`;

@@ -222,7 +222,7 @@ describe("dogdriver check", () => {
     expect(line).toHaveLength(1);
     expect(line[0]).toMatch(
       new RegExp(
-        `^FAIL molotov +Molotov 1\\.6 on Python 3\\.\\d+\\.\\d+ \\(${python}\\) is not supported: Molotov 1\\.6 is older than 2\\.0\\. dogdriver runs on Molotov 2\\.x \\(2\\.0 or later, before 3\\.0\\) on Python 3\\.8 to 3\\.13`,
+        `^FAIL molotov +Molotov 1\\.6 on Python 3\\.\\d+\\.\\d+ \\(${python}\\) is not supported: Molotov 1\\.6 is older than 2\\.1\\. dogdriver runs on Molotov 2\\.x from 2\\.1 \\(before 3\\.0\\) on Python 3\\.8 to 3\\.13`,
       ),
     );
     expect(out).toContain(

@@ -38,7 +38,7 @@ describe("dogdriver run with an unsupported Molotov", () => {
   };
 
   it.each([
-    ["1.6", {}, "Molotov 1.6 is older than 2.0"],
+    ["1.6", {}, "Molotov 1.6 is older than 2.1"],
     ["3.0", {}, "Molotov 3.0 is newer than 2.x"],
     [
       "2.3",
@@ -51,7 +51,7 @@ describe("dogdriver run with an unsupported Molotov", () => {
     expect(exit).toBe(3);
     expect(message).toMatch(
       new RegExp(
-        `^Molotov ${version.replace(".", "\\.")} on Python 3\\.\\d+\\.\\d+ \\(${python}\\) is not supported: ${why.replace(/[.=]/g, "\\$&")}\\. dogdriver runs on Molotov 2\\.x \\(2\\.0 or later, before 3\\.0\\) on Python 3\\.8 to 3\\.13, `,
+        `^Molotov ${version.replace(".", "\\.")} on Python 3\\.\\d+\\.\\d+ \\(${python}\\) is not supported: ${why.replace(/[.=]/g, "\\$&")}\\. dogdriver runs on Molotov 2\\.x from 2\\.1 \\(before 3\\.0\\) on Python 3\\.8 to 3\\.13, `,
       ),
     );
     expect(message).toContain(
