@@ -26,7 +26,8 @@ Naming a request: a scenario may give a request a name of its own, so that reque
 by an id ("/api/cart/123") are counted together, with the request header `X-Dogdriver-Name`:
   session.post(url, json=item, headers={"X-Dogdriver-Name": "POST /api/cart"})
 The wrapper takes the header out before aiohttp sends the request (the service never sees it) and writes its
-value to the `name` column: tabs and line breaks replaced by spaces, at most 100 characters.
+value to the `name` column: tabs, line breaks and control characters replaced by spaces, at most 100
+characters.
 
 It also wraps molotov's `Worker.step` (one scenario run, on every Molotov 2.x; it returns the exception when
 the scenario raised), for what requests cannot show: a scenario's assertion fails on a 200 answer too. Lines
@@ -150,20 +151,22 @@ _NAME_HEADER = "x-dogdriver-name"
 def _take_name(headers):
     """The request's headers without X-Dogdriver-Name, and its value cleaned ("" when it has none).
 
-    A copy when the header is there: the scenario may pass the same dict to every request."""
+    A copy when the header is there: the scenario may pass the same dict to every request.
+    Control characters would reach the terminal of whoever reads the name: replaced, like in failure messages."""
     if not headers:
         return headers, ""
-    pairs = headers.items() if hasattr(headers, "items") else headers
+    if not hasattr(headers, "items"):
+        headers = list(headers)  # pairs, maybe an iterator that reading here would use up
     name = None
     kept = []
-    for key, value in pairs:
+    for key, value in headers.items() if hasattr(headers, "items") else headers:
         if str(key).lower() == _NAME_HEADER:
             name = value
         else:
             kept.append((key, value))
     if name is None:
         return headers, ""
-    return CIMultiDict(kept), _clean(str(name))[:100]
+    return CIMultiDict(kept), _UNSAFE.sub(" ", _clean(str(name)))[:100]
 
 
 async def _request(self, method, url, *args, **kw):
