@@ -5,18 +5,20 @@
 // importlib.metadata (the version probe's), 3.13 the newest verified; Python 3.14 turns asyncio.get_event_loop()
 // without a running loop into an error, and molotov calls it. Molotov 2.1 to 2.4 as published pass `loop=` to
 // asyncio.gather, which Python 3.10 removed: they crash at the first run there. Debian's python3-molotov 2.1 is
-// patched for that, so the probe reads molotov's own Runner.gather rather than trusting the version number.
+// patched for that, so the probe reads molotov's own runner.py rather than trusting the version number.
 
-/** The probe's lines: `PROBE python X.Y.Z`, `PROBE molotov V`, `PROBE gather_loop 0|1`, in that order. */
+/**
+ * The probe's lines: `PROBE python X.Y.Z`, `PROBE molotov V`, `PROBE gather_loop 0|1`, in that order. It reads
+ * Molotov's metadata and its runner.py without importing them (aiohttp's import is most of a Python start's cost).
+ */
 export const VERSIONS_PROBE = [
-  "import inspect, sys",
+  "import importlib.util, re, sys",
   "print('PROBE python', '%d.%d.%d' % sys.version_info[:3], flush=True)",
   "from importlib.metadata import version",
-  "import molotov",
   "print('PROBE molotov', version('molotov'), flush=True)",
   "try:",
-  "    import molotov.runner",
-  "    passes_loop = 'loop=' in inspect.getsource(molotov.runner.Runner.gather)",
+  "    with open(importlib.util.find_spec('molotov').submodule_search_locations[0] + '/runner.py') as f:",
+  "        passes_loop = re.search(r'asyncio\\.gather\\([^)]*\\bloop=', f.read()) is not None",
   "except Exception:",
   "    passes_loop = False",
   "print('PROBE gather_loop', int(passes_loop), flush=True)",
