@@ -6,10 +6,10 @@ ClientSession (their session's own `_request` resolves the host name, then calls
 request is still counted once), Molotov 2.2 and later use ClientSession as it is, with a trace config. The
 wrapper is preferred to molotov's `sending_request`/`response_received` events: those leave out DNS, connection
 set-up and a scheduling delay (they under-report by ~1 ms at light load, more under load) and cost ~10%
-throughput, while the wrapper measured within 0.02 ms of the scenario's own timing at ~0% cost (see
-docs/runner.md). The latency is the time to the response headers: aiohttp hands the response back before the
-body is read, so body download time is not included. A request the scenario makes with an aiohttp session of its
-own is measured too.
+throughput, while the wrapper measured within 0.05 ms of the scenario's own timing at a few % of molotov's CPU
+(see docs/benchmarks.md). The latency is the time to the response headers: aiohttp hands the response back
+before the body is read, so body download time is not included. A request the scenario makes with an aiohttp
+session of its own is measured too.
 
 Each process (molotov forks with -p > 1, after this module is imported) opens its own file lazily,
 `$DOGDRIVER_CAPTURE_DIR/requests-<pid>.tsv`, with O_APPEND. Lines are written in batches (every 64 lines or
