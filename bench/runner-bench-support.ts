@@ -7,7 +7,8 @@ import { execa, type ResultPromise } from "execa";
 
 export const ROOT = resolve(import.meta.dirname, "../../..");
 export const CLI = join(ROOT, "dist/cli.js");
-export const PYTHON = "/usr/bin/python3";
+/** The Python with Molotov: DOGDRIVER_PYTHON (a later Molotov in a virtualenv), else Debian's. */
+export const PYTHON = process.env.DOGDRIVER_PYTHON ?? "/usr/bin/python3";
 
 export interface Service {
   url: string;

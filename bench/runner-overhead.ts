@@ -33,12 +33,17 @@ const service = await startService(0, 0);
 const dir = await benchWorkspace(service.url, { duration: SECONDS, workers: WORKERS });
 const testDir = join(dir, "test");
 
-// dogdriver's bootstrap (src/runner/molotov-process.ts) plus the process's CPU time (-p 1: RUSAGE_SELF is all).
+// dogdriver's bootstrap (src/runner/molotov-process.ts: the counters from run(), which main() returns only up to
+// Molotov 2.1) plus the process's CPU time (-p 1: RUSAGE_SELF is all). PYTHON: DOGDRIVER_PYTHON, else Debian's.
 const BOOTSTRAP = [
   "import json, os, resource, sys",
   'sys.argv[0] = "molotov"',
-  "from molotov.run import main",
-  "result = main()",
+  "import molotov.run",
+  "counters = []",
+  "molotov_run = molotov.run.run",
+  "molotov.run.run = lambda *args, **kw: counters.append(molotov_run(*args, **kw)) or counters[-1]",
+  "molotov.run.main()",
+  "result = counters[-1]",
   "usage = resource.getrusage(resource.RUSAGE_SELF)",
   'result["CPU_S"] = usage.ru_utime + usage.ru_stime',
   'with open(os.environ["DOGDRIVER_RESULT_FILE"], "w") as out:',

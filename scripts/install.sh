@@ -28,7 +28,10 @@ if ((${#need_apt[@]})); then
       exit 1
     fi
   else
-    echo "install: please install ${need_apt[*]} (elsewhere: pip install molotov)" >&2
+    # No apt-get (macOS, Alpine, RHEL, a CI image with pip): Molotov goes into a virtualenv (docs/runner.md).
+    echo "install: please install ${need_apt[*]/python3-molotov/Molotov}; without apt-get, Molotov goes into a" \
+      "virtualenv: python3 -m venv ~/.venvs/molotov && ~/.venvs/molotov/bin/pip install 'molotov>=2.5,<3'," \
+      "then export DOGDRIVER_PYTHON=~/.venvs/molotov/bin/python and run this again" >&2
     exit 1
   fi
 fi

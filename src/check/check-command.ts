@@ -10,6 +10,7 @@ import type { DatadogSettings } from "../datadog/types.js";
 import { checkDiscovery } from "../discovery/check-discovery.js";
 import { DogdriverError, isDogdriverError } from "../errors.js";
 import { childEnv } from "../runner/child-env.js";
+import { unsupportedVersions } from "../runner/molotov-support.js";
 import { findPython } from "../runner/runner-parts.js";
 import type { Deps } from "../state/deps.js";
 import { fileStoreRoot } from "../store/file-store.js";
@@ -87,9 +88,17 @@ const checkStore = async (config: Config, deps: Deps): Promise<CheckResult> => {
 };
 
 const INSTALL_HINT =
-  "install it (Debian/Ubuntu: apt-get install python3-molotov; elsewhere: pip install molotov) or set DOGDRIVER_PYTHON";
+  "install it (Debian/Ubuntu: apt-get install python3-molotov; elsewhere: pip install 'molotov>=2.5,<3') or set DOGDRIVER_PYTHON";
 
-const checkMolotov = async (python: string, deps: Deps): Promise<CheckResult> => {
+/** The molotov finding, and whether the Molotov or Python found is one dogdriver does not run on (exit 3). */
+const checkMolotov = async (
+  python: string,
+  deps: Deps,
+): Promise<{ result: CheckResult; unsupported: boolean }> => {
+  const fail = (detail: string, unsupported = false) => ({
+    result: { check: "molotov", status: "fail" as const, detail },
+    unsupported,
+  });
   // From "/": a folder of the working directory named molotov would import as a namespace package.
   const probe = await probeMolotov({
     python,
@@ -97,20 +106,14 @@ const checkMolotov = async (python: string, deps: Deps): Promise<CheckResult> =>
     env: childEnv(deps.env), // never the keys: the probe runs Python as a test would
     signal: deps.signal,
   });
-  if (probe.molotov === undefined) {
-    return { check: "molotov", status: "fail", detail: `${python} cannot import molotov: ${INSTALL_HINT}` };
-  }
-  if (!probe.extension) {
-    return {
-      check: "molotov",
-      status: "fail",
-      detail: `Molotov ${probe.molotov} (${python}) cannot run dogdriver's capture extension: ${probe.error}`,
-    };
-  }
+  const unsupported = unsupportedVersions(probe, python);
+  if (unsupported !== undefined) return fail(unsupported, true);
+  if (probe.molotov === undefined) return fail(`${python} cannot import molotov: ${INSTALL_HINT}`);
+  const found = `Molotov ${probe.molotov}, Python ${probe.python} (${python})`;
+  if (!probe.extension) return fail(`${found} cannot run dogdriver's capture extension: ${probe.error}`);
   return {
-    check: "molotov",
-    status: "ok",
-    detail: `Molotov ${probe.molotov} (${python}), dogdriver's capture extension loads`,
+    result: { check: "molotov", status: "ok", detail: `${found}, dogdriver's capture extension loads` },
+    unsupported: false,
   };
 };
 
@@ -173,6 +176,7 @@ export const checkCommand = async (options: CheckOptions, deps: Deps): Promise<O
   const services = config.services.map((s) => `${s.name}/${s.env}`).join(", ") || "none";
   const python = findPython(deps.env);
   const datadog = await checkDatadog(config, deps);
+  const molotov = await checkMolotov(python, deps);
   const results: CheckResult[] = [
     found
       ? {
@@ -191,7 +195,7 @@ export const checkCommand = async (options: CheckOptions, deps: Deps): Promise<O
       (detail): CheckResult => ({ check: "alerts", status: "warn", detail }),
     ),
     await checkStore(config, deps),
-    await checkMolotov(python, deps),
+    molotov.result,
     datadog.result,
   ];
   const discovery = await checkDiscovery(config, deps);
@@ -204,7 +208,9 @@ export const checkCommand = async (options: CheckOptions, deps: Deps): Promise<O
       detail:
         "no services to test: add one under services (or turn on discover.datadog); run --all has nothing to run",
     });
-  for (const service of discovery.services) results.push(...(await checkService(service, python, deps)));
+  // An unsupported Molotov is said once, on its own line: the tests are not loaded with it.
+  for (const service of discovery.services)
+    results.push(...(await checkService(service, molotov.unsupported ? undefined : python, deps)));
 
   const failed = results.filter((r) => r.status === "fail");
   if (options.json) {
@@ -219,7 +225,9 @@ export const checkCommand = async (options: CheckOptions, deps: Deps): Promise<O
   if (failed.length > 0) {
     const label = (r: CheckResult) => (r.service ? `${r.service} ${r.check}` : r.check);
     // --quiet drops the FAIL lines above (stderr carries only warnings and errors): the error says why itself.
-    throw new DogdriverError("check_failed", `check: ${failed.map(label).join(", ")} failed`, {
+    // Exit 3 for a Molotov or Python dogdriver does not run on, as `run` says it: nothing else fixes that.
+    const code = molotov.unsupported ? "invalid_input" : "check_failed";
+    throw new DogdriverError(code, `check: ${failed.map(label).join(", ")} failed`, {
       details: options.quiet && !options.json ? failed.map((r) => `${label(r)}: ${r.detail}`) : [],
     });
   }

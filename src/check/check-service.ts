@@ -125,17 +125,27 @@ const checkTest = async (
   }
 };
 
-/** Every check of one service, in the order `run` meets them. */
+/**
+ * Every check of one service, in the order `run` meets them. Without `python` (its Molotov is one dogdriver does
+ * not run on, said once by the molotov check) the test is not loaded.
+ */
 export const checkService = async (
   service: ServiceConfig,
-  python: string,
+  python: string | undefined,
   deps: Deps,
 ): Promise<CheckResult[]> => {
   const label = `${service.name}/${service.env}`;
   const endpoint = await checkEndpoint(service.endpoint, deps);
   const { version, ...versionResult } = await checkVersion(service, deps);
   // The scenario may read DOGDRIVER_VERSION at import; without a version it gets a placeholder.
-  const test = await checkTest(service, python, version ?? "unknown", deps);
+  const test =
+    python === undefined
+      ? {
+          check: "test",
+          status: "warn" as const,
+          detail: "not loaded: dogdriver does not run on the Molotov found (the molotov check above)",
+        }
+      : await checkTest(service, python, version ?? "unknown", deps);
   return [endpoint, versionResult, { ...test, detail: redactUrl(test.detail) }].map((r) => ({
     ...r,
     service: label,

@@ -1,4 +1,5 @@
 import { execa } from "execa";
+import { type FoundVersions, parseVersions, probeSteps, VERSIONS_PROBE } from "../runner/molotov-support.js";
 import { EXTENSION_PATH } from "../runner/runner-parts.js";
 
 // Asks the Python the runner would use whether Molotov imports, whether dogdriver's capture extension loads on
@@ -6,12 +7,11 @@ import { EXTENSION_PATH } from "../runner/runner-parts.js";
 // find scenarios in it. Run from a neutral directory, or the test's, never from dogdriver's checkout, so that no
 // folder of the working directory can pass for the package.
 
-// Prints a line per step passed, so that the step that failed is the one after the last line.
+// Prints a line per step passed, so that the step that failed is the one after the last line: the versions
+// (src/runner/molotov-support.ts), then the extension, then the scenario.
 const PROBE = [
-  "import importlib, os, runpy, sys",
-  "from importlib.metadata import version",
-  "import molotov",
-  "print('PROBE molotov', version('molotov'), flush=True)",
+  VERSIONS_PROBE,
+  "import importlib, os, runpy",
   "runpy.run_path(sys.argv[1])",
   "print('PROBE extension', flush=True)",
   "if len(sys.argv) > 2:",
@@ -27,9 +27,7 @@ const PROBE = [
 
 const PROBE_TIMEOUT_MS = 30_000;
 
-export interface ProbeResult {
-  /** Molotov's version, when it imported. */
-  molotov?: string;
+export interface ProbeResult extends FoundVersions {
   /** Whether dogdriver's capture extension loaded on it. */
   extension: boolean;
   /** Scenarios the file registered (with a scenario to load). */
@@ -63,14 +61,9 @@ export const probeMolotov = async ({
     cancelSignal: signal,
     stdin: "ignore",
   });
-  const steps = new Map(
-    String(result.stdout)
-      .split("\n")
-      .filter((l) => l.startsWith("PROBE "))
-      .map((l) => [l.split(" ")[1], l.split(" ")[2]] as const),
-  );
+  const steps = probeSteps(String(result.stdout));
   const out: ProbeResult = {
-    ...(steps.has("molotov") ? { molotov: steps.get("molotov") } : {}),
+    ...parseVersions(steps),
     extension: steps.has("extension"),
     ...(steps.has("scenarios") ? { scenarios: Number(steps.get("scenarios")) } : {}),
   };

@@ -99,7 +99,7 @@ export const failureReason = ({
     return `molotov ended after ${seconds(elapsedMs)} of a ${seconds(plan.durationMs)} test (scenario runs: ${counters.OK} ok, ${counters.FAILED} failed)${firstFailure(stats)}`;
   }
   if (stats.requests === 0) {
-    return `the test made no HTTP request through molotov's session (scenario runs: ${counters.OK} ok, ${counters.FAILED} failed)`;
+    return `the test made no HTTP request through aiohttp (molotov's session or one of its own) (scenario runs: ${counters.OK} ok, ${counters.FAILED} failed)`;
   }
   if (stats.errors === stats.requests) {
     return `every one of the ${stats.requests} requests failed: ${stats.topErrors()}`;

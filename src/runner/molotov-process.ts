@@ -6,8 +6,9 @@ import type { MolotovCounters } from "./types.js";
 // python on PATH, `python -m molotov` does not exist, and main()'s result only reaches us this way), detached in
 // its own process group: molotov's -p children survive a killed parent, so stopping means signalling the group.
 
-// main() returns the counters dict (or exits on its own errors); writing it to a file keeps it apart from
-// molotov's console and from anything the scenario prints.
+// molotov.run.run() returns the counters dict (or exits on its own errors). main() hands it back on molotov 2.0
+// and 2.1 only (2.2 and later return 0), so the bootstrap takes it from run(), which main() calls through the
+// module's globals. Writing it to a file keeps it apart from molotov's console and from what the scenario prints.
 // The watcher: molotov runs detached, so if dogdriver itself dies without a chance to signal the group (SIGKILL,
 // the OOM killer) nothing else would stop it before -d ends. A thread of molotov's main process (threads do not
 // survive molotov's fork, so only there) kills the whole group once its parent is gone.
@@ -20,10 +21,15 @@ const BOOTSTRAP = [
   "    os.killpg(os.getpgrp(), signal.SIGKILL)",
   "threading.Thread(target=watch_parent, daemon=True).start()",
   'sys.argv[0] = "molotov"',
-  "from molotov.run import main",
-  "result = main()",
+  "import molotov.run",
+  "counters = []",
+  "def run(*args, **kw):",
+  "    counters.append(molotov_run(*args, **kw))",
+  "    return counters[-1]",
+  "molotov_run, molotov.run.run = molotov.run.run, run",
+  "molotov.run.main()",
   'with open(os.environ["DOGDRIVER_RESULT_FILE"], "w") as out:',
-  "    json.dump(result, out)",
+  "    json.dump(counters[-1] if counters else None, out)",
 ].join("\n");
 
 const TAIL_BYTES = 64 * 1024;

@@ -6,6 +6,8 @@ import { DogdriverError } from "../errors.js";
 import type { Deps } from "../state/deps.js";
 import type { RunRecord } from "../store/run-record.js";
 import { sweepDeadCaptureDirs } from "./capture-dirs.js";
+import { childEnv } from "./child-env.js";
+import { ensureSupportedMolotov } from "./probe-versions.js";
 import { queueEvents, runService } from "./run-service.js";
 import { defaultRunnerParts } from "./runner-parts.js";
 import { selectServices } from "./select-services.js";
@@ -97,6 +99,8 @@ export const runCommand = async (
     deps.log.info(
       `shard ${shard.index}/${shard.count}: ${services.length} service(s) of this runner's share`,
     );
+  // Once for the command, before anything is delivered or tested: an unsupported Molotov is one message, exit 3.
+  if (services.length > 0) await ensureSupportedMolotov(parts.python, childEnv(deps.env), deps.signal);
 
   const swept = await sweepDeadCaptureDirs(deps);
   if (swept > 0) deps.log.debug(`removed ${swept} capture director(ies) of killed runs`);

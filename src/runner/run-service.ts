@@ -9,12 +9,14 @@ import type { RunStore } from "../store/types.js";
 import { safeText } from "../text/safe-text.js";
 import { makeCaptureDir } from "./capture-dirs.js";
 import { captureReader } from "./capture-reader.js";
+import { childEnv } from "./child-env.js";
 import { ClientStats } from "./client-stats.js";
 import { readDeployedVersion } from "./deployed-version.js";
 import { oneAtATime } from "./keyed-queue.js";
 import { readTestPlan } from "./molotov-config.js";
 import { failureReason } from "./molotov-failure.js";
 import { parseCounters, runMolotovProcess } from "./molotov-process.js";
+import { ensureSupportedMolotov } from "./probe-versions.js";
 import { startProgress } from "./progress.js";
 import { queueRunEvents } from "./run-events.js";
 import { runTimeoutMs } from "./run-timeout.js";
@@ -70,16 +72,16 @@ const prepare = async (service: ServiceConfig, { deps, parts }: ServiceContext) 
       `scenario file not found: ${join(plan.dir, plan.scenario)} (${plan.origin})`,
     );
   }
-  const python =
-    plan.requirements === undefined
-      ? parts.python
-      : await ensureVirtualenv({
-          python: parts.python,
-          requirements: plan.requirements,
-          cacheDir: parts.cacheDir,
-          env: deps.env,
-          signal: deps.signal,
-        });
+  if (plan.requirements === undefined) return { plan, python: parts.python };
+  const python = await ensureVirtualenv({
+    python: parts.python,
+    requirements: plan.requirements,
+    cacheDir: parts.cacheDir,
+    env: deps.env,
+    signal: deps.signal,
+  });
+  // The requirements may have brought a Molotov of their own.
+  await ensureSupportedMolotov(python, childEnv(deps.env), deps.signal);
   return { plan, python };
 };
 

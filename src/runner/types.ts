@@ -15,7 +15,7 @@ export interface RequestSample {
   latencyMs: number;
   /** The exception when no response arrived ("cancelled" when molotov cancelled it at shutdown). */
   error?: string;
-  /** The name the test gave the request (the extension's 7th column): its endpoint instead of the path's. */
+  /** The name the scenario gave the request (its X-Dogdriver-Name header), when it gave one. */
   name?: string;
 }
 

@@ -11,6 +11,22 @@ import { childEnv } from "./child-env.js";
 const PIP_TIMEOUT_MS = 10 * 60_000;
 const READY = ".dogdriver-ready";
 
+// A virtualenv made from a virtualenv's python (Molotov installed with pip into one, docs/runner.md) is one of the
+// base interpreter: it sees the base's site-packages, not that Molotov (on Debian it would find Debian's 2.1). The
+// first prints the site-packages of the Python that has molotov when it is itself a virtualenv; the second, run
+// by the new one, puts them in a .pth file, ahead of the base's (site.addsitedir also reads their .pth files).
+const PARENT_SITE = [
+  "import site, sys",
+  "if sys.prefix != sys.base_prefix:",
+  "    print('\\n'.join(d for d in site.getsitepackages() if d.startswith(sys.prefix)))",
+].join("\n");
+const WRITE_PTH = [
+  "import os, sys, sysconfig",
+  "lines = ['import site; site.addsitedir(%r)\\n' % d for d in sys.argv[1:]]",
+  "with open(os.path.join(sysconfig.get_paths()['purelib'], '_dogdriver_parent.pth'), 'w') as out:",
+  "    out.write(''.join(lines))",
+].join("\n");
+
 const tail = (text: string, lines = 3) =>
   text
     .trim()
@@ -67,7 +83,7 @@ export const ensureVirtualenv = async ({
       cancelSignal: signal,
       all: true,
     });
-    if (result.exitCode === 0) return;
+    if (result.exitCode === 0) return String(result.stdout ?? "");
     await rm(partial, { recursive: true, force: true });
     if (signal.aborted) throw new DogdriverError("interrupted", `${what}: interrupted`);
     throw new DogdriverError(
@@ -77,6 +93,11 @@ export const ensureVirtualenv = async ({
   };
   await run(python, ["-m", "venv", "--system-site-packages", partial], `${python} -m venv`);
   const partialPython = join(partial, "bin", "python");
+  const parentSite = (await run(python, ["-c", PARENT_SITE], `${python} (its site-packages)`))
+    .split("\n")
+    .filter(Boolean);
+  if (parentSite.length > 0)
+    await run(partialPython, ["-c", WRITE_PTH, ...parentSite], `${partialPython} (the .pth file)`);
   await run(
     partialPython,
     ["-m", "pip", "install", "--quiet", "--no-input", "--requirement", requirements],

@@ -4,10 +4,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CheckReport } from "../../src/check/types.js";
 import { main } from "../../src/cli/main.js";
-import { GET_SCENARIO } from "../runner/runner-fixtures.js";
+import { GET_SCENARIO, laterMolotov } from "../runner/runner-fixtures.js";
 import { type Emulator, startDatadogEmulator } from "../support/datadog-emulator/index.js";
 import { testDeps } from "../support/deps.js";
 import { type HttpService, startHttpService } from "../support/http-service.js";
+import { standInMolotovPython } from "../support/stand-in-molotov.js";
 
 // `check` against real parts: the project's test service, real Molotov loading the scenario with dogdriver's
 // extension, the Datadog emulator. Each broken piece is named, with a non-zero exit, and nothing is created.
@@ -47,7 +48,7 @@ describe("dogdriver check", () => {
     ...extra,
   });
   const check = async (dir: string, env: Record<string, string | undefined> = {}, args: string[] = []) => {
-    const deps = testDeps({ cwd: dir, env: { PATH: process.env.PATH, ...env } });
+    const deps = testDeps({ cwd: dir, env: { PATH: process.env.PATH, ...laterMolotov(), ...env } });
     const exit = await main(["check", ...args], deps, "0.0.0");
     return { exit, out: deps.stderr.text(), stdout: deps.stdout.text() };
   };
@@ -70,7 +71,7 @@ describe("dogdriver check", () => {
     );
     expect(out).toMatch(/^ok {3}store +.*runs does not exist yet: the first run creates it/m);
     expect(out).toMatch(
-      /^ok {3}molotov +Molotov \d[\d.]* \(.*python.*\), dogdriver's capture extension loads/m,
+      /^ok {3}molotov +Molotov 2\.\d+[\d.]*, Python 3\.\d+\.\d+ \(.*python.*\), dogdriver's capture extension loads/m,
     );
     expect(out).toContain(`ok   datadog  ${dd.url}: API and application keys accepted`);
     expect(out).toContain(`ok   endpoint kinto/stage: ${target.url} answers (HTTP 200)`);
@@ -210,6 +211,24 @@ describe("dogdriver check", () => {
     expect(out).toContain(
       "FAIL molotov  /nonexistent/python3 cannot import molotov: install it (Debian/Ubuntu: apt-get install python3-molotov",
     );
+  });
+
+  it("an unsupported Molotov: one message naming what was found and what is supported, tests not loaded, exit 3", async () => {
+    const dir = await workDir({ services: [service()] });
+    const python = await standInMolotovPython(join(dir, "stand-in"), { version: "1.6" });
+    const { exit, out } = await check(dir, { DOGDRIVER_PYTHON: python });
+    expect(exit).toBe(3);
+    const line = out.split("\n").filter((l) => l.includes("is not supported"));
+    expect(line).toHaveLength(1);
+    expect(line[0]).toMatch(
+      new RegExp(
+        `^FAIL molotov +Molotov 1\\.6 on Python 3\\.\\d+\\.\\d+ \\(${python}\\) is not supported: Molotov 1\\.6 is older than 2\\.1\\. dogdriver runs on Molotov 2\\.x from 2\\.1 \\(before 3\\.0\\) on Python 3\\.8 to 3\\.13`,
+      ),
+    );
+    expect(out).toContain(
+      "warn test     kinto/stage: not loaded: dogdriver does not run on the Molotov found (the molotov check above)",
+    );
+    expect(out).toContain("check: molotov failed");
   });
 
   it("warns when a service's points would be too old for Datadog, and stops at an invalid configuration with exit 3", async () => {

@@ -6,6 +6,7 @@ import { main } from "../../src/cli/main.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { RunRecord } from "../../src/store/run-record.js";
 import type { Comparison } from "../../src/verdicts/types.js";
+import { laterMolotov } from "../runner/runner-fixtures.js";
 import { testDeps } from "../support/deps.js";
 
 // The README's first command ends in `dogdriver demo`: real Molotov against two local services, offline.
@@ -17,6 +18,7 @@ describe("dogdriver demo --quick", () => {
     const env = {
       PATH: process.env.PATH,
       HOME: cwd,
+      ...laterMolotov(),
       DD_API_KEY: "0123456789abcdef0123456789abcdef",
       DATADOG_APP_KEY: "fedcba9876543210fedcba9876543210fedcba98",
       DOGDRIVER_DD_URL: "http://127.0.0.1:9",

@@ -83,6 +83,35 @@ describe("Molotov detection (scripts/molotov-check.sh, scripts/install.sh)", () 
     expect(result.stderr).toContain("Molotov is still not importable by the Python the runner uses");
   });
 
+  it("install.sh without apt-get says how to put Molotov in a virtualenv, and finds it there through DOGDRIVER_PYTHON", async () => {
+    const noApt = await mkdtemp(join(tmpdir(), "dogdriver-install-noapt-"));
+    try {
+      for (const name of ["python3", "bash", "dirname", "id", "head", "git"])
+        await symlink(join(bin, name), join(noApt, name));
+      const run = (env: Record<string, string>) =>
+        execa("bash", [join(ROOT, "scripts/install.sh")], {
+          cwd: ROOT,
+          env: { PATH: noApt, PYTHONPATH: "", ...env },
+          extendEnv: false,
+          reject: false,
+        });
+      const missing = await run({});
+      expect(missing.exitCode).toBe(1);
+      expect(missing.stderr).toContain(
+        "install: please install Molotov; without apt-get, Molotov goes into a virtualenv: python3 -m venv ~/.venvs/molotov && ~/.venvs/molotov/bin/pip install 'molotov>=2.5,<3', then export DOGDRIVER_PYTHON=~/.venvs/molotov/bin/python and run this again",
+      );
+      // A virtualenv that sees a Molotov (here Debian's, through its system site-packages) as DOGDRIVER_PYTHON:
+      // install.sh gets past Molotov and on to npm, which this PATH does not have.
+      const venv = join(noApt, "venv");
+      await execa(SYSTEM_PYTHON, ["-m", "venv", "--system-site-packages", "--without-pip", venv]);
+      const found = await run({ DOGDRIVER_PYTHON: join(venv, "bin", "python") });
+      expect(found.stderr).not.toContain("please install");
+      expect(found.stderr).toContain("install: npm ci");
+    } finally {
+      await rm(noApt, { recursive: true, force: true });
+    }
+  });
+
   it("the README's first command is the quickstart script, which runs install.sh", async () => {
     const readme = await readFile(join(ROOT, "README.md"), "utf8");
     expect(readme).toContain("./scripts/quickstart.sh");

@@ -122,4 +122,20 @@ describe("captureReader", () => {
     });
     expect(parseSampleLine("1.5\tGET\t/x\t200\t3.5\t\t")?.name).toBeUndefined();
   });
+
+  it("reads the name column when a line has one, and none when it is empty or absent", () => {
+    expect(parseSampleLine("1795552173.5\tPOST\t/api/cart/42\t201\t3.5\t\tPOST /api/cart")).toEqual({
+      startedAtMs: 1795552173500,
+      method: "POST",
+      path: "/api/cart/42",
+      status: 201,
+      latencyMs: 3.5,
+      name: "POST /api/cart",
+    });
+    expect(parseSampleLine("1795552173.5\tGET\t/x\t\t1.0\tClientOSError: reset\tGET x")).toMatchObject({
+      error: "ClientOSError: reset",
+      name: "GET x",
+    });
+    expect(parseSampleLine("1795552173.5\tGET\t/x\t200\t1.0\t\t")).not.toHaveProperty("name");
+  });
 });

@@ -1,5 +1,6 @@
-import { readdir } from "node:fs/promises";
+import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
 import type { RunRecord } from "../../src/store/run-record.js";
@@ -51,6 +52,30 @@ describe("test requirements", () => {
     expect(
       (await readdir(join(ws.dir, "cache", "venvs"))).filter((n) => !n.includes(".partial-")),
     ).toHaveLength(1);
+  });
+
+  it("a Python that is itself a virtualenv (Molotov installed with pip into one) lends its packages to the test's", async () => {
+    // A venv made from a venv's python is one of the base interpreter: without dogdriver's .pth file it would not
+    // see what was installed in the first (on Debian it would find Debian's Molotov instead of the venv's).
+    const parent = join(ws.dir, "parent-venv");
+    await execa("/usr/bin/python3", ["-m", "venv", "--system-site-packages", "--without-pip", parent]);
+    const python = join(parent, "bin", "python");
+    const { stdout: site } = await execa(python, [
+      "-c",
+      "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+    ]);
+    await writeFile(join(site.trim(), "only_in_parent_venv.py"), "");
+    const json = {
+      molotov: { requirements: "requirements.txt", tests: smokeTest({ workers: 1 }).molotov.tests },
+    };
+    const scenario = `import sys\nassert sys.prefix != sys.base_prefix and sys.prefix != ${JSON.stringify(parent)}\nimport only_in_parent_venv\n${GET_SCENARIO()}`;
+    await ws.testDir("fromvenv", json, { "loadtest.py": scenario, "requirements.txt": "" });
+    await ws.config({ store: "file://./store", services: [service("fromvenv", target.url, "./fromvenv")] });
+    const deps = offlinePip();
+    deps.env = { ...deps.env, DOGDRIVER_PYTHON: python };
+    const { exit } = await ws.run({ services: ["fromvenv"] }, deps);
+    expect(deps.stderr.text()).not.toContain("FAILED");
+    expect(exit).toBe(0);
   });
 
   it("fails clearly, before any load, when a requirement cannot be installed", async () => {

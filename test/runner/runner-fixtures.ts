@@ -22,6 +22,13 @@ async def get_it(session):
         assert resp.status < 500, resp.status
 `;
 
+/**
+ * DOGDRIVER_PYTHON from the test's own environment, when set: the real-Molotov tests then run on that Python's
+ * Molotov (a later 2.x in a virtualenv, docs/runner.md "Molotov versions") instead of Debian's 2.1.
+ */
+export const laterMolotov = (): { DOGDRIVER_PYTHON?: string } =>
+  process.env.DOGDRIVER_PYTHON ? { DOGDRIVER_PYTHON: process.env.DOGDRIVER_PYTHON } : {};
+
 export interface Workspace {
   dir: string;
   /** Writes a test directory `name` with molotov.json (object or raw text) and files. */
@@ -47,7 +54,11 @@ export const workspace = async (): Promise<Workspace> => {
     datadog: async () => undefined,
   };
   const makeDeps = () =>
-    testDeps({ cwd: dir, env: { PATH: process.env.PATH, HOME: dir }, hostname: "test-runner" });
+    testDeps({
+      cwd: dir,
+      env: { PATH: process.env.PATH, HOME: dir, ...laterMolotov() },
+      hostname: "test-runner",
+    });
   return {
     dir,
     parts,

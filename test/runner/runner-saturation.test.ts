@@ -14,7 +14,7 @@ import { compareReleases } from "../../src/verdicts/compare-releases.js";
 import { isUsable } from "../../src/verdicts/release-history.js";
 import type { Comparison } from "../../src/verdicts/types.js";
 import { type HttpService, startHttpService } from "../support/http-service.js";
-import { service, smokeTest, type Workspace, workspace } from "./runner-fixtures.js";
+import { laterMolotov, service, smokeTest, type Workspace, workspace } from "./runner-fixtures.js";
 
 // A runner short of CPU: molotov (pinned by a python wrapper) shares CPU 0 with busy loops this test starts and
 // stops itself, each ending on its own after HOG_LIMIT_S whatever happens to the test. Each busy loop leads its
@@ -64,7 +64,10 @@ describe("runner saturation", () => {
 
   it("a run made while CPU hogs share the runner's CPU is flagged runner_saturated and left out of verdicts", async () => {
     const python = join(ws.dir, "python-on-cpu0");
-    await writeFile(python, '#!/bin/sh\nexec taskset -c 0 /usr/bin/python3 "$@"\n');
+    await writeFile(
+      python,
+      `#!/bin/sh\nexec taskset -c 0 ${laterMolotov().DOGDRIVER_PYTHON ?? "/usr/bin/python3"} "$@"\n`,
+    );
     await chmod(python, 0o755);
     ws.parts.python = python;
     await ws.testDir("busy", smokeTest({ duration: 3, workers: 20 }));
