@@ -50,7 +50,8 @@ export const compareEveryRelease = (
  */
 const enoughRuns = (service: readonly Comparison[], minRuns: number): boolean =>
   service.some(
-    (c) => c.baseline.runs + c.baseline.outliers >= minRuns && c.candidate.runs + c.candidate.outliers >= minRuns,
+    (c) =>
+      c.baseline.runs + c.baseline.outliers >= minRuns && c.candidate.runs + c.candidate.outliers >= minRuns,
   );
 
 export interface VerdictEngine {

@@ -4,7 +4,9 @@ import { parseDurationMs } from "../config/duration.js";
 import type { Config, ServiceConfig } from "../config/types.js";
 import { discoverServices, problemLine } from "../discovery/discover-services.js";
 import { DogdriverError } from "../errors.js";
+import { childEnv } from "../runner/child-env.js";
 import { readDeployedVersion } from "../runner/deployed-version.js";
+import { ensureSupportedMolotov } from "../runner/probe-versions.js";
 import { runService } from "../runner/run-service.js";
 import { defaultRunnerParts } from "../runner/runner-parts.js";
 import { selectServices } from "../runner/select-services.js";
@@ -114,6 +116,8 @@ export const verifyCommand = async (
     const runs = await readHistory(store, service, deps);
     const deployed = await readDeployedVersion(service.version, deps.signal, deps.clock);
     const target = verifyTarget(runs, service, deployed, options.baseline, store.url);
+    // As `run`: an unsupported Molotov is one message, exit 3, before any load.
+    await ensureSupportedMolotov(parts.python, childEnv(deps.env), deps.signal);
     const margin = verdictOptions(config);
     const marginPct = margin.detectPctOf?.(service.name, service.env) ?? margin.detectPct ?? 10;
     const headlineMetric = config.alerts.regressionMetric;
