@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runKey } from "../src/store/keys.js";
-import { encodeRecord } from "../src/store/record-codec.js";
+import { checkRecord, encodeRecord } from "../src/store/record-codec.js";
 import type { EndpointEntry, RunRecord } from "../src/store/run-record.js";
 import { runRecord, seededRandom } from "./verdicts-history.js";
 
@@ -130,7 +130,8 @@ const writeStore = async (root: string): Promise<number> => {
       await mkdir(parent, { recursive: true });
       made.add(parent);
     }
-    queue.push(writeFile(path, encodeRecord(record)));
+    // Through the schema, as putRun writes it (keys in the schema's order).
+    queue.push(writeFile(path, encodeRecord(checkRecord(record))));
     written++;
     if (queue.length >= WRITE_BATCH) {
       await Promise.all(queue);

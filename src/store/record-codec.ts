@@ -1,5 +1,6 @@
 import { describeIssues } from "../config/issues.js";
 import { DogdriverError } from "../errors.js";
+import { canonicalRecord } from "./record-fast-path.js";
 import { recordText } from "./record-text.js";
 import { RUN_SCHEMA_NAMES, type RunRecord, runRecordSchema } from "./run-record.js";
 
@@ -37,6 +38,9 @@ export const decodeRecord = (text: string, where: string): RunRecord => {
   } catch (error) {
     throw new DogdriverError("store", `${where}: not valid JSON (${(error as Error).message})`);
   }
+  // What dogdriver wrote is read as it is; anything else is validated (and named) by the schema.
+  const canonical = canonicalRecord(value);
+  if (canonical !== undefined) return canonical;
   const parsed = runRecordSchema.safeParse(value);
   if (parsed.success) return parsed.data;
   throw new DogdriverError(

@@ -1,3 +1,4 @@
+import { comparisonRow } from "./comparison-row.js";
 import type { Comparison } from "./types.js";
 
 /**
@@ -14,16 +15,17 @@ export const borrowed = (row: Comparison, all: Comparison): Comparison | undefin
   const ownInterval = row.change_ci_pct;
   if (ownInterval !== null && (all.change_pct < ownInterval[0] || all.change_pct > ownInterval[1]))
     return undefined;
-  return {
-    ...row,
-    change_pct: all.change_pct,
-    change_ci_pct: all.change_ci_pct,
-    verdict: all.verdict,
-    p_value: all.p_value,
-    noise: all.noise,
-    runs_needed: null,
-    reason: `all sources: ${all.reason} (this source alone: ${row.reason})`,
-    basis: "all_sources",
-    ...(all.guards === undefined ? {} : { guards: all.guards }),
-  };
+  return comparisonRow(
+    { ...row, basis: "all_sources" },
+    {
+      change_pct: all.change_pct,
+      change_ci_pct: all.change_ci_pct,
+      verdict: all.verdict,
+      p_value: all.p_value,
+      noise: all.noise,
+      runs_needed: null,
+      reason: `all sources: ${all.reason} (this source alone: ${row.reason})`,
+      guards: all.guards ?? row.guards,
+    },
+  );
 };

@@ -1,6 +1,6 @@
 import { borrowed } from "./borrowing.js";
 import { compareSubset } from "./compare-subset.js";
-import { type HistoryColumns, metricColumn } from "./history-columns.js";
+import { type HistoryColumns, metricColumn, RunKind } from "./history-columns.js";
 import type { EngineBuffers, MetricContext, Subset } from "./metric-context.js";
 import { type MetricSamples, metricSamples } from "./metric-samples.js";
 import { directionOf } from "./metric-values.js";
@@ -72,7 +72,22 @@ export const compareMetric = (
   let all = c === undefined ? undefined : compareSubset(c, { id: -1, name: ALL_SOURCES });
   if (all !== undefined && newcomers.size > 0)
     all = { ...all, reason: `${all.reason}; ${leftOut(sources, newcomers)}` };
-  const disagreement = all === undefined ? undefined : disagreementOf(lending, ownContext, all);
+  // Only locations whose own runs can be compared (minRuns on both sides) are asked: building the others' own
+  // analyses would find nothing.
+  const comparable = (subset: Subset) =>
+    [b, b + 1].every((i) => {
+      let count = 0;
+      for (let k = columns.releaseStart[i] as number; k < (columns.releaseStart[i + 1] as number); k++)
+        if (
+          columns.source[k] === subset.id &&
+          columns.kind[k] === RunKind.usable &&
+          !Number.isNaN(values[k] as number)
+        )
+          count++;
+      return count >= settings.minRuns;
+    });
+  const disagreement =
+    all === undefined ? undefined : disagreementOf(lending.filter(comparable), ownContext, all);
   let comparisons: Comparison[];
   if (all !== undefined && disagreement !== undefined) {
     // Each location's own verdict, from its own runs; none borrows, and "all" gives none.

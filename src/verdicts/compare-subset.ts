@@ -1,3 +1,4 @@
+import { comparisonRow, type RowHead } from "./comparison-row.js";
 import { firedGuards } from "./guards.js";
 import { RunKind } from "./history-columns.js";
 import { type Judgement, judge } from "./judge.js";
@@ -19,13 +20,13 @@ export const compareSubset = (c: MetricContext, subset: Subset): Comparison => {
   const baseline = side(c, subset, c.b);
   const candidate = side(c, subset, c.a);
   const units = unitsOf(c.samples.scale, c.metric, s, baseline.median);
-  const base = {
+  const base: RowHead = {
     service: c.columns.history.service,
     env: c.columns.history.env,
     source: subset.name,
     test: c.columns.history.test,
     metric: c.metric,
-    ...(c.endpoint === undefined ? {} : { endpoint: c.endpoint }),
+    endpoint: c.endpoint,
     direction: c.direction,
     scale: c.samples.scale,
     baseline,
@@ -47,12 +48,6 @@ export const compareSubset = (c: MetricContext, subset: Subset): Comparison => {
   };
   const nb = baseline.runs;
   const nc = candidate.runs;
-  const undecided = {
-    change_pct: null,
-    change_ci_pct: null,
-    verdict: "insufficient_data" as const,
-    p_value: null,
-  };
 
   if (nc < s.minRuns || nb < s.minRuns) {
     const needMore = nc < s.minRuns;
@@ -60,26 +55,24 @@ export const compareSubset = (c: MetricContext, subset: Subset): Comparison => {
     const needed = Number.isNaN(c.withinSigma)
       ? null
       : runsForDetection(s.alpha, units, sigma, 1 / Math.max(nb, 1), nc);
-    return {
-      ...base,
-      ...undecided,
+    return comparisonRow(base, {
+      ...UNDECIDED,
       noise: noiseOf(c.samples.scale, c.withinSigma),
       runs_needed: needMore ? Math.max(s.minRuns - nc, needed ?? 0) : null,
       reason: `${needMore ? `candidate has ${nc}` : `baseline has ${nb}`} comparable run${(needMore ? nc : nb) === 1 ? "" : "s"}; ${s.minRuns} needed`,
-    };
+    });
   }
   const mainMask = (c.buffers.masks[0] as (typeof c.buffers.masks)[number]).view(c.samples.n);
   for (let j = 0; j < c.samples.n; j++)
     mainMask[j] = inSubset(c, subset, j) && c.samples.outlier[j] === 0 ? 1 : 0;
   const main = fitReading(c, mainMask);
   if (main === undefined) {
-    return {
-      ...base,
-      ...undecided,
+    return comparisonRow(base, {
+      ...UNDECIDED,
       noise: noiseOf(c.samples.scale, c.withinSigma),
       runs_needed: null,
       reason: "no source links the baseline's runs with the candidate's yet",
-    };
+    });
   }
   const guards = firedGuards(c, subset, main, baseline, candidate);
   const others = guards.map((guard, k): Reading | undefined => {
@@ -126,8 +119,7 @@ export const compareSubset = (c: MetricContext, subset: Subset): Comparison => {
     if (noise !== main.fit) primary = judge(c, units, main, main.fit, nb, nc);
     reason = `${describeChange(primary.changePct, primary.shift)} (p=${formatP(primary.pValue)}), but ${notes.join("; ")}: the readings disagree`;
   }
-  return {
-    ...base,
+  return comparisonRow(base, {
     change_pct: primary.changePct === null ? null : round(primary.changePct, 2),
     change_ci_pct:
       primary.low === null || primary.high === null ? null : [round(primary.low, 2), round(primary.high, 2)],
@@ -136,9 +128,16 @@ export const compareSubset = (c: MetricContext, subset: Subset): Comparison => {
     noise: noiseOf(c.samples.scale, primary.sigma),
     runs_needed: verdict === primary.verdict ? primary.needed : null,
     reason,
-    ...(guards.length === 0 ? {} : { guards: guards.map((g) => g.name) }),
-  };
+    guards: guards.length === 0 ? undefined : guards.map((g) => g.name),
+  });
 };
+
+const UNDECIDED = {
+  change_pct: null,
+  change_ci_pct: null,
+  verdict: "insufficient_data",
+  p_value: null,
+} as const;
 
 // verify decides on few runs, and noisy neighbours only ever make runs slower: two slow runs in a row may both
 // have met one (in a busy fleet, where 5% of runs do, one time in 400), and both of its readings would agree.
@@ -182,7 +181,7 @@ const side = (c: MetricContext, subset: Subset, i: number): ReleaseSide => {
     version: release.version,
     runs,
     median: runs > 0 ? medianInPlace(values.subarray(0, runs)) : null,
-    first_seen: new Date(release.firstSeenMs).toISOString(),
+    first_seen: c.columns.firstSeen[i] as string,
     flagged,
     saturated,
     failed,

@@ -103,15 +103,20 @@ export const fUpperTail = (f: number, d1: number, d2: number): number => {
 };
 
 // Reports ask for the same few (p, df) pairs thousands of times; each bisection costs ~100 incomplete betas.
-const quantileCache = new Map<string, number>();
+const quantileCache = new Map<number, Map<number, number>>();
+let cachedQuantiles = 0;
 
 /** The t with P(T > t) = p (0 < p < 0.5), by bisection on the two-sided tail. */
 export const studentTUpperQuantile = (p: number, df: number): number => {
-  const key = `${p}:${df}`;
-  const cached = quantileCache.get(key);
+  let byDf = quantileCache.get(p);
+  if (byDf === undefined) {
+    byDf = new Map();
+    quantileCache.set(p, byDf);
+  }
+  const cached = byDf.get(df);
   if (cached !== undefined) return cached;
   const q = bisectT(p, df);
-  if (quantileCache.size < 10_000) quantileCache.set(key, q);
+  if (cachedQuantiles++ < 10_000) byDf.set(df, q);
   return q;
 };
 

@@ -25,6 +25,8 @@ export interface HistoryColumns {
   startedMs: Float64Array;
   /** RunKind: flagged runs whose flags include runner_saturated are `saturated`. */
   kind: Uint8Array;
+  /** Each recent release's first run as an ISO time (every comparison's first_seen). */
+  firstSeen: readonly string[];
 }
 
 /** The columns of a history's newest MAX_RELEASES releases. */
@@ -58,7 +60,18 @@ export const historyColumns = (history: History): HistoryColumns => {
             ? RunKind.saturated
             : RunKind.flagged;
   }
-  return { history, recent, runs, releaseStart, source, sources: [...sourceIds.keys()], startedMs, kind };
+  const firstSeen = recent.map((r) => new Date(r.firstSeenMs).toISOString());
+  return {
+    history,
+    recent,
+    runs,
+    releaseStart,
+    source,
+    sources: [...sourceIds.keys()],
+    startedMs,
+    kind,
+    firstSeen,
+  };
 };
 
 /** A metric's value in every run of the columns (NaN where a run has none), written to `out`. */

@@ -41,19 +41,20 @@ export const medianPolishResiduals = (
   for (let k = 0; k < n; k++) start[cellOf(k) + 1] = (start[cellOf(k) + 1] as number) + 1;
   for (let c = 0; c < cells; c++) start[c + 1] = (start[c + 1] as number) + (start[c] as number);
   const order = s.order.view(n);
-  const next = Int32Array.from(start.subarray(0, cells));
+  const next = s.next.view(cells);
+  next.set(start.subarray(0, cells));
   for (let k = 0; k < n; k++) order[(next[cellOf(k)] as number)++] = k;
 
   const values = s.values.view(n);
-  const cellMedian = new Float64Array(cells);
+  const cellMedian = s.more.view(cells);
   for (let c = 0; c < cells; c++) {
     const from = start[c] as number;
     const to = start[c + 1] as number;
     for (let i = from; i < to; i++) values[i - from] = runs.value[order[i] as number] as number;
     cellMedian[c] = medianInPlace(values.subarray(0, to - from));
   }
-  const sourceLevel = new Float64Array(sources);
-  const releaseLevel = new Float64Array(releases);
+  const sourceLevel = s.levels.view(sources + releases).fill(0);
+  const releaseLevel = sourceLevel.subarray(sources);
   for (let iteration = 0; iteration < ITERATIONS; iteration++) {
     for (let src = 0; src < sources; src++) {
       let m = 0;

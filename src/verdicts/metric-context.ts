@@ -5,6 +5,7 @@ import type { ChangePointBuffers } from "./release-change-points.js";
 import { changePointBuffers } from "./release-change-points.js";
 import type { NoiseBuffers } from "./sample-noise.js";
 import { noiseBuffers } from "./sample-noise.js";
+import { type FitBuffers, fitBuffers } from "./two-way-fit.js";
 import type { Direction } from "./types.js";
 import type { Settings } from "./verdict-settings.js";
 import { type Float64Buffer, float64Buffer, type Uint8Buffer, uint8Buffer } from "./workspace.js";
@@ -27,6 +28,7 @@ export interface EngineBuffers {
   candidateDeviations: Float64Buffer;
   /** Pairwise differences, and values to take a median of. */
   pairs: Float64Buffer;
+  fit: FitBuffers;
 }
 
 export const engineBuffers = (): EngineBuffers => ({
@@ -39,6 +41,7 @@ export const engineBuffers = (): EngineBuffers => ({
   baselineDeviations: float64Buffer(),
   candidateDeviations: float64Buffer(),
   pairs: float64Buffer(),
+  fit: fitBuffers(),
 });
 
 export interface MetricContext {

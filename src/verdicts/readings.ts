@@ -17,7 +17,14 @@ export interface Reading {
 /** The fit of the samples `mask` marks, or undefined when it cannot estimate the release contrast. */
 export const fitReading = (c: MetricContext, mask: Uint8Array): Reading | undefined => {
   const s = c.samples;
-  const fit = releaseContrast({ value: s.x, release: s.release, source: s.source }, mask, s.n, c.b, c.a);
+  const fit = releaseContrast(
+    { value: s.x, release: s.release, source: s.source },
+    mask,
+    s.n,
+    c.b,
+    c.a,
+    c.buffers.fit,
+  );
   if (fit === undefined) return undefined;
   return { fit, nb: countIn(c, mask, c.b), nc: countIn(c, mask, c.a), mask };
 };

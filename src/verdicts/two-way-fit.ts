@@ -1,8 +1,29 @@
+import { type Float64Buffer, float64Buffer, type Int32Buffer, int32Buffer } from "./workspace.js";
+
 // The release effect of a two-way additive model, value = source level + release level + noise, fitted by
 // ordinary least squares (the unbalanced two-way ANOVA without interaction; e.g. S. Weisberg, Applied Linear
 // Regression, 4th ed., 2014, ch. 5). It compares releases through every source at once: runs at a source the
 // baseline barely used still count, through that source's level learnt from the other releases, so a
 // different source mix cannot fake a change. The noise σ comes from all releases' residuals.
+
+/** Scratch space of the fit, reused from one fit to the next (its results are copied out). */
+export interface FitBuffers {
+  sourceColumn: Int32Buffer;
+  releaseOrdinal: Int32Buffer;
+  xtx: Float64Buffer;
+  xty: Float64Buffer;
+  inverse: Float64Buffer;
+  beta: Float64Buffer;
+}
+
+export const fitBuffers = (): FitBuffers => ({
+  sourceColumn: int32Buffer(),
+  releaseOrdinal: int32Buffer(),
+  xtx: float64Buffer(),
+  xty: float64Buffer(),
+  inverse: float64Buffer(),
+  beta: float64Buffer(),
+});
 
 /** Runs as columns: run j has `value[j]` at release `release[j]` and source `source[j]` (small integers). */
 export interface FitColumns {
@@ -47,6 +68,7 @@ export const releaseContrast = (
   n: number,
   baseline: number,
   candidate: number,
+  buffers: FitBuffers = fitBuffers(),
 ): ReleaseContrast | undefined => {
   let sourceCount = 0;
   let releaseCount = 0;
@@ -54,8 +76,8 @@ export const releaseContrast = (
     sourceCount = Math.max(sourceCount, (runs.source[j] as number) + 1);
     releaseCount = Math.max(releaseCount, (runs.release[j] as number) + 1);
   }
-  const sourceColumn = new Int32Array(sourceCount).fill(-1);
-  const releaseOrdinal = new Int32Array(releaseCount).fill(-1);
+  const sourceColumn = buffers.sourceColumn.view(sourceCount).fill(-1);
+  const releaseOrdinal = buffers.releaseOrdinal.view(releaseCount).fill(-1);
   let sources = 0;
   let releases = 0;
   let observations = 0;
@@ -78,8 +100,8 @@ export const releaseContrast = (
     return runs.release[j] === baseline ? -1 : sources + ordinal;
   };
   // Normal equations XᵀX β = Xᵀy; each row has a 1 in its source's column and in its release's.
-  const xtx = new Float64Array(p * p);
-  const xty = new Float64Array(p);
+  const xtx = buffers.xtx.view(p * p).fill(0);
+  const xty = buffers.xty.view(p).fill(0);
   for (let j = 0; j < n; j++) {
     if (include[j] !== 1) continue;
     const s = sourceColumn[runs.source[j] as number] as number;
@@ -93,9 +115,9 @@ export const releaseContrast = (
     xtx[r * p + s] = (xtx[r * p + s] as number) + 1;
     xtx[r * p + r] = (xtx[r * p + r] as number) + 1;
   }
-  const inverse = invert(xtx, p);
+  const inverse = invert(xtx, p, buffers);
   if (inverse === undefined) return undefined;
-  const beta = new Float64Array(p);
+  const beta = buffers.beta.view(p);
   for (let i = 0; i < p; i++) {
     let sum = 0;
     for (let k = 0; k < p; k++) sum = sum + (inverse[i * p + k] as number) * (xty[k] as number);
@@ -136,10 +158,9 @@ export const releaseContrast = (
   };
 };
 
-/** Gauss-Jordan inversion of the p×p row-major matrix with partial pivoting; undefined when singular. */
-const invert = (matrix: Float64Array, p: number): Float64Array | undefined => {
-  const a = Float64Array.from(matrix);
-  const inv = new Float64Array(p * p);
+/** Gauss-Jordan inversion of the p×p row-major matrix (overwritten) with partial pivoting; undefined when singular. */
+const invert = (a: Float64Array, p: number, buffers: FitBuffers): Float64Array | undefined => {
+  const inv = buffers.inverse.view(p * p).fill(0);
   for (let i = 0; i < p; i++) inv[i * p + i] = 1;
   const swapRows = (m: Float64Array, x: number, y: number) => {
     for (let j = 0; j < p; j++) {

@@ -5,19 +5,25 @@
 /** A typed array of at least `n` elements, grown by doubling; its contents are not kept across a growth. */
 class Growable<T extends Float64Array | Int32Array | Uint8Array> {
   private buffer: T;
+  // The last view handed out: a subarray is an object of its own, and the same length is asked for again and
+  // again (every comparison of a metric works on its n samples).
+  private last: T;
 
   constructor(private readonly make: (n: number) => T) {
     this.buffer = make(64);
+    this.last = this.buffer.subarray(0, 0) as T;
   }
 
   /** A view of the first `n` elements, with stale values: the caller writes before it reads. */
   view(n: number): T {
+    if (n === this.last.length && this.last.buffer === this.buffer.buffer) return this.last;
     if (n > this.buffer.length) {
       let size = this.buffer.length;
       while (size < n) size *= 2;
       this.buffer = this.make(size);
     }
-    return this.buffer.subarray(0, n) as T;
+    this.last = this.buffer.subarray(0, n) as T;
+    return this.last;
   }
 }
 
@@ -33,13 +39,17 @@ export const uint8Buffer = (): Uint8Buffer => new Growable((n) => new Uint8Array
 export interface Scratch {
   values: Float64Buffer;
   more: Float64Buffer;
+  levels: Float64Buffer;
   order: Int32Buffer;
+  next: Int32Buffer;
   counts: Int32Buffer;
 }
 
 export const scratch = (): Scratch => ({
   values: float64Buffer(),
   more: float64Buffer(),
+  levels: float64Buffer(),
   order: int32Buffer(),
+  next: int32Buffer(),
   counts: int32Buffer(),
 });
