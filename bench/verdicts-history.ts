@@ -30,6 +30,11 @@ export interface HistorySpec {
    * reversed; with 3 sources 65/25/10 then 10/25/65).
    */
   mix?: "shuffled" | "flip";
+  /**
+   * The disagreeing-locations case of issue 24: the last source joins during the baseline (no runs before it)
+   * and its first three runs are 3-4x slow, as a cold region or a cold cache would make them.
+   */
+  coldStart?: boolean;
 }
 
 export const DEFAULT_SPEC: Omit<HistorySpec, "noise" | "effect" | "candidateRuns"> = {
@@ -177,15 +182,25 @@ export const syntheticHistory = (spec: HistorySpec, rand: () => number, service 
   ];
   const runs: RunRecord[] = [];
   let t = START_MS;
+  let cold = 0;
   sizes.forEach((size, release) => {
     const isCandidate = release === sizes.length - 1;
     const level = isCandidate ? 1 + spec.effect : 1;
     // Hash-like versions in an order that version sorting gets wrong.
     const version = `${(0xfff - release * 0x111).toString(16)}${release}`;
     const shares = sourceMix(rand, spec.sources ?? SOURCES.length, spec.mix, sizes.length - 1 - release);
+    const isBaseline = release === sizes.length - 2;
     for (let i = 0; i < size; i++) {
-      const source = pickSource(rand, shares);
+      let source = pickSource(rand, shares);
+      const count = spec.sources ?? SOURCES.length;
+      // Cold start: the last source runs nowhere before the second half of the baseline.
+      if (spec.coldStart && source === SOURCES[count - 1] && release < sizes.length - 1)
+        if (!isBaseline || i < size / 2) source = SOURCES[0] as (typeof SOURCES)[number];
       let p95 = source.p95 * level * Math.exp(spec.noise * gaussian(rand));
+      if (spec.coldStart && source === SOURCES[count - 1] && cold < 3) {
+        p95 *= 3 + rand();
+        cold++;
+      }
       const flags: string[] = [];
       let state: RunRecord["state"] = "aggregated";
       const outlier = rand() < spec.outlierRate;

@@ -17,12 +17,28 @@ const NAME = /^[a-z0-9][a-z0-9_.-]{0,99}$/;
 const ID = /^[0-9A-Za-z_-]{1,64}$/;
 // The form dogdriver writes (Date.prototype.toISOString); other ISO forms go to zod.
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const digits = (v: string, at: number, n: number): number => {
+  let out = 0;
+  for (let i = at; i < at + n; i++) out = out * 10 + (v.charCodeAt(i) - 48);
+  return out;
+};
+/** A real time of day on a real date (what toISOString would write back unchanged). */
+const realTime = (v: string): boolean => {
+  const year = digits(v, 0, 4);
+  const month = digits(v, 5, 2);
+  const day = digits(v, 8, 2);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 && leap ? 29 : (DAYS[month - 1] ?? 0);
+  return (
+    day >= 1 && day <= days && digits(v, 11, 2) <= 23 && digits(v, 14, 2) <= 59 && digits(v, 17, 2) <= 59
+  );
+};
 
 const count = (v: unknown): boolean => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 const nonNegative = (v: unknown): boolean => typeof v === "number" && Number.isFinite(v) && v >= 0;
 const orNull = (check: (v: unknown) => boolean) => (v: unknown) => v === null || check(v);
-const time = (v: unknown): boolean =>
-  typeof v === "string" && ISO_UTC.test(v) && new Date(v).toISOString() === v;
+const time = (v: unknown): boolean => typeof v === "string" && ISO_UTC.test(v) && realTime(v);
 // Outside text is stored already cut and escaped (safeText): the transform would change nothing.
 const text =
   (max?: number, min = 0) =>

@@ -1,4 +1,5 @@
 import { welchTTest } from "./welch-t-test.js";
+import { float64Buffer } from "./workspace.js";
 
 // Change points in one series by E-divisive means: the split maximising the energy distance between the two
 // sides (D. S. Matteson, N. A. James, "A nonparametric approach for multiple change point analysis of
@@ -22,20 +23,26 @@ export interface SplitPoint {
   pValue: number;
 }
 
+// Scratch for bestEnergySplit, which runs thousands of times in a report and never re-enters itself.
+const scratchWithin = float64Buffer();
+const scratchRight = float64Buffer();
+
 /** The best energy split of x (index of its second part), or undefined when x is too short. O(n²). */
 export const bestEnergySplit = (x: ArrayLike<number>, minSegment: number): number | undefined => {
   const n = x.length;
   const m = Math.max(2, minSegment);
   if (n < 2 * m) return undefined;
   // within[k]: Σ|x_i - x_j| over pairs inside x[0..k); withinRight[k]: the same inside x[k..n).
-  const within = new Float64Array(n + 1);
+  const within = scratchWithin.view(n + 1);
+  within[0] = 0;
   for (let k = 1; k <= n; k++) {
     let s = 0;
     const v = x[k - 1] as number;
     for (let i = 0; i < k - 1; i++) s += Math.abs(v - (x[i] as number));
     within[k] = (within[k - 1] as number) + s;
   }
-  const withinRight = new Float64Array(n + 1);
+  const withinRight = scratchRight.view(n + 1);
+  withinRight[n] = 0;
   for (let k = n - 1; k >= 0; k--) {
     let s = 0;
     const v = x[k] as number;

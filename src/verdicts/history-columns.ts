@@ -1,5 +1,5 @@
 import type { RunRecord } from "../store/run-record.js";
-import { metricValue } from "./metric-values.js";
+import { metricReader } from "./metric-values.js";
 import { type History, isFlagged, type Release, startedMsOf } from "./release-history.js";
 
 // A service's recent history read once into columns (one typed array per field, one slot per run), which every
@@ -77,6 +77,7 @@ export const historyColumns = (history: History): HistoryColumns => {
 /** A metric's value in every run of the columns (NaN where a run has none), written to `out`. */
 export const metricColumn = (columns: HistoryColumns, metric: string, out: Float64Array): Float64Array => {
   const runs = columns.runs;
-  for (let k = 0; k < runs.length; k++) out[k] = metricValue(runs[k] as RunRecord, metric) ?? Number.NaN;
+  const read = metricReader(metric);
+  for (let k = 0; k < runs.length; k++) out[k] = read(runs[k] as RunRecord) ?? Number.NaN;
   return out;
 };

@@ -61,7 +61,8 @@ export const noiseAndOutliers = (
   const first = withinSigma(samples, buffers);
   if (samples.scale !== "log" || !(first > 0)) return first;
   const worse = direction === "higher_is_worse" ? 1 : -1;
-  markOutliers(samples, first, worse, buffers);
+  // With no outlier found, the second pass would see the same groups, the same σ and mark the same nothing.
+  if (!markOutliers(samples, first, worse, buffers)) return first;
   const second = withinSigma(samples, buffers);
   if (second > 0) markOutliers(samples, second, worse, buffers);
   return second > 0 ? second : first;
@@ -107,7 +108,9 @@ const withinSigma = (s: MetricSamples, buffers: NoiseBuffers): number => {
 // so a release with one or two runs at a source still has its outliers recognised. Noisy neighbours strike
 // single runs: SHIFT_MIN_RUNS or more consecutive runs of a release beyond the bound on the same side
 // are a shift within the release (reported as a change point), not outliers, and stay in.
-const markOutliers = (s: MetricSamples, sigma: number, worse: 1 | -1, buffers: NoiseBuffers): void => {
+/** Marks the outliers; true when it marked any. */
+const markOutliers = (s: MetricSamples, sigma: number, worse: 1 | -1, buffers: NoiseBuffers): boolean => {
+  let any = false;
   const residuals = medianPolishResiduals(
     { value: s.x, release: s.release, source: s.source },
     s.n,
@@ -132,6 +135,7 @@ const markOutliers = (s: MetricSamples, sigma: number, worse: 1 | -1, buffers: N
       let last = j;
       while (last + 1 < end && side[last + 1] === sign) last++;
       const outlier = sign !== 0 && last - j + 1 < SHIFT_MIN_RUNS ? 1 : 0;
+      if (outlier === 1) any = true;
       for (let k = j; k <= last; k++) {
         s.outlier[k] = outlier;
         s.better[k] = outlier === 1 && sign !== worse ? 1 : 0;
@@ -139,4 +143,5 @@ const markOutliers = (s: MetricSamples, sigma: number, worse: 1 | -1, buffers: N
       j = last + 1;
     }
   }
+  return any;
 };

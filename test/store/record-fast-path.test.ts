@@ -106,3 +106,30 @@ describe("reading a record without the schema", () => {
     );
   });
 });
+
+describe("the fast path's times", () => {
+  it("takes a time exactly when toISOString would write it back unchanged", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 9999 }),
+        fc.integer({ min: 0, max: 13 }),
+        fc.integer({ min: 0, max: 32 }),
+        fc.integer({ min: 0, max: 24 }),
+        fc.integer({ min: 0, max: 60 }),
+        (year, month, day, hour, minute) => {
+          const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+          const time = `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(hour)}:${pad(minute)}:${pad(minute)}.123Z`;
+          const record = JSON.parse(JSON.stringify(samples[0]));
+          record.started_at = "0000-01-01T00:00:00.000Z";
+          record.ended_at = time;
+          const date = new Date(time);
+          const real = !Number.isNaN(date.getTime()) && date.toISOString() === time;
+          expect(canonicalRecord(record) !== undefined).toBe(real);
+          // What it takes, the schema takes.
+          if (real) expect(runRecordSchema.safeParse(record).success).toBe(true);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+});
