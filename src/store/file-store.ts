@@ -5,6 +5,7 @@ import {
   fsync,
   linkSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   unlinkSync,
@@ -167,7 +168,9 @@ export const createFileBackend = (
   // Entries of one directory, sorted as their keys sort (a directory "a" as "a/": "a-b/" < "a/" as on S3).
   const entries = async (dir: string, key: string) => {
     try {
-      const found = await readdir(dir, { withFileTypes: true });
+      // Synchronous, as the reads: a listing of a fleet's store is thousands of small directories, and a
+      // promise and a thread-pool round trip for each cost more than the call itself.
+      const found = readdirSync(dir, { withFileTypes: true });
       return found
         .filter((e) => !e.name.startsWith(".") && (e.isFile() || e.isDirectory()))
         .map((e) => ({
