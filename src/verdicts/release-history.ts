@@ -67,13 +67,21 @@ export const releaseHistories = (runs: readonly RunRecord[]): History[] => {
     const releases = [...byVersion.values()].sort(
       (a, b) => a.firstSeenMs - b.firstSeenMs || (a.version < b.version ? -1 : a.version > b.version ? 1 : 0),
     );
-    for (const r of releases) r.runs.sort((a, b) => startedMsOf(a) - startedMsOf(b));
+    for (const r of releases) sortByStart(r.runs);
     return { service, env, test, releases };
   });
   return histories.sort((a, b) => serviceEnvOrder(a, b) || cmp(a.test, b.test));
 };
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Sorts runs by start, oldest first, stably; most stores list them in that order already. */
+const sortByStart = (runs: RunRecord[]): void => {
+  let sorted = true;
+  for (let i = 1; i < runs.length && sorted; i++)
+    sorted = startedMsOf(runs[i - 1] as RunRecord) <= startedMsOf(runs[i] as RunRecord);
+  if (!sorted) runs.sort((a, b) => startedMsOf(a) - startedMsOf(b));
+};
 
 /**
  * The order of service/envs in reports: the store's key order (runs/<service>/<env>/...), so that `report` can

@@ -54,7 +54,7 @@ let shop: HttpService;
 beforeAll(async () => {
   ws = await workspace();
   shop = await startHttpService({ delayMs: 20, routeDelaysMs: { "POST /api/cart": 20 }, version: "1.0.0" });
-  await ws.testDir("shop-test", smokeTest({ duration: 1, workers: 4 }), { "loadtest.py": SHOP_SCENARIO });
+  await ws.testDir("shop-test", smokeTest({ duration: 1, workers: 8 }), { "loadtest.py": SHOP_SCENARIO });
   await ws.config({
     store: "file://./store",
     source: "ci",
@@ -82,12 +82,15 @@ describe("verdicts per endpoint, with the real Molotov", () => {
     expect(endpoints).toEqual(new Set(["GET /items/{id}", "POST /api/cart"]));
     const of = (endpoint: string, metric: string) =>
       comparisons.find((c) => c.endpoint === endpoint && c.metric === metric) as Comparison;
-    // The cart's median regressed (its p95 too on a quiet machine; from a busy one p95s of 5 short runs vary more).
-    expect(of("POST /api/cart", "client.latency_ms.p50")).toMatchObject({
-      verdict: "regression",
-      candidate: { version: "1.1.0" },
-    });
-    expect(of("POST /api/cart", "client.latency_ms.p95").change_pct).toBeGreaterThan(25);
+    // The cart regressed: its median, or its p95 (from a busy machine one of them may stay undecided).
+    const cart = comparisons.filter((c) => c.endpoint === "POST /api/cart");
+    const why = JSON.stringify(cart.map((c) => [c.metric, c.verdict, c.change_pct, c.reason]));
+    expect(
+      cart.filter((c) => c.metric.startsWith("client.latency_ms.") && c.verdict === "regression").length,
+      why,
+    ).toBeGreaterThanOrEqual(1);
+    expect(of("POST /api/cart", "client.latency_ms.p50").candidate.version).toBe("1.1.0");
+    expect(of("POST /api/cart", "client.latency_ms.p95").change_pct, why).toBeGreaterThan(25);
     expect(["no_change", "insufficient_data"]).toContain(
       of("GET /items/{id}", "client.latency_ms.p95").verdict,
     );
@@ -98,7 +101,7 @@ describe("verdicts per endpoint, with the real Molotov", () => {
     const table = ws.deps();
     await reportCommand({}, table);
     expect(table.stdout.text()).toMatch(
-      /Endpoints that moved[^\n]*\n {2}shop\/test ci POST \/api\/cart client\.latency_ms\.p\d\d: ▲ regression/,
+      /Endpoints that moved[^\n]*\n(?: {2}[^\n]*\n)* {2}shop\/test ci POST \/api\/cart client\.latency_ms\.p\d\d: ▲ regression/,
     );
   });
 
