@@ -7,6 +7,7 @@ import { type RunStore, StoreConflictError } from "../store/types.js";
 import { crashPoint } from "./crash-point.js";
 import { datadogFailure, throwIfCredentials } from "./datadog-failure.js";
 import { postOnce } from "./event-ledger.js";
+import type { FlushContext } from "./flush-context.js";
 import { isEmptied, listEntries, readEntry, runEntryPath, type StoredEntry, writeEntry } from "./outbox.js";
 import { dateReleaseEventsAtEarliest } from "./release-events.js";
 import { flushRunEvents } from "./run-event-flush.js";
@@ -24,20 +25,6 @@ import type { AggregateReport, OutboxEntry } from "./types.js";
 
 export const TOO_OLD_DIR = "too-old";
 export const REJECTED_DIR = "rejected";
-
-export interface FlushContext {
-  store: RunStore;
-  api: DatadogApi;
-  deps: Pick<Deps, "env" | "clock" | "log" | "signal">;
-  owner: string;
-  report: AggregateReport;
-  /** Entries this call already read or wrote, by path. */
-  known?: Map<string, StoredEntry>;
-  /** Store requests in flight. */
-  concurrency?: number;
-  /** Which dogdriver.* metrics a batch entry's runs send (config `metrics`; all when absent). */
-  metrics?: MetricFilter;
-}
 
 /** What one outbox entry sends: a batch entry sends a unit per run (named outbox/run/<id>.json in messages). */
 interface Unit {

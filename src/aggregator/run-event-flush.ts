@@ -2,8 +2,8 @@ import type { DatadogEvent } from "../datadog/types.js";
 import { claimBatch, readLease, releaseClaim } from "./claims.js";
 import { crashPoint } from "./crash-point.js";
 import { datadogFailure, throwIfCredentials } from "./datadog-failure.js";
+import type { FlushContext } from "./flush-context.js";
 import { type StoredEntry, writeEntry } from "./outbox.js";
-import type { FlushContext } from "./outbox-flush.js";
 import { MAX_EVENT_AGE_MS } from "./stale-points.js";
 
 // The start/stop events `run` queues (outbox/events/<run id>.json, src/runner/run-events.ts), posted with few
