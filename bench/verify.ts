@@ -230,7 +230,7 @@ interface CellResult {
   cell: CellSpec;
   nulls: Record<"verify" | "fixed" | "peeking", Tally>;
   small: Record<"verify" | "fixed" | "peeking", Tally>;
-  effects: Map<number, Record<"verify" | "fixed", Tally>>;
+  effects: Map<number, Record<"verify" | "fixed" | "slower" | "faster", Tally>>;
   seconds: number;
 }
 
@@ -239,7 +239,9 @@ const runCell = (cell: CellSpec, index: number): CellResult => {
   const rand = seededRandom(9000 + 101 * index + 7919 * SEED);
   const nulls = { verify: tally(), fixed: tally(), peeking: tally() };
   const small = { verify: tally(), fixed: tally(), peeking: tally() };
-  const effects = new Map(EFFECTS.map((e) => [e, { verify: tally(), fixed: tally() }]));
+  const effects = new Map(
+    EFFECTS.map((e) => [e, { verify: tally(), fixed: tally(), slower: tally(), faster: tally() }]),
+  );
   const judgeAll = (
     effect: number,
     sink: Record<string, Tally>,
@@ -248,7 +250,11 @@ const runCell = (cell: CellSpec, index: number): CellResult => {
     inside = false,
   ) => {
     const { history, candidate } = stream(cell, effect, rand);
-    score(sink.verify as Tally, verify(history, candidate), sign, inside);
+    const verified = verify(history, candidate);
+    score(sink.verify as Tally, verified, sign, inside);
+    // A real change's streams also apart by direction: a regression needs 3 runs, an improvement 2.
+    const apart = sign === 1 ? sink.slower : sign === -1 ? sink.faster : undefined;
+    if (apart !== undefined && !inside) score(apart, verified, sign);
     score(sink.fixed as Tally, fixedAtBudget(history, candidate), sign, inside);
     if (withPeeking) score(sink.peeking as Tally, peeking(history, candidate), sign, inside);
   };
@@ -312,6 +318,20 @@ const render = (results: CellResult[]): string => {
       return `${pct(t.right, t.n, 0)} / ${t.wrongSign} / ${pct(t.undecided, t.n, 0)}%`;
     });
     lines.push(`| ${label(r.cell)} | ${v.join(" | ")} | ${f.join(" | ")} |`);
+  }
+  lines.push(
+    "",
+    "#### The same streams apart: slower (a regression needs 3 runs) / faster; median runs over every stream (a stream not decided right counts as past the budget)",
+    "",
+    `| noise | baseline runs | locations | ${EFFECTS.map((e) => `${e * 100}%: slower / faster`).join(" | ")} |`,
+    `|---|---|---|${EFFECTS.map(() => "---|").join("")}`,
+  );
+  for (const r of results) {
+    const v = EFFECTS.map((e) => {
+      const t = r.effects.get(e) as Record<"slower" | "faster", Tally>;
+      return `${medianAll(t.slower)} / ${medianAll(t.faster)}`;
+    });
+    lines.push(`| ${label(r.cell)} | ${v.join(" | ")} |`);
   }
   return lines.join("\n");
 };

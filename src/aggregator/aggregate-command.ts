@@ -1,8 +1,9 @@
-import type { Outcome } from "../cli/exit-codes.js";
-import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
+import { loadCommandConfig } from "../config/command-config.js";
 import { configWarnings } from "../config/warnings.js";
 import type { DatadogApi } from "../datadog/types.js";
 import type { Deps } from "../state/deps.js";
+import type { GlobalOptions } from "../state/global-options.js";
+import type { Outcome } from "../state/outcome.js";
 import { openStore } from "../store/open-store.js";
 import { aggregate } from "./aggregate.js";
 import { dryRunText, reportJson, summaryLines } from "./render.js";

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
+import type { MetricFilter } from "../config/metric-filter.js";
 import type { Config } from "../config/types.js";
-import { type MetricFilter, pushedSeries } from "../datadog/metric-filter.js";
+import { pushedSeries } from "../datadog/metric-filter.js";
 import type { CallCounts, DatadogApi } from "../datadog/types.js";
 import type { Deps } from "../state/deps.js";
 import { limitedStore } from "../store/limited-store.js";

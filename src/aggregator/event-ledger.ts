@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { MAX_EVENT_AGE_MS } from "../config/defaults.js";
 import type { DatadogApi, DatadogEvent } from "../datadog/types.js";
 import type { Deps } from "../state/deps.js";
 import { type RunStore, StoreConflictError, unchangedSince } from "../store/types.js";
@@ -6,7 +7,6 @@ import { CLAIM_LEASE_MS } from "./claims.js";
 import { crashPoint } from "./crash-point.js";
 import { datadogFailure } from "./datadog-failure.js";
 import { parseBlobOr } from "./parse-blob.js";
-import { MAX_EVENT_AGE_MS } from "./stale-points.js";
 import type { LedgerBody } from "./types.js";
 
 // Datadog's event API has no idempotency key, so "posted once" is kept in the store: before posting, an

@@ -1,4 +1,4 @@
-import type { MetricFilter } from "../datadog/metric-filter.js";
+import type { MetricFilter } from "../config/metric-filter.js";
 import type { DatadogApi } from "../datadog/types.js";
 import type { Deps } from "../state/deps.js";
 import type { RunStore } from "../store/types.js";

@@ -1,9 +1,9 @@
-import { type MetricFilter, pushedSeries } from "../datadog/metric-filter.js";
-import type { DatadogApi, MetricSeries } from "../datadog/types.js";
-import type { Deps } from "../state/deps.js";
+import type { MetricFilter } from "../config/metric-filter.js";
+import { pushedSeries } from "../datadog/metric-filter.js";
+import type { MetricSeries } from "../datadog/types.js";
 import { mapOrdered } from "../store/map-ordered.js";
 import type { RunRecord } from "../store/run-record.js";
-import { type RunStore, StoreConflictError } from "../store/types.js";
+import { StoreConflictError } from "../store/types.js";
 import { crashPoint } from "./crash-point.js";
 import { datadogFailure, throwIfCredentials } from "./datadog-failure.js";
 import { postOnce } from "./event-ledger.js";
@@ -13,7 +13,7 @@ import { dateReleaseEventsAtEarliest } from "./release-events.js";
 import { flushRunEvents } from "./run-event-flush.js";
 import { runSeries } from "./run-series.js";
 import { countPoints, splitByAge, stampAt } from "./stale-points.js";
-import type { AggregateReport, OutboxEntry } from "./types.js";
+import type { OutboxEntry } from "./types.js";
 
 // Sends everything in the outbox: all entries' gauges in one submitMetrics (the client splits it under the
 // payload limits), then each entry's events through the ledger. An entry is retired only once Datadog accepted

@@ -1,10 +1,10 @@
+import { MAX_EVENT_AGE_MS } from "../config/defaults.js";
 import type { DatadogEvent } from "../datadog/types.js";
 import { claimBatch, readLease, releaseClaim } from "./claims.js";
 import { crashPoint } from "./crash-point.js";
 import { datadogFailure, throwIfCredentials } from "./datadog-failure.js";
 import type { FlushContext } from "./flush-context.js";
 import { type StoredEntry, writeEntry } from "./outbox.js";
-import { MAX_EVENT_AGE_MS } from "./stale-points.js";
 
 // The start/stop events `run` queues (outbox/events/<run id>.json, src/runner/run-events.ts), posted with few
 // store requests: the event ledger's two writes per event (six requests a run with the entry's read and delete)

@@ -1,14 +1,11 @@
+import { MAX_POINT_AGE_MS } from "../config/defaults.js";
 import type { MetricSeries } from "../datadog/types.js";
 
-// Datadog ingests metric points up to one hour old and answers 202 while it silently drops older ones
-// (DATADOG-NOTES.md §2); events may be up to 18 hours old. The aggregator never sends what would be dropped:
-// a run's gauges whose start time is past the limit are kept in the store instead (_dogdriver/too-old/) and
+// Datadog ingests metric points up to one hour old and silently drops older ones; events may be up to 18 hours
+// old (the limits: src/config/defaults.ts). The aggregator never sends what would be dropped: a run's gauges whose start time is past the limit are kept in the store instead (_dogdriver/too-old/) and
 // reported loudly, and they are never moved to a later time, which would draw the run where it did not happen
 // (docs/aggregator.md, "Points older than Datadog accepts"). The margins cover clock skew between this machine
 // and Datadog and the time a submission spends in flight.
-
-export const MAX_POINT_AGE_MS = 55 * 60_000;
-export const MAX_EVENT_AGE_MS = 17 * 3_600_000;
 
 export interface AgeSplit {
   fresh: MetricSeries[];

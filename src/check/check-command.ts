@@ -1,7 +1,6 @@
 import { access, constants, stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import type { Outcome } from "../cli/exit-codes.js";
-import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
+import { loadCommandConfig } from "../config/command-config.js";
 import { DEFAULT_CONFIG_NAMES } from "../config/load.js";
 import type { Config } from "../config/types.js";
 import { configWarnings } from "../config/warnings.js";
@@ -13,6 +12,8 @@ import { childEnv } from "../runner/child-env.js";
 import { unsupportedVersions } from "../runner/molotov-support.js";
 import { findPython } from "../runner/runner-parts.js";
 import type { Deps } from "../state/deps.js";
+import type { GlobalOptions } from "../state/global-options.js";
+import type { Outcome } from "../state/outcome.js";
 import { fileStoreRoot } from "../store/file-store.js";
 import { openStore } from "../store/open-store.js";
 import { checkService } from "./check-service.js";

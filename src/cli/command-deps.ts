@@ -1,6 +1,6 @@
 import type { Deps } from "../state/deps.js";
+import type { GlobalOptions } from "../state/global-options.js";
 import { withDatadogAliases } from "./env-aliases.js";
-import type { GlobalOptions } from "./global-options.js";
 
 // The process state a command runs with, after the global options that change how it talks: the DATADOG_*
 // aliases, --color/--no-color (as FORCE_COLOR/NO_COLOR, which every colour decision reads) and --quiet (only

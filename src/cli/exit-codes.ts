@@ -1,4 +1,5 @@
 import type { ErrorCode } from "../errors.js";
+import type { Outcome } from "../state/outcome.js";
 
 // docs/contract.md: 0 ok, 1 failure, 2 usage, 3 invalid configuration or input, 4 regression found, 5 load test failed,
 // 6 undecided (`verify` reached its budget of runs or time without a decision).
@@ -13,9 +14,6 @@ export const EXIT = {
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
-
-/** What a command reports back to the entry point when it did not throw. */
-export type Outcome = "ok" | "failure" | "regression" | "load_test_failed" | "undecided";
 
 const outcomeExit: Record<Outcome, ExitCode> = {
   ok: EXIT.ok,

@@ -1,7 +1,8 @@
 import { DogdriverError, isDogdriverError } from "../errors.js";
 import type { Deps } from "../state/deps.js";
+import type { Outcome } from "../state/outcome.js";
 import { commandDeps } from "./command-deps.js";
-import { EXIT, type ExitCode, exitCodeForError, exitCodeForOutcome, type Outcome } from "./exit-codes.js";
+import { EXIT, type ExitCode, exitCodeForError, exitCodeForOutcome } from "./exit-codes.js";
 import { quickRunCall } from "./run-argv.js";
 
 // The CLI layer is a thin shell: each command's handler only turns argv into options and calls the command's

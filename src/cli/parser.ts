@@ -1,5 +1,5 @@
 import yargs, { type Argv } from "yargs";
-import type { GlobalOptions } from "./global-options.js";
+import type { GlobalOptions } from "../state/global-options.js";
 import type { CommandCall } from "./main.js";
 import { repeatedOption } from "./repeated-options.js";
 

@@ -1,8 +1,7 @@
-import { MAX_POINT_AGE_MS } from "../aggregator/stale-points.js";
-import { metricPushed } from "../datadog/metric-filter.js";
-import { TIMEOUT_UNKNOWN_DURATION_MS } from "../runner/run-timeout.js";
 import { longestCronGapMs } from "./cron-gap.js";
+import { MAX_POINT_AGE_MS, TIMEOUT_UNKNOWN_DURATION_MS } from "./defaults.js";
 import { formatDuration } from "./duration.js";
+import { metricPushed } from "./metric-filter.js";
 import type { Config } from "./types.js";
 
 /**

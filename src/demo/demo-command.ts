@@ -1,11 +1,11 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Outcome } from "../cli/exit-codes.js";
-import type { GlobalOptions } from "../cli/global-options.js";
 import { DogdriverError } from "../errors.js";
 import { type SampleService, startSampleService } from "../runner/sample-service.js";
 import type { Deps } from "../state/deps.js";
+import type { GlobalOptions } from "../state/global-options.js";
+import type { Outcome } from "../state/outcome.js";
 
 export interface DemoOptions extends GlobalOptions {
   /** Fewer runs per release (the verdicts may then honestly say "insufficient data"). */

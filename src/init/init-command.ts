@@ -1,11 +1,11 @@
 import { access, mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { Outcome } from "../cli/exit-codes.js";
-import type { GlobalOptions } from "../cli/global-options.js";
 import { DEFAULT_CONFIG_NAMES } from "../config/load.js";
 import { isValidName, NAME_RULE } from "../config/names.js";
 import { DogdriverError } from "../errors.js";
 import type { Deps } from "../state/deps.js";
+import type { GlobalOptions } from "../state/global-options.js";
+import type { Outcome } from "../state/outcome.js";
 import { STARTER_MOLOTOV_JSON, STARTER_SCENARIO, starterJson, starterYaml } from "./starter-files.js";
 
 export interface InitOptions extends GlobalOptions {

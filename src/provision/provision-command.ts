@@ -1,9 +1,10 @@
-import type { Outcome } from "../cli/exit-codes.js";
-import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
+import { loadCommandConfig } from "../config/command-config.js";
 import { createDatadog } from "../datadog/client.js";
 import { datadogSettingsFromEnv } from "../datadog/settings.js";
 import { DogdriverError } from "../errors.js";
 import type { Deps } from "../state/deps.js";
+import type { GlobalOptions } from "../state/global-options.js";
+import type { Outcome } from "../state/outcome.js";
 import { openStore } from "../store/open-store.js";
 import { provision } from "./provision.js";
 

@@ -1,4 +1,4 @@
-import { VERDICT_DEFAULTS } from "../verdicts/verdict-settings.js";
+import { VERDICT_DEFAULTS } from "../config/defaults.js";
 import {
   BORROWED_MARK,
   BORROWED_NOTE,

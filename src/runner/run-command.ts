@@ -1,9 +1,10 @@
-import type { Outcome } from "../cli/exit-codes.js";
-import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
+import { loadCommandConfig } from "../config/command-config.js";
 import type { Config, ServiceConfig } from "../config/types.js";
 import { discoverServices, problemLine } from "../discovery/discover-services.js";
 import { DogdriverError } from "../errors.js";
 import type { Deps } from "../state/deps.js";
+import type { GlobalOptions } from "../state/global-options.js";
+import type { Outcome } from "../state/outcome.js";
 import type { RunRecord } from "../store/run-record.js";
 import { sweepDeadCaptureDirs } from "./capture-dirs.js";
 import { childEnv } from "./child-env.js";

@@ -1,11 +1,12 @@
 import type { AggregateOptions } from "../aggregator/aggregate-command.js";
-import type { Outcome } from "../cli/exit-codes.js";
-import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
+import { loadCommandConfig } from "../config/command-config.js";
 import { configWarnings } from "../config/warnings.js";
 import { DogdriverError, isDogdriverError } from "../errors.js";
 import type { RunOptions } from "../runner/run-command.js";
 import { parseShard } from "../runner/shard.js";
 import type { Deps } from "../state/deps.js";
+import type { GlobalOptions } from "../state/global-options.js";
+import type { Outcome } from "../state/outcome.js";
 import { cronScheduler, type Scheduler } from "./scheduler.js";
 
 export interface ScheduleOptions extends GlobalOptions {

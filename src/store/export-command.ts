@@ -1,6 +1,7 @@
-import type { Outcome } from "../cli/exit-codes.js";
-import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
+import { loadCommandConfig } from "../config/command-config.js";
 import type { Deps } from "../state/deps.js";
+import type { GlobalOptions } from "../state/global-options.js";
+import type { Outcome } from "../state/outcome.js";
 import { openStore } from "./open-store.js";
 
 export interface ExportOptions extends GlobalOptions {

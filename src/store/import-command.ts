@@ -1,7 +1,8 @@
-import type { Outcome } from "../cli/exit-codes.js";
-import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
+import { loadCommandConfig } from "../config/command-config.js";
 import { DogdriverError } from "../errors.js";
 import type { Deps } from "../state/deps.js";
+import type { GlobalOptions } from "../state/global-options.js";
+import type { Outcome } from "../state/outcome.js";
 import { safeText } from "../text/safe-text.js";
 import { readLines } from "./json-lines.js";
 import { runKey } from "./keys.js";

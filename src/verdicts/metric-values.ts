@@ -1,18 +1,9 @@
+import { CLIENT_METRICS, NOT_COMPARED } from "../config/compared-metrics.js";
 import type { RunRecord } from "../store/run-record.js";
 import type { Direction } from "./types.js";
 
-// Which run-record fields are compared, how to read them, and which way is worse.
-
-export const CLIENT_METRICS = [
-  "client.latency_ms.p50",
-  "client.latency_ms.p95",
-  "client.latency_ms.p99",
-  "client.error_rate",
-  "client.rps",
-] as const;
-
-// The topology query's min/max describe the deployment (host count), not its speed: they flag runs instead.
-const NOT_COMPARED = new Set(["server.topology_min", "server.topology_max"]);
+// Which run-record fields are compared (the list: src/config/compared-metrics.ts), how to read them, and which way
+// is worse.
 
 /** client.* metrics plus every server.* value present in any run, in a stable order. */
 export const metricsOf = (runs: readonly RunRecord[]): string[] => {
@@ -22,17 +13,6 @@ export const metricsOf = (runs: readonly RunRecord[]): string[] => {
     if (values !== undefined) for (const name in values) server.add(`server.${name}`);
   }
   return [...CLIENT_METRICS, ...[...server].filter((m) => !NOT_COMPARED.has(m)).sort()];
-};
-
-/**
- * Why `name` is not a metric that releases are compared on, or undefined when it is: one of CLIENT_METRICS, or
- * server.<name> for one of `serverNames` (the configured queries' names, and what stored runs hold).
- */
-export const notComparedMetric = (name: string, serverNames: Iterable<string>): string | undefined => {
-  const server = [...new Set(serverNames)].map((n) => `server.${n}`).filter((m) => !NOT_COMPARED.has(m));
-  if ((CLIENT_METRICS as readonly string[]).includes(name) || server.includes(name)) return undefined;
-  const known = [...CLIENT_METRICS, ...server.sort()].join(", ");
-  return `"${name}" is not a metric releases are compared on (${known}${server.length === 0 ? ", or server.<query name> for a configured query" : ""})`;
 };
 
 const LATENCY = "client.latency_ms.";

@@ -1,18 +1,9 @@
+import { VERDICT_DEFAULTS } from "../config/defaults.js";
 import type { Sequential } from "./sequential.js";
 import type { CompareOptions } from "./types.js";
 
-// The verdict engine's settings: its defaults, and the options a caller gives merged over them.
-
-/** The defaults of CompareOptions (the report's footnotes quote them). */
-export const VERDICT_DEFAULTS = {
-  alpha: 0.0075,
-  thresholdPct: 3,
-  detectPct: 10,
-  minRuns: 3,
-  combineSources: true,
-  changePoints: true,
-  endpoints: true,
-};
+// The verdict engine's settings: its defaults (src/config/defaults.ts), and the options a caller gives merged over
+// them.
 
 export type Settings = typeof VERDICT_DEFAULTS & { metrics?: readonly string[]; sequential?: Sequential };
 

@@ -1,5 +1,4 @@
-import type { Outcome } from "../cli/exit-codes.js";
-import { type GlobalOptions, loadCommandConfig } from "../cli/global-options.js";
+import { loadCommandConfig } from "../config/command-config.js";
 import { parseDurationMs } from "../config/duration.js";
 import type { Config, ServiceConfig } from "../config/types.js";
 import { discoverServices, problemLine } from "../discovery/discover-services.js";
@@ -12,6 +11,8 @@ import { defaultRunnerParts } from "../runner/runner-parts.js";
 import { selectServices } from "../runner/select-services.js";
 import type { RunnerParts } from "../runner/types.js";
 import type { Deps } from "../state/deps.js";
+import type { GlobalOptions } from "../state/global-options.js";
+import type { Outcome } from "../state/outcome.js";
 import type { RunRecord } from "../store/run-record.js";
 import type { RunStore } from "../store/types.js";
 import type { ReleaseVerdict } from "../verdicts/release-series.js";

@@ -1,6 +1,6 @@
+import { CLIENT_METRICS } from "../config/compared-metrics.js";
 import type { RunRecord } from "../store/run-record.js";
 import { verdictEngine } from "../verdicts/compare-releases.js";
-import { CLIENT_METRICS } from "../verdicts/metric-values.js";
 import { type History, releaseHistories } from "../verdicts/release-history.js";
 import type { Comparison } from "../verdicts/types.js";
 import { ALL_SOURCES } from "../verdicts/verdict-settings.js";

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { metricPushed } from "../../src/datadog/metric-filter.js";
+import { metricPushed } from "../../src/config/metric-filter.js";
 import { openStore } from "../../src/store/open-store.js";
 import { testDeps } from "../support/deps.js";
 import { aggregateWith, datadogEnv, pendingRun, useHarness, writeConfig } from "./fixtures.js";

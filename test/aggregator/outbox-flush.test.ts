@@ -5,7 +5,7 @@ import { isEmptied, readEntry, releaseEntryPath, writeEntry } from "../../src/ag
 import { flushOutbox } from "../../src/aggregator/outbox-flush.js";
 import { queueReleaseUpdate } from "../../src/aggregator/release-update.js";
 import type { OutboxEntry, OutboxEvent } from "../../src/aggregator/types.js";
-import { loadCommandConfig } from "../../src/cli/global-options.js";
+import { loadCommandConfig } from "../../src/config/command-config.js";
 import { createDatadog } from "../../src/datadog/client.js";
 import { datadogSettingsFromEnv } from "../../src/datadog/settings.js";
 import type { DatadogApi, DatadogEvent, MetricSeries } from "../../src/datadog/types.js";

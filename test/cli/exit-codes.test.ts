@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { EXIT, exitCodeForOutcome, type Outcome } from "../../src/cli/exit-codes.js";
+import { EXIT, exitCodeForOutcome } from "../../src/cli/exit-codes.js";
 import { main } from "../../src/cli/main.js";
+import type { Outcome } from "../../src/state/outcome.js";
 import { testDeps } from "../support/deps.js";
 
 // What a command's outcome becomes as the process's exit code, at the entry point, and that docs/contract.md's

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readEntry, runEventsEntryPath } from "../../src/aggregator/outbox.js";
 import { runSeries } from "../../src/aggregator/run-series.js";
-import { loadCommandConfig } from "../../src/cli/global-options.js";
+import { loadCommandConfig } from "../../src/config/command-config.js";
 import { checkDiscovery } from "../../src/discovery/check-discovery.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { RunRecord } from "../../src/store/run-record.js";

@@ -1,7 +1,7 @@
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadCommandConfig } from "../../src/cli/global-options.js";
+import { loadCommandConfig } from "../../src/config/command-config.js";
 import { type InitOptions, initCommand } from "../../src/init/init-command.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { RunRecord } from "../../src/store/run-record.js";

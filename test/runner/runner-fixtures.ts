@@ -1,11 +1,11 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import type { Outcome } from "../../src/cli/exit-codes.js";
 import { exitCodeForError, exitCodeForOutcome } from "../../src/cli/exit-codes.js";
 import { isDogdriverError } from "../../src/errors.js";
 import { type RunOptions, runCommand } from "../../src/runner/run-command.js";
 import type { RunnerParts } from "../../src/runner/types.js";
+import type { Outcome } from "../../src/state/outcome.js";
 import { type TestDeps, testDeps } from "../support/deps.js";
 
 // Builders for the runner's tests: a working directory with a dogdriver config and molotov test directories.

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { aggregateCommand } from "../../src/aggregator/aggregate-command.js";
-import type { Outcome } from "../../src/cli/exit-codes.js";
 import { scheduleCommand } from "../../src/schedule/schedule-command.js";
 import { cronScheduler, type Scheduler } from "../../src/schedule/scheduler.js";
+import type { Outcome } from "../../src/state/outcome.js";
 import { testDeps } from "../support/deps.js";
 
 const configDir = async (schedule: Record<string, string>) => {

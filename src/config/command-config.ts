@@ -1,18 +1,8 @@
-import { loadConfig } from "../config/load.js";
-import type { ConfigFile } from "../config/schema.js";
-import type { Config } from "../config/types.js";
 import type { Deps } from "../state/deps.js";
-
-/** Options every command takes (docs/contract.md: --config, --store). */
-export interface GlobalOptions {
-  config?: string;
-  store?: string;
-  verbose?: boolean;
-  /** Only warnings and errors on stderr (src/cli/command-deps.ts). */
-  quiet?: boolean;
-  /** --color / --no-color: FORCE_COLOR / NO_COLOR for the command. */
-  color?: boolean;
-}
+import type { GlobalOptions } from "../state/global-options.js";
+import { loadConfig } from "./load.js";
+import type { ConfigFile } from "./schema.js";
+import type { Config } from "./types.js";
 
 /** Loads the configuration for a command: defaults < file < environment < flags. */
 export const loadCommandConfig = (
