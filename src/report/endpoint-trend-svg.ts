@@ -1,3 +1,4 @@
+import { plotFrame } from "./plot-frame.js";
 import type { ServiceTrend } from "./report-types.js";
 import { escapeXml } from "./trend-svg.js";
 
@@ -8,7 +9,6 @@ import { escapeXml } from "./trend-svg.js";
 const WIDTH = 440;
 const HEIGHT = 120;
 const MARGIN = { left: 44, right: 8, top: 22, bottom: 10 };
-const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"];
 
 export const endpointTrendSvg = (
   endpoint: ServiceTrend["endpoints"][number],
@@ -16,16 +16,11 @@ export const endpointTrendSvg = (
 ): string => {
   const points = endpoint.points;
   if (points.length === 0) return "";
-  const t0 = Math.min(...points.map((p) => p.startedMs), ...releases.map((r) => r.firstSeenMs));
-  const t1 = Math.max(...points.map((p) => p.startedMs));
-  const sorted = points.map((p) => p.value).sort((a, b) => a - b);
-  const yMax = (sorted[Math.floor(0.99 * (sorted.length - 1))] as number) * 1.15 || 1;
-  const plotW = WIDTH - MARGIN.left - MARGIN.right;
-  const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
-  const x = (ms: number) => MARGIN.left + (t1 === t0 ? plotW / 2 : ((ms - t0) / (t1 - t0)) * plotW);
-  const y = (v: number) => MARGIN.top + plotH - (Math.min(v, yMax) / yMax) * plotH;
-  const sources = [...new Set(points.map((p) => p.source))].sort();
-  const colour = (source: string) => PALETTE[sources.indexOf(source) % PALETTE.length] as string;
+  const { yMax, plotH, x, y, colour } = plotFrame(
+    { width: WIDTH, height: HEIGHT, margin: MARGIN },
+    points,
+    releases,
+  );
   const parts = [
     `<text x="${MARGIN.left}" y="14" font-size="12" fill="#333">${escapeXml(endpoint.name)}: p95 per run (ms)</text>`,
     `<text x="${MARGIN.left - 4}" y="${MARGIN.top + 8}" font-size="10" text-anchor="end" fill="#555">${Number(yMax.toPrecision(3))}</text>`,

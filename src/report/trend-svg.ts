@@ -1,3 +1,4 @@
+import { plotFrame } from "./plot-frame.js";
 import type { ServiceTrend } from "./report-types.js";
 
 // An inline SVG chart of per-run p95 over time for one service/env: one dot per run (colour = source, hollow =
@@ -9,7 +10,6 @@ const HEIGHT = 280;
 const MARGIN = { left: 56, right: 16, top: 34, bottom: 44 };
 const TIME_TICKS = 5;
 const DAY_MS = 86_400_000;
-const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"];
 
 export const escapeXml = (text: string): string =>
   text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -23,18 +23,11 @@ const niceStep = (span: number): number => {
 export const trendSvg = (trend: ServiceTrend): string => {
   const points = trend.points;
   if (points.length === 0) return "";
-  const t0 = Math.min(...points.map((p) => p.startedMs), ...trend.releases.map((r) => r.firstSeenMs));
-  const t1 = Math.max(...points.map((p) => p.startedMs));
-  const sorted = points.map((p) => p.value).sort((a, b) => a - b);
-  // Scale to the 99th percentile: one 3x outlier run should not flatten everything else; higher runs are
-  // drawn on the top edge.
-  const yMax = (sorted[Math.floor(0.99 * (sorted.length - 1))] as number) * 1.15 || 1;
-  const plotW = WIDTH - MARGIN.left - MARGIN.right;
-  const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
-  const x = (ms: number) => MARGIN.left + (t1 === t0 ? plotW / 2 : ((ms - t0) / (t1 - t0)) * plotW);
-  const y = (v: number) => MARGIN.top + plotH - (Math.min(v, yMax) / yMax) * plotH;
-  const sources = [...new Set(points.map((p) => p.source))].sort();
-  const colour = (source: string) => PALETTE[sources.indexOf(source) % PALETTE.length] as string;
+  const { t0, t1, yMax, plotH, x, y, sources, colour } = plotFrame(
+    { width: WIDTH, height: HEIGHT, margin: MARGIN },
+    points,
+    trend.releases,
+  );
 
   const parts: string[] = [];
   const step = niceStep(yMax);

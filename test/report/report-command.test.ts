@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import type { RunRecord } from "../../src/store/run-record.js";
 import { captured, testDeps } from "../support/deps.js";
-import { NOISE, release, run } from "../verdicts/frozen-runs.js";
+import { endpointEntry, NOISE, release, run, withEndpointEntries } from "../verdicts/frozen-runs.js";
 
 // `dogdriver report` end to end: records go in through `dogdriver import` into a real file store, and the
 // report reads them back through the RunStore, as a user would.
@@ -153,21 +153,10 @@ describe("dogdriver report", () => {
     // POST /api/cart, a tenth of the requests, got 40% slower; the service's p95 did not move.
     const withCart = (minute: number, version: string, i: number, cart: number): RunRecord => {
       const f = (k: number) => NOISE[(i + k) % NOISE.length] as number;
-      const base = run(minute, { version, p95: 100 * f(0) });
-      const entry = (name: string, requests: number, p95: number) => ({
-        name,
-        requests,
-        errors: 0,
-        latency_ms: { p50: p95 / 2, p95, p99: p95 * 1.3 },
-      });
-      return {
-        ...base,
-        schema: "dogdriver.run.v2",
-        client: {
-          ...base.client,
-          endpoints: [entry("GET /items/{id}", 900, 80 * f(3)), entry("POST /api/cart", 100, cart * f(7))],
-        },
-      };
+      return withEndpointEntries(run(minute, { version, p95: 100 * f(0) }), [
+        endpointEntry("GET /items/{id}", 900, 80 * f(3)),
+        endpointEntry("POST /api/cart", 100, cart * f(7)),
+      ]);
     };
     await importRuns([
       ...Array.from({ length: 12 }, (_, i) => withCart(i * 30, "1.0.0", i, 30)),

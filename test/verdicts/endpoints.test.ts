@@ -5,7 +5,7 @@ import { holmCorrected } from "../../src/verdicts/endpoint-family.js";
 import { releaseVerdicts } from "../../src/verdicts/release-series.js";
 import type { Comparison } from "../../src/verdicts/types.js";
 import { verdictEvent } from "../../src/verdicts/verdict-event.js";
-import { NOISE, run } from "./frozen-runs.js";
+import { endpointEntry, NOISE, run, withEndpointEntries } from "./frozen-runs.js";
 
 // Verdicts per endpoint: each endpoint of the runs' client.endpoints compared with the same engine, and the
 // false alarms held over the release's endpoints as one family (Holm).
@@ -15,32 +15,12 @@ const P95 = "client.latency_ms.p95";
 /** A run with three endpoints; `cart` is POST /api/cart's p95 level (ms), its noise its own. */
 const withEndpoints = (minute: number, version: string, i: number, cart: number): RunRecord => {
   const f = (k: number) => NOISE[(i + k) % NOISE.length] as number;
-  const base = run(minute, { version, p95: 100 * f(0) });
-  const entry = (name: string, requests: number, p95: number) => ({
-    name,
-    requests,
-    errors: 0,
-    latency_ms: { p50: p95 / 2, p95, p99: p95 * 1.3 },
-  });
-  return {
-    ...base,
-    schema: "dogdriver.run.v2",
-    client: {
-      ...base.client,
-      endpoints: [
-        entry("GET /items/{id}", 600, 80 * f(3)),
-        entry("GET /health", 300, 5 * f(5)),
-        entry("POST /api/cart", 100, cart * f(7)),
-        {
-          name: "other",
-          other: true as const,
-          requests: 4,
-          errors: 0,
-          latency_ms: { p50: 1, p95: 2, p99: 3 },
-        },
-      ],
-    },
-  };
+  return withEndpointEntries(run(minute, { version, p95: 100 * f(0) }), [
+    endpointEntry("GET /items/{id}", 600, 80 * f(3)),
+    endpointEntry("GET /health", 300, 5 * f(5)),
+    endpointEntry("POST /api/cart", 100, cart * f(7)),
+    { name: "other", other: true as const, requests: 4, errors: 0, latency_ms: { p50: 1, p95: 2, p99: 3 } },
+  ]);
 };
 
 const history = (cartAfter: number): RunRecord[] => [

@@ -68,3 +68,20 @@ export const release = (
     const f = NOISE[(i + noiseOffset) % NOISE.length] as number;
     return run(startMinute + i * 30, { version, p95: level * f, rps: 20 / f, ...extra });
   });
+
+type EndpointEntries = NonNullable<RunRecord["client"]["endpoints"]>;
+
+/** One client.endpoints entry without errors: p50 half the p95, p99 1.3 times it. */
+export const endpointEntry = (name: string, requests: number, p95: number): EndpointEntries[number] => ({
+  name,
+  requests,
+  errors: 0,
+  latency_ms: { p50: p95 / 2, p95, p99: p95 * 1.3 },
+});
+
+/** `base` as a dogdriver.run.v2 record with these endpoints. */
+export const withEndpointEntries = (base: RunRecord, endpoints: EndpointEntries): RunRecord => ({
+  ...base,
+  schema: "dogdriver.run.v2",
+  client: { ...base.client, endpoints },
+});
