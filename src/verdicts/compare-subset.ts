@@ -91,6 +91,8 @@ export const compareSubset = (c: MetricContext, subset: Subset): Comparison => {
   let primary: Judgement = judge(c, units, main, noise, nb, nc);
   let verdict = primary.verdict;
   const notes: string[] = [];
+  let disagree = false;
+  let waits = false;
   guards.forEach((guard, k) => {
     const other = others[k];
     const second =
@@ -102,10 +104,18 @@ export const compareSubset = (c: MetricContext, subset: Subset): Comparison => {
         ? `${guard.reading} leaves too few runs to compare`
         : `${guard.reading} it reads ${describeChange(second.changePct, second.shift)} (p=${formatP(second.pValue)})`;
     notes.push(`${guard.why}; ${reading}`);
-    if (second?.verdict !== primary.verdict) verdict = "insufficient_data";
-    // verify's looks can wait for the next run instead: any doubt beyond "each run alone agrees" (two noisy
-    // neighbours in a row read like a regression in both readings) leaves this look undecided.
-    if (s.sequential !== undefined && guard.name !== "influence") verdict = "insufficient_data";
+    if (second?.verdict !== primary.verdict) {
+      verdict = "insufficient_data";
+      disagree = true;
+    }
+    // verify's looks can wait for the next run instead: a doubt about the candidate's runs beyond "each run alone
+    // agrees" (two noisy neighbours in a row read like a regression in both readings) leaves this look
+    // undecided. A doubt about the baseline's runs no later run can clear: as for any verdict, the two readings
+    // must agree.
+    if (s.sequential !== undefined && guard.doubts === "candidate" && verdict !== "insufficient_data") {
+      verdict = "insufficient_data";
+      waits = true;
+    }
   });
   let reason = primary.reason;
   const neighbours = verdict === "regression" ? neighbourRuns(c, nc) : undefined;
@@ -117,7 +127,7 @@ export const compareSubset = (c: MetricContext, subset: Subset): Comparison => {
   else if (guards.length > 0) {
     // Undecided: the evidence shown is the main reading with its own noise.
     if (noise !== main.fit) primary = judge(c, units, main, main.fit, nb, nc);
-    reason = `${describeChange(primary.changePct, primary.shift)} (p=${formatP(primary.pValue)}), but ${notes.join("; ")}: the readings disagree`;
+    reason = `${describeChange(primary.changePct, primary.shift)} (p=${formatP(primary.pValue)}), but ${notes.join("; ")}: ${waits && !disagree ? "verify waits for the candidate's next run" : "the readings disagree"}`;
   }
   return comparisonRow(base, {
     change_pct: primary.changePct === null ? null : round(primary.changePct, 2),

@@ -41,6 +41,8 @@ const NEAR_BEST_SIGMAS = 3.5;
  */
 export interface Guard {
   name: GuardName;
+  /** Whose runs it doubts: verify's next run can clear a doubt about the candidate, never one about the baseline. */
+  doubts: "baseline" | "candidate" | "either";
   why: string;
   /** "with ...", how the other reading is described. */
   reading: string;
@@ -88,6 +90,7 @@ const influentialRun = (c: MetricContext, subset: Subset, main: Reading): Guard 
   const heaviest = main.fit.heaviest;
   return {
     name: "influence",
+    doubts: "either",
     why: `one run carries ${Math.round(100 * influence)}% of the estimate (the baseline and the candidate share few runs at the same source)`,
     reading: "without that run",
     cleanerNoise: false,
@@ -112,6 +115,7 @@ const crowdedSide = (
   const doubtful = crowded.outliers;
   return {
     name: "outlier_share",
+    doubts: crowded === candidate ? "candidate" : "baseline",
     why: `${crowded.outliers} of the ${crowded === candidate ? "candidate" : "baseline"}'s ${crowded.runs + crowded.outliers} comparable runs are outliers`,
     reading: `with the ${doubtful} outlier${doubtful === 1 ? "" : "s"} put back`,
     cleanerNoise: false,
@@ -234,6 +238,7 @@ const bestRunsReading = (
   for (let j = from; j < to; j++) if (near(j)) kept++;
   return {
     name,
+    doubts: side === c.a ? "candidate" : "baseline",
     why,
     reading: `with only the runs no noisy neighbour can have slowed (${considered - kept} left out)`,
     cleanerNoise: true,

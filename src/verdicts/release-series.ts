@@ -80,6 +80,10 @@ export interface ReleaseVerdict {
   comparisons: Comparison[];
   /** Endpoints compared for this release (those that moved are among `comparisons`). */
   endpoints: number;
+  /** Of those, the ones that did not move and whose p95 was decided no_change (the rest are undecided). */
+  unchangedEndpoints: number;
+  /** What the comparisons' change_ci_pct are, for the event ("95% CI" when unset: the fixed-sample verdict's). */
+  intervalLabel?: string;
   as_of_ms: number;
 }
 
@@ -116,6 +120,17 @@ export const releaseVerdicts = (comparisons: readonly Comparison[]): ReleaseVerd
     const first = decided[0];
     if (first === undefined) return [];
     const endpoints = new Set(combined.flatMap((c) => (c.endpoint === undefined ? [] : [c.endpoint]))).size;
+    const moved = new Set(decided.flatMap((c) => (c.endpoint === undefined ? [] : [c.endpoint])));
+    const unchangedEndpoints = new Set(
+      combined.flatMap((c) =>
+        c.endpoint !== undefined &&
+        !moved.has(c.endpoint) &&
+        c.metric === "client.latency_ms.p95" &&
+        c.verdict === "no_change"
+          ? [c.endpoint]
+          : [],
+      ),
+    ).size;
     return [
       {
         service: first.service,
@@ -126,6 +141,7 @@ export const releaseVerdicts = (comparisons: readonly Comparison[]): ReleaseVerd
         verdict: overall(decided),
         comparisons: decided,
         endpoints,
+        unchangedEndpoints,
         as_of_ms: Math.max(...decided.map((c) => c.as_of_ms)),
       },
     ];

@@ -41,17 +41,24 @@ const whereMoved = (r: ReleaseVerdict): string => {
     .slice(0, 3)
     .map((c) => `${c.endpoint} ${c.change_pct === null ? c.metric : signed(c.change_pct)}`);
   const more = moved.size > 3 ? [`${moved.size - 3} more moved`] : [];
-  const rest = r.endpoints - moved.size;
-  const unchanged = rest > 0 ? [`${rest} other endpoint${rest === 1 ? "" : "s"} unchanged`] : [];
-  return [...shown, ...more, ...unchanged].join(", ");
+  const unchanged = r.unchangedEndpoints;
+  const undecided = r.endpoints - moved.size - unchanged;
+  return [
+    ...shown,
+    ...more,
+    ...(unchanged > 0 ? [`${unchanged} other endpoint${unchanged === 1 ? "" : "s"} unchanged`] : []),
+    ...(undecided > 0
+      ? [`${undecided}${unchanged > 0 ? "" : ` other endpoint${undecided === 1 ? "" : "s"}`} undecided`]
+      : []),
+  ].join(", ");
 };
 
-const metricLine = (c: Comparison): string => {
+const metricLine = (c: Comparison, label = "95% CI"): string => {
   const change = c.change_pct === null ? "" : ` ${signed(c.change_pct)}`;
   const interval =
     c.change_ci_pct === null
       ? ""
-      : ` (95% CI ${signed(c.change_ci_pct[0])} to ${signed(c.change_ci_pct[1])})`;
+      : ` (${label} ${signed(c.change_ci_pct[0])} to ${signed(c.change_ci_pct[1])})`;
   const medians = `median ${valueWithUnit(c.metric, c.baseline.median)} -> ${valueWithUnit(c.metric, c.candidate.median)}`;
   const p = c.p_value === null ? "" : `, p=${c.p_value}`;
   return `- ${c.endpoint === undefined ? "" : `${c.endpoint} `}${c.metric}: ${c.verdict.replace("_", " ")}${change}${interval}, ${medians}, runs ${c.baseline.runs} -> ${c.candidate.runs}${p}`;
@@ -77,7 +84,7 @@ export const verdictEvent = (r: ReleaseVerdict, links: { dashboardUrl?: string }
     title: `${r.service} ${r.env} ${r.candidate}: ${r.verdict.replace("_", " ")} against ${r.baseline}${change}`,
     text: [
       `dogdriver verdict for ${r.service} ${r.env}, ${r.baseline} -> ${r.candidate}:`,
-      ...r.comparisons.map(metricLine),
+      ...r.comparisons.map((c) => metricLine(c, r.intervalLabel)),
       ...(links.dashboardUrl === undefined ? [] : ["", `Trend: ${filteredLink(links.dashboardUrl, r)}`]),
     ].join("\n"),
     tags: eventTags("verdict", [

@@ -16,11 +16,18 @@ import type { Outcome } from "../state/outcome.js";
 import type { RunRecord } from "../store/run-record.js";
 import type { RunStore } from "../store/types.js";
 import type { ReleaseVerdict } from "../verdicts/release-series.js";
+import { round } from "../verdicts/rounding.js";
 import type { Comparison } from "../verdicts/types.js";
 import { verdictOptions } from "../verdicts/verdict-options.js";
 import { postVerdict } from "./verify-datadog.js";
 import { verifyDecision } from "./verify-decision.js";
-import { type VerifyTarget, verifyLook } from "./verify-judge.js";
+import {
+  VERIFY_ALPHA,
+  VERIFY_METRICS,
+  type VerifyTarget,
+  verifyHeadline,
+  verifyLook,
+} from "./verify-judge.js";
 import {
   finalLine,
   type LookSummary,
@@ -116,12 +123,19 @@ export const verifyCommand = async (
     // The history once; every look then adds only its own run.
     const runs = await readHistory(store, service, deps);
     const deployed = await readDeployedVersion(service.version, deps.signal, deps.clock);
-    const target = verifyTarget(runs, service, deployed, options.baseline, store.url);
+    const target = verifyTarget(runs, service, deployed, options.baseline, {
+      storeUrl: store.url,
+      source: config.source,
+    });
     // As `run`: an unsupported Molotov is one message, exit 3, before any load.
     await ensureSupportedMolotov(parts.python, childEnv(deps.env), deps.signal);
     const margin = verdictOptions(config);
     const marginPct = margin.detectPctOf?.(service.name, service.env) ?? margin.detectPct ?? 10;
-    const headlineMetric = config.alerts.regressionMetric;
+    const headlineMetric = verifyHeadline(config.alerts.regressionMetric);
+    if (headlineMetric !== config.alerts.regressionMetric)
+      deps.log.info(
+        `verify: alerts.regression_metric ${config.alerts.regressionMetric} is not among the metrics verify decides on (${VERIFY_METRICS.join(", ")}); its headline is ${headlineMetric}`,
+      );
     const withEvents = Boolean(deps.env.DD_API_KEY?.trim());
     const ctx = { config, deps, parts, store, queueEvents: withEvents };
     const startedAt = deps.clock.now();
@@ -146,6 +160,7 @@ export const verifyCommand = async (
     // Candidate runs already stored may answer before any load is sent.
     const stored = runs.filter((r) => r.version === target.candidate && r.state !== "failed").length;
     let last = stored >= 2 ? look() : undefined;
+    let failure: string | undefined;
     while (last === undefined || last.decision.verdict === "undecided") {
       if (made >= maxRuns || deps.signal.aborted) break;
       if (maxTimeMs !== undefined && deps.clock.now() - startedAt >= maxTimeMs) {
@@ -156,10 +171,15 @@ export const verifyCommand = async (
       made++;
       if ("error" in result) throw result.error;
       const record = result.record;
-      if (result.stored === "stdout") deps.stdout.write(`${JSON.stringify(record)}\n`);
+      // Neither the store nor the spool took it: the record goes out whole, beside --json's one object.
+      if (result.stored === "stdout")
+        (options.json ? deps.stderr : deps.stdout).write(`${JSON.stringify(record)}\n`);
+      // Interrupted (Ctrl-C, SIGTERM): the run is stored as failed, and verify stops as between runs (exit 1).
+      if (record.state === "failed" && deps.signal.aborted) break;
       if (record.state === "failed") {
-        deps.log.warn(`verify ${service.name}/${service.env}: the load test failed: ${record.reason}`);
-        return "load_test_failed";
+        failure = `the load test failed: ${record.reason ?? "no reason recorded"}`;
+        deps.log.warn(`verify ${service.name}/${service.env}: ${failure}`);
+        break;
       }
       if (record.version !== target.candidate)
         throw new DogdriverError(
@@ -170,7 +190,10 @@ export const verifyCommand = async (
       last = look();
     }
     const rows = last?.rows ?? [];
-    const decision = last?.decision ?? { verdict: "undecided" as const, comparison: undefined };
+    const decision =
+      failure === undefined && last !== undefined
+        ? last.decision
+        : { verdict: "undecided" as const, comparison: last?.decision.comparison };
     const c = decision.comparison;
     const result: VerifyResult = {
       service: service.name,
@@ -186,15 +209,16 @@ export const verifyCommand = async (
       change_pct: c?.change_pct ?? null,
       change_ci_pct: c?.change_ci_pct ?? null,
       p_value: c?.p_value ?? null,
-      reason: c?.reason ?? null,
+      reason: failure ?? c?.reason ?? null,
       looks,
       comparisons: rows,
     };
-    deps.log.info(finalLine(result, c));
+    if (failure === undefined) deps.log.info(finalLine(result, c));
     if (decision.verdict !== "undecided") await post(ctx, target, decision.verdict, rows);
     if (options.json) deps.stdout.write(resultJson(result));
     else if (options.markdown) deps.stdout.write(resultMarkdown(result));
     if (deps.signal.aborted) throw new DogdriverError("interrupted", "verify interrupted");
+    if (failure !== undefined) return "load_test_failed";
     return decision.verdict === "regression"
       ? "regression"
       : decision.verdict === "undecided"
@@ -222,6 +246,9 @@ const post = async (
     verdict,
     comparisons: decided,
     endpoints: 0,
+    unchangedEndpoints: 0,
+    // Each metric's anytime-valid sequence, at α/4 (docs/verify.md).
+    intervalLabel: `${round(100 * (1 - VERIFY_ALPHA / VERIFY_METRICS.length), 2)}% anytime-valid interval`,
     as_of_ms: Math.max(...rows.map((c) => c.as_of_ms)),
   };
   try {

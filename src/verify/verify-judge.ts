@@ -13,7 +13,7 @@ import { ALL_SOURCES } from "../verdicts/verdict-settings.js";
  * The level of verify's confidence sequences, all metrics together (each metric α/4: Bonferroni). It bounds false
  * regressions and improvements over every look at 2% under the model (normal log values, σ from the history); the
  * bound is loose (Ville's inequality, and the four metrics move together), and on the verify benchmark's streams,
- * outlier and saturated runs included, false decisions were 0.3% (at most 0.5% in any cell): under the verdicts'
+ * outlier and saturated runs included, false decisions were 0.22% (at most 0.6% in any cell): under the verdicts'
  * 1%. At 0.01 they were 0.16%, and a 10% change at 5% noise took past the 10-run budget half of the time. As
  * today's α = 0.0075 for the fixed-sample verdicts, it was chosen by measurement (docs/benchmarks.md, "Verify").
  */
@@ -36,6 +36,13 @@ export const VERIFY_EQUIVALENCE_ALPHA = 0.05;
  * budget. The scheduled runs' verdicts still compare p99.
  */
 export const VERIFY_METRICS = CLIENT_METRICS.filter((m) => m !== "client.latency_ms.p99");
+
+/**
+ * The metric whose decision ends a verify without a regression: the configured `alerts.regression_metric` when
+ * verify decides on it, else p95 (a p99 or server.* headline would leave verify able to say only "regression").
+ */
+export const verifyHeadline = (configured: string): string =>
+  (VERIFY_METRICS as readonly string[]).includes(configured) ? configured : "client.latency_ms.p95";
 
 export interface VerifyLook {
   /** Per metric, the row verify judges: over every source when there are several, else the only one. */

@@ -6,9 +6,46 @@ import type { VerifyTarget } from "./verify-judge.js";
 
 // What a verify compares: the deployed version (the candidate) against `--baseline`, or against the release
 // before it: the newest release first seen before the candidate's first run (when the candidate has runs), else
-// the newest stored release.
+// the newest stored release. Its runs are compared within their source (or through the offsets older releases
+// give between sources), so this source must have run something before the candidate.
 
 export const verifyTarget = (
+  runs: readonly RunRecord[],
+  service: ServiceConfig,
+  candidate: string,
+  baseline: string | undefined,
+  where: { storeUrl: string; source: string },
+): VerifyTarget => {
+  const chosen = targetRelease(runs, service, candidate, baseline, where.storeUrl);
+  linkedSource(runs, chosen, where);
+  return chosen;
+};
+
+/**
+ * Refuses, before any load, a source with no finished run of any release before the candidate: no look could
+ * link its runs with the baseline's, and verify would spend its whole budget undecided.
+ */
+const linkedSource = (
+  runs: readonly RunRecord[],
+  target: VerifyTarget,
+  where: { storeUrl: string; source: string },
+): void => {
+  const before = runs.filter(
+    (r) => r.test === target.test && r.version !== target.candidate && r.state !== "failed",
+  );
+  if (before.some((r) => r.source === where.source)) return;
+  const label = `${target.service}/${target.env}`;
+  const sources = [...new Set(before.map((r) => r.source))].sort();
+  throw new DogdriverError(
+    "invalid_input",
+    `verify ${label}: no finished run from source "${where.source}" before ${target.candidate} in ${where.storeUrl} ` +
+      `(its runs come from ${sources.map((s) => `"${s}"`).join(", ")}); runs are compared within their source, so ` +
+      `verify's runs from "${where.source}" would have nothing to compare with. Run the baseline from here first ` +
+      `(\`dogdriver run ${label}\`), or set source (DOGDRIVER_SOURCE) to where its runs come from`,
+  );
+};
+
+const targetRelease = (
   runs: readonly RunRecord[],
   service: ServiceConfig,
   candidate: string,

@@ -50,12 +50,21 @@ describe("verdicts per endpoint", () => {
 
   it("says where in the release's verdict event", () => {
     const [verdict] = releaseVerdicts(compareReleases(history(42)));
-    expect(verdict).toMatchObject({ verdict: "regression", endpoints: 3 });
+    expect(verdict).toMatchObject({ verdict: "regression", endpoints: 3, unchangedEndpoints: 2 });
     const event = verdictEvent(verdict as NonNullable<typeof verdict>);
     expect(event.title).toMatch(
       /^kinto stage 1\.1\.0: regression against 1\.0\.0 \(POST \/api\/cart \+\d+\.\d%, 2 other endpoints unchanged\)$/,
     );
     expect(event.text).toContain("- POST /api/cart client.latency_ms.p95: regression");
+    // Endpoints whose p95 was not decided are not "unchanged".
+    const some = { ...(verdict as NonNullable<typeof verdict>), endpoints: 12, unchangedEndpoints: 9 };
+    expect(verdictEvent(some).title).toMatch(
+      /\(POST \/api\/cart \+\d+\.\d%, 9 other endpoints unchanged, 2 undecided\)$/,
+    );
+    const none = { ...some, unchangedEndpoints: 0 };
+    expect(verdictEvent(none).title).toMatch(
+      /\(POST \/api\/cart \+\d+\.\d%, 11 other endpoints undecided\)$/,
+    );
     const [quiet] = releaseVerdicts(compareReleases(history(30)));
     expect(quiet?.verdict).toBe("no_change");
   });

@@ -121,4 +121,28 @@ describe("dogdriver verify", () => {
     expect(result).toMatchObject({ verdict: "undecided", runs: 3 });
     expect(result?.looks).toHaveLength(3);
   });
+
+  it("stops on Ctrl-C during a load test with exit 1 (interrupted, as between runs), the run stored as failed", async () => {
+    shop.setVersion("1.4.0");
+    const deps = ws.deps();
+    const verifying = verifyCommand({ service: "shop/test", json: true }, deps, ws.parts).then(
+      exitCodeForOutcome,
+      (error: unknown) => (isDogdriverError(error) ? exitCodeForError(error.code) : Promise.reject(error)),
+    );
+    const before = shop.requests();
+    while (shop.requests() === before) await new Promise((r) => setTimeout(r, 20));
+    deps.abort.abort(new Error("interrupted by SIGINT"));
+    expect(await verifying).toBe(1);
+    const result = JSON.parse(deps.stdout.text()) as VerifyResult;
+    expect(result).toMatchObject({ candidate_version: "1.4.0", verdict: "undecided", runs: 1 });
+    const reportDeps = ws.deps();
+    await reportCommand({ json: true }, reportDeps);
+    const { comparisons } = JSON.parse(reportDeps.stdout.text()) as {
+      comparisons: { metric: string; candidate: { version: string; failed: number } }[];
+    };
+    expect(comparisons.find((c) => c.metric === "client.latency_ms.p95")?.candidate).toMatchObject({
+      version: "1.4.0",
+      failed: 1,
+    });
+  });
 });
