@@ -77,7 +77,7 @@ const oneService = async (
     for (const problem of discovery.problems) deps.log.warn(problemLine(problem));
     services = { ...config, services: discovery.services };
   }
-  const matches = selectServices(services, [name], false);
+  const matches = selectServices(services, [name], false, "verify");
   if (matches.length > 1)
     throw new DogdriverError(
       "usage",
