@@ -158,6 +158,9 @@ export const verifyCommand = async (
       const record = result.record;
       if (result.stored === "stdout") deps.stdout.write(`${JSON.stringify(record)}\n`);
       if (record.state === "failed") {
+        // Ctrl-C or SIGTERM stopped the load test (recorded as failed, as `run` records it): nothing failed in
+        // the service, so verify ends as interrupted, with what it had, as between two runs.
+        if (deps.signal.aborted) break;
         deps.log.warn(`verify ${service.name}/${service.env}: the load test failed: ${record.reason}`);
         return "load_test_failed";
       }
@@ -194,7 +197,11 @@ export const verifyCommand = async (
     if (decision.verdict !== "undecided") await post(ctx, target, decision.verdict, rows);
     if (options.json) deps.stdout.write(resultJson(result));
     else if (options.markdown) deps.stdout.write(resultMarkdown(result));
-    if (deps.signal.aborted) throw new DogdriverError("interrupted", "verify interrupted");
+    if (deps.signal.aborted)
+      throw new DogdriverError(
+        "interrupted",
+        `verify ${service.name}/${service.env}: interrupted after ${made} load test${made === 1 ? "" : "s"}; every finished run is stored`,
+      );
     return decision.verdict === "regression"
       ? "regression"
       : decision.verdict === "undecided"
