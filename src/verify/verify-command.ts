@@ -193,11 +193,12 @@ export const verifyCommand = async (
       looks,
       comparisons: rows,
     };
-    deps.log.info(finalLine(result, c));
+    const interrupted = deps.signal.aborted;
+    deps.log.info(finalLine(result, c, interrupted));
     if (decision.verdict !== "undecided") await post(ctx, target, decision.verdict, rows);
     if (options.json) deps.stdout.write(resultJson(result));
-    else if (options.markdown) deps.stdout.write(resultMarkdown(result));
-    if (deps.signal.aborted)
+    else if (options.markdown) deps.stdout.write(resultMarkdown(result, interrupted));
+    if (interrupted)
       throw new DogdriverError(
         "interrupted",
         `verify ${service.name}/${service.env}: interrupted after ${made} load test${made === 1 ? "" : "s"}; every finished run is stored`,
