@@ -25,10 +25,20 @@ for (const name of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-const stream = (s: NodeJS.WriteStream) => ({
-  write: (text: string) => void s.write(text),
-  isTTY: Boolean(s.isTTY),
-});
+// A reader that stops early (`report --json | head`) closes the pipe: the rest of that stream's output is dropped
+// and the command finishes as it would (a run is still stored, the exit code its own), rather than dying of an
+// unhandled EPIPE with a stack trace. Any other stream error still surfaces.
+const stream = (s: NodeJS.WriteStream) => {
+  let closed = false;
+  s.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    closed = true;
+  });
+  return {
+    write: (text: string) => void (closed || s.write(text)),
+    isTTY: Boolean(s.isTTY),
+  };
+};
 const stderr = stream(process.stderr);
 const verbose = process.argv.includes("--verbose");
 

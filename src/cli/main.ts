@@ -2,6 +2,7 @@ import { DogdriverError, isDogdriverError } from "../errors.js";
 import type { Deps } from "../state/deps.js";
 import type { Outcome } from "../state/outcome.js";
 import { commandDeps } from "./command-deps.js";
+import { emptyValue } from "./empty-values.js";
 import { EXIT, type ExitCode, exitCodeForError, exitCodeForOutcome } from "./exit-codes.js";
 import { quickRunCall } from "./run-argv.js";
 
@@ -83,6 +84,11 @@ export const main = async (
   version: string,
   invoke: Invoke = invokeCommand,
 ): Promise<ExitCode> => {
+  const empty = emptyValue(argv);
+  if (empty !== undefined) {
+    deps.stderr.write(`dogdriver: ${empty}\nRun "dogdriver --help" for usage.\n`);
+    return EXIT.usage;
+  }
   const parsedCall = quickRunCall(argv) ?? (await parseWithYargs(argv, deps, version));
   if (typeof parsedCall === "number") return parsedCall;
   try {

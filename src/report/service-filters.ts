@@ -13,7 +13,9 @@ export const serviceFilters = (services: readonly string[]): RunFilter[] =>
         "usage",
         `SERVICE "${arg}": expected NAME or NAME/ENV, ${what} "${value ?? ""}" is not ${NAME_RULE}`,
       );
-    if (extra !== undefined || service === undefined || !isValidName(service)) throw bad("name", service);
+    if (extra !== undefined)
+      throw new DogdriverError("usage", `SERVICE "${arg}": expected NAME or NAME/ENV, with one "/" at most`);
+    if (service === undefined || !isValidName(service)) throw bad("name", service);
     if (env !== undefined && !isValidName(env)) throw bad("env", env);
     return env === undefined ? { service } : { service, env };
   });

@@ -10,7 +10,12 @@ const configuredList = (config: Config) =>
  * service when the configuration file has exactly one and no discovery (the starter config of `init`): there is
  * nothing else it could mean. Otherwise it is a usage error listing what there is.
  */
-export const selectServices = (config: Config, names: readonly string[], all: boolean): ServiceConfig[] => {
+export const selectServices = (
+  config: Config,
+  names: readonly string[],
+  all: boolean,
+  command: "run" | "verify" = "run",
+): ServiceConfig[] => {
   if (all && names.length > 0) throw new DogdriverError("usage", "run: name services or use --all, not both");
   if (!all && names.length === 0) {
     if (config.services.length === 1 && !config.discover?.datadog) return [...config.services];
@@ -25,14 +30,20 @@ export const selectServices = (config: Config, names: readonly string[], all: bo
   if (all) return config.services;
   const chosen = new Set<ServiceConfig>();
   for (const name of names) {
-    const [serviceName, env] = name.split("/", 2);
+    // Split whole: "kinto/stage/x" is no service, not kinto/stage with the rest dropped.
+    const [serviceName, env, ...rest] = name.split("/");
+    if (rest.length > 0)
+      throw new DogdriverError(
+        "usage",
+        `${command}: SERVICE "${name}": expected NAME or NAME/ENV, with one "/" at most`,
+      );
     const matches = config.services.filter(
       (s) => s.name === serviceName && (env === undefined || s.env === env),
     );
     if (matches.length === 0) {
       throw new DogdriverError(
         "usage",
-        `run: no configured service "${name}" in ${config.file} (configured: ${configuredList(config)})`,
+        `${command}: no configured service "${name}" in ${config.file} (configured: ${configuredList(config)})`,
       );
     }
     for (const match of matches) chosen.add(match);

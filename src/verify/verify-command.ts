@@ -84,7 +84,7 @@ const oneService = async (
     for (const problem of discovery.problems) deps.log.warn(problemLine(problem));
     services = { ...config, services: discovery.services };
   }
-  const matches = selectServices(services, [name], false);
+  const matches = selectServices(services, [name], false, "verify");
   if (matches.length > 1)
     throw new DogdriverError(
       "usage",
@@ -174,7 +174,8 @@ export const verifyCommand = async (
       // Neither the store nor the spool took it: the record goes out whole, beside --json's one object.
       if (result.stored === "stdout")
         (options.json ? deps.stderr : deps.stdout).write(`${JSON.stringify(record)}\n`);
-      // Interrupted (Ctrl-C, SIGTERM): the run is stored as failed, and verify stops as between runs (exit 1).
+      // Ctrl-C or SIGTERM stopped the load test (recorded as failed, as `run` records it): nothing failed in the
+      // service, so verify ends as interrupted, with what it had, as between two runs (exit 1).
       if (record.state === "failed" && deps.signal.aborted) break;
       if (record.state === "failed") {
         failure = `the load test failed: ${record.reason ?? "no reason recorded"}`;
@@ -213,11 +214,17 @@ export const verifyCommand = async (
       looks,
       comparisons: rows,
     };
-    if (failure === undefined) deps.log.info(finalLine(result, c));
+    const interrupted = deps.signal.aborted;
+    const ending = interrupted ? "interrupted" : failure === undefined ? undefined : "failed";
+    if (failure === undefined) deps.log.info(finalLine(result, c, interrupted));
     if (decision.verdict !== "undecided") await post(ctx, target, decision.verdict, rows);
     if (options.json) deps.stdout.write(resultJson(result));
-    else if (options.markdown) deps.stdout.write(resultMarkdown(result));
-    if (deps.signal.aborted) throw new DogdriverError("interrupted", "verify interrupted");
+    else if (options.markdown) deps.stdout.write(resultMarkdown(result, ending));
+    if (interrupted)
+      throw new DogdriverError(
+        "interrupted",
+        `verify ${service.name}/${service.env}: interrupted after ${made} load test${made === 1 ? "" : "s"}; every finished run is stored`,
+      );
     if (failure !== undefined) return "load_test_failed";
     return decision.verdict === "regression"
       ? "regression"

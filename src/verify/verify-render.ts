@@ -65,10 +65,13 @@ export const lookLine = (
     look.run === 0 ? "stored runs" : `run ${look.run} of at most ${maxRuns}`
   }, ${look.candidate_runs} candidate run${look.candidate_runs === 1 ? "" : "s"}: ${evidence(c)}: ${VERDICT[look.verdict]}`;
 
-export const finalLine = (r: VerifyResult, c: Comparison | undefined): string => {
-  const made = `${r.runs} run${r.runs === 1 ? "" : "s"} made, ${r.candidate_runs} of ${r.candidate_version} compared with ${r.baseline_runs} of ${r.baseline_version}`;
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+
+/** The last line on stderr; `interrupted`: Ctrl-C or SIGTERM stopped verify, not its budget. */
+export const finalLine = (r: VerifyResult, c: Comparison | undefined, interrupted = false): string => {
+  const made = `${plural(r.runs, "run")} made, ${r.candidate_runs} of ${r.candidate_version} compared with ${r.baseline_runs} of ${r.baseline_version}`;
   if (r.verdict === "undecided")
-    return `verify ${r.service}/${r.env}: undecided at the budget (${made}); ${evidence(c)}: neither a regression nor no change is shown yet`;
+    return `verify ${r.service}/${r.env}: undecided ${interrupted ? "(interrupted)" : "at the budget"} (${made}); ${evidence(c)}: neither a regression nor no change is shown yet`;
   return `verify ${r.service}/${r.env}: ${VERDICT[r.verdict]}, ${r.candidate_version} against ${r.baseline_version}: ${evidence(c)} (${made})`;
 };
 
@@ -83,12 +86,16 @@ const EMOJI: Record<VerifyVerdict, string> = {
 
 const cell = (text: string): string => text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/`/g, "\\`");
 
-/** For a CI job summary: the verdict, then each metric's comparison at the last look. */
-export const resultMarkdown = (r: VerifyResult): string =>
+/**
+ * For a CI job summary: the verdict, then each metric's comparison at the last look. `ending`: verify stopped
+ * before its budget without a decision, on Ctrl-C or SIGTERM, or on a failed load test (its reason said).
+ */
+export const resultMarkdown = (r: VerifyResult, ending?: "interrupted" | "failed"): string =>
   [
     `## dogdriver verify: ${cell(`${r.service}/${r.env}`)} ${cell(r.candidate_version)} against ${cell(r.baseline_version)}`,
     "",
-    `${EMOJI[r.verdict]} **${VERDICT[r.verdict]}** after ${r.runs} load test${r.runs === 1 ? "" : "s"} (${r.candidate_runs} candidate runs compared with ${r.baseline_runs} baseline runs, from ${cell(r.source)})`,
+    ...(ending === "failed" ? [`❌ **${cell(r.reason ?? "the load test failed")}**`, ""] : []),
+    `${EMOJI[r.verdict]} **${VERDICT[r.verdict]}**${ending === undefined ? "" : ` (${ending === "failed" ? "load test failed" : "interrupted"})`} after ${plural(r.runs, "load test")} (${plural(r.candidate_runs, "candidate run")} compared with ${plural(r.baseline_runs, "baseline run")}, from ${cell(r.source)})`,
     "",
     "| metric | change [anytime-valid CI] | p | verdict |",
     "|---|---|---|---|",
@@ -97,6 +104,6 @@ export const resultMarkdown = (r: VerifyResult): string =>
         `| ${cell(c.metric)} | ${changeWithInterval(c)} | ${pText(c.p_value)} | ${VERDICT_LABEL[c.verdict]} |`,
     ),
     "",
-    `<sub>Each look is judged by an anytime-valid test: stopping at the first run count that answers keeps false regressions and improvements under ${100 * VERIFY_ALPHA}% over every look (0.22% on the benchmark). See docs/verify.md.</sub>`,
+    `<sub>Each look is judged by an anytime-valid test: stopping at the first run count that answers keeps the chance of a false regression or improvement, over every look, at most ${100 * VERIFY_ALPHA}% (0.22% measured). See dogdriver's docs/verify.md.</sub>`,
     "",
   ].join("\n");

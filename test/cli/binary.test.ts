@@ -69,3 +69,22 @@ it("exits 3 with the bad line's number when the piped input is not run records",
   expect(failed.stderr).toMatch(/standard input: 1 of 1 lines are not valid run records; nothing imported/);
   expect(failed.stderr).toMatch(/line 1: schema: expected "dogdriver.run.v1" or "dogdriver.run.v2"/);
 });
+
+it("stops writing quietly when the reader closes the pipe early (`| head`), its exit code unchanged", async () => {
+  await writeFile(
+    join(dir, "few.jsonl"),
+    manyRuns(8)
+      .map((r) => `${JSON.stringify(r)}\n`)
+      .join(""),
+  );
+  await shell(`node "$CLI" import few.jsonl --store file://D`);
+  // `true` exits before dogdriver writes its first line: every write meets a closed pipe (EPIPE).
+  for (const command of ["export", "report --json"]) {
+    const { stdout } = await shell(
+      `set +o pipefail; node "$CLI" ${command} --store file://D 2>err.txt | true; echo "\${PIPESTATUS[0]}"; cat err.txt`,
+    );
+    const [code, ...stderr] = stdout.split("\n");
+    expect(stderr.join("\n"), command).not.toMatch(/EPIPE|Unhandled|at .*\.js:\d+/);
+    expect(code, `${command}: ${stderr.join("\n")}`).toBe("0");
+  }
+});

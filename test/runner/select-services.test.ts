@@ -1,8 +1,11 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exitCodeForError } from "../../src/cli/exit-codes.js";
+import { reportCommand } from "../../src/report/report-command.js";
 import { openStore } from "../../src/store/open-store.js";
 import type { RunRecord } from "../../src/store/run-record.js";
+import { verifyCommand } from "../../src/verify/verify-command.js";
 import { type Emulator, startDatadogEmulator } from "../support/datadog-emulator/index.js";
 import { type HttpService, startHttpService } from "../support/http-service.js";
 import { service, smokeTest, type Workspace, workspace } from "./runner-fixtures.js";
@@ -65,5 +68,41 @@ describe("run without a service name", () => {
       exit: 2,
       message: "run: name the services to test, or use --all for every one (no configuration file found)",
     });
+  });
+});
+
+// A SERVICE with a second "/" was read as NAME/ENV with the rest dropped: `run kinto/stage/x` and `verify
+// kinto/stage/x` tested kinto/stage, and `report kinto/stage/x` blamed the valid name "kinto".
+describe("a SERVICE with more than one /", () => {
+  let ws: Workspace;
+  beforeAll(async () => {
+    ws = await workspace();
+    await ws.config({
+      store: "file://./store",
+      source: "ci",
+      services: [service("kinto", "http://127.0.0.1:9", "./smoke", { env: "stage" })],
+    });
+  });
+  afterAll(() => ws.cleanup());
+
+  const expected = 'SERVICE "kinto/stage/x": expected NAME or NAME/ENV, with one "/" at most';
+
+  it("is a usage error for run, verify and report, which name the command and test nothing", async () => {
+    expect(await ws.run({ services: ["kinto/stage/x"], list: true })).toMatchObject({
+      exit: 2,
+      message: `run: ${expected}`,
+    });
+    const verify = await verifyCommand({ service: "kinto/stage/x" }, ws.deps(), ws.parts).catch((e) => e);
+    expect([exitCodeForError(verify.code), verify.message]).toEqual([2, `verify: ${expected}`]);
+    const report = await reportCommand({ services: ["kinto/stage/x"] }, ws.deps()).catch((e) => e);
+    expect([exitCodeForError(report.code), report.message]).toEqual([2, expected]);
+  });
+
+  it("names verify, not run, when verify's service is not configured", async () => {
+    const error = await verifyCommand({ service: "nope" }, ws.deps(), ws.parts).catch((e) => e);
+    expect([exitCodeForError(error.code), error.message]).toEqual([
+      2,
+      'verify: no configured service "nope" in dogdriver.config.json (configured: kinto/stage)',
+    ]);
   });
 });
