@@ -200,10 +200,20 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
             requiresArg: true,
             describe: "Start no load test after this long (e.g. 20m)",
           })
+          .option("endpoint", {
+            type: "string",
+            requiresArg: true,
+            describe:
+              "Load-test this URL instead of the configured endpoint (a canary's), its version read there too",
+          })
           .option("json", { type: "boolean", describe: "One JSON object at the end on stdout" })
           .option("markdown", { type: "boolean", describe: "Markdown on stdout, for a CI job summary" })
           .conflicts("json", "markdown")
           .example("dogdriver verify checkout/stage", "stop at the first run count that answers (at most 10)")
+          .example(
+            "dogdriver verify checkout/stage --endpoint http://checkout-canary.stage.svc:8080",
+            "verify a canary behind its own Service, not the stable endpoint",
+          )
           .example(
             'dogdriver verify checkout/stage --markdown >> "$GITHUB_STEP_SUMMARY"',
             "a deploy job's gate: exit 4 on a regression, 6 when undecided",
@@ -213,7 +223,7 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
         call("verify", {
           ...globals(a),
           service: String(a.service),
-          ...pick(a, ["baseline", "maxRuns", "maxTime", "json", "markdown"]),
+          ...pick(a, ["baseline", "maxRuns", "maxTime", "endpoint", "json", "markdown"]),
         }),
     )
     .command(

@@ -21,6 +21,7 @@ import type { Comparison } from "../verdicts/types.js";
 import { verdictOptions } from "../verdicts/verdict-options.js";
 import { postVerdict } from "./verify-datadog.js";
 import { verifyDecision } from "./verify-decision.js";
+import { atEndpoint, checkEndpoint } from "./verify-endpoint.js";
 import {
   VERIFY_ALPHA,
   VERIFY_METRICS,
@@ -47,6 +48,8 @@ export interface VerifyOptions extends GlobalOptions {
   maxRuns?: number;
   /** Start no load test after this long ("20m"). */
   maxTime?: string;
+  /** Load-test this URL (a canary's) instead of the configured endpoint; the version is read there too. */
+  endpoint?: string;
   json?: boolean;
   markdown?: boolean;
 }
@@ -115,9 +118,14 @@ export const verifyCommand = async (
   injected?: Partial<RunnerParts>,
 ): Promise<Outcome> => {
   const { maxRuns, maxTimeMs } = checkBudget(options);
+  const endpoint = checkEndpoint(options.endpoint);
   const config = await loadCommandConfig(options, deps);
   const parts: RunnerParts = { ...defaultRunnerParts(config, deps), ...injected };
-  const service = await oneService(config, options.service, parts, deps);
+  const service = atEndpoint(
+    await oneService(config, options.service, parts, deps),
+    options.endpoint,
+    deps.log,
+  );
   const store = parts.openStore(config.store);
   try {
     // The history once; every look then adds only its own run.

@@ -117,10 +117,11 @@ describe("deploy/argo-rollouts/verify-analysis.yaml", () => {
     const doc = await template();
     expect([doc.apiVersion, doc.kind]).toEqual(["argoproj.io/v1alpha1", "AnalysisTemplate"]);
     const args = Object.fromEntries(doc.spec.args.map((a: Doc) => [a.name, a.value]));
-    // service and env come from the Rollout; the rest have defaults.
+    // service, env and the canary's URL come from the Rollout; the rest have defaults.
     expect(args).toEqual({
       service: undefined,
       env: undefined,
+      endpoint: undefined,
       source: "eu-west",
       "max-runs": "10",
       "max-time": "20m",
@@ -148,7 +149,9 @@ describe("deploy/argo-rollouts/verify-analysis.yaml", () => {
     const dockerfile = await readFile(join(ROOT, "deploy/Dockerfile"), "utf8");
     const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1] ?? "[]") as string[];
     expect(c.command).toEqual(["/bin/sh", "-c"]);
-    expect(String(c.args[0])).toContain(`${entrypoint.join(" ")} verify "$SERVICE/$ENV"`);
+    expect(String(c.args[0])).toContain(
+      `${entrypoint.join(" ")} verify "$SERVICE/$ENV" --endpoint "$ENDPOINT"`,
+    );
     expect(c.envFrom).toEqual(runner.envFrom);
     expect(c.envFrom).toEqual([{ secretRef: { name: "dogdriver-credentials" } }]);
     // No key in the manifest: the env holds the template's arguments only.
@@ -156,6 +159,7 @@ describe("deploy/argo-rollouts/verify-analysis.yaml", () => {
     expect(env).toEqual({
       SERVICE: "{{args.service}}",
       ENV: "{{args.env}}",
+      ENDPOINT: "{{args.endpoint}}",
       DOGDRIVER_SOURCE: "{{args.source}}",
       MAX_RUNS: "{{args.max-runs}}",
       MAX_TIME: "{{args.max-time}}",
@@ -181,13 +185,14 @@ describe("deploy/argo-rollouts/verify-analysis.yaml", () => {
     const result = await runScript(["sh", "-c"], String(c.args[0]), code, {
       SERVICE: "kinto",
       ENV: "prod",
+      ENDPOINT: "http://kinto-canary.prod.svc:8080",
       MAX_RUNS: "10",
       MAX_TIME: "20m",
       ON_UNDECIDED: onUndecided,
     });
     expect(result.exit).toBe(expected);
     expect(result.stdout).toContain(
-      "verify output: /opt/dogdriver/dist/cli.js verify kinto/prod --max-runs 10 --max-time 20m --config /etc/dogdriver/dogdriver.config.yaml",
+      "verify output: /opt/dogdriver/dist/cli.js verify kinto/prod --endpoint http://kinto-canary.prod.svc:8080 --max-runs 10 --max-time 20m --config /etc/dogdriver/dogdriver.config.yaml",
     );
   });
 });

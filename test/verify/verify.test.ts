@@ -148,4 +148,18 @@ describe("dogdriver verify", () => {
     const p95 = comparisons.find((c) => c.metric === "client.latency_ms.p95");
     expect(p95?.candidate).toMatchObject({ version: "1.4.0", failed: 1 });
   });
+
+  it("verifies a canary behind its own URL (--endpoint): its version read there, no request to the stable one", async () => {
+    const canary = await startHttpService({ delayMs: 40, version: "1.5.0" });
+    try {
+      const stable = shop.requests();
+      const { exit, result, deps } = await verify({ endpoint: `${canary.url}/`, baseline: "1.1.0" });
+      expect([exit, result?.verdict], deps.stderr.text()).toEqual([4, "regression"]);
+      expect(result).toMatchObject({ candidate_version: "1.5.0", baseline_version: "1.1.0" });
+      expect(shop.requests()).toBe(stable);
+      expect(canary.requests()).toBeGreaterThan(0);
+    } finally {
+      await canary.close();
+    }
+  });
 });
