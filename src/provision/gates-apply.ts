@@ -2,6 +2,7 @@ import type { v2 } from "@datadog/datadog-api-client";
 import type { DatadogApi } from "../datadog/types.js";
 import { DogdriverError } from "../errors.js";
 import type { Logger } from "../state/deps.js";
+import { safeText } from "../text/safe-text.js";
 import { gateBodies } from "./gates-plan.js";
 import type { GatePlan } from "./types.js";
 import { toModel } from "./wire.js";
@@ -50,17 +51,19 @@ export const applyGates = async (
     let gateId = plan.gate.id;
     if (plan.gate.action === "create" || gateId === undefined) {
       gateId = (await api.createDeploymentGate(gate)).id;
-      log.info(`created ${where(plan)}: ${gateId}`);
+      log.info(`created ${where(plan)}: ${safeText(gateId, 100)}`);
     }
     ids[plan.key] = gateId;
     const rule = plan.rule;
     if (rule.action === "create" || rule.id === undefined) {
       const created = await api.createDeploymentRule(gateId, createRule);
-      log.info(`created rule ${created.id} "${String(rule.body.name)}" in ${where(plan)}`);
+      log.info(
+        `created rule ${safeText(String(created.id), 100)} "${String(rule.body.name)}" in ${where(plan)}`,
+      );
     } else if (rule.action === "update") {
       await api.updateDeploymentRule(gateId, rule.id, updateRule);
       log.info(
-        `updated rule ${rule.id} "${String(rule.body.name)}" in ${where(plan)} (${rule.changes.length} difference(s))`,
+        `updated rule ${safeText(String(rule.id), 100)} "${String(rule.body.name)}" in ${where(plan)} (${rule.changes.length} difference(s))`,
       );
     } else {
       log.info(`${where(plan)}: no changes`);

@@ -4,6 +4,7 @@ import type { JsonObject } from "../dashboards/types.js";
 import { DatadogError } from "../datadog/datadog-error.js";
 import type { DatadogApi } from "../datadog/types.js";
 import { DogdriverError } from "../errors.js";
+import { safeText } from "../text/safe-text.js";
 import { differences } from "./json-diff.js";
 import type { GatePlan } from "./types.js";
 import { toJson } from "./wire.js";
@@ -49,7 +50,7 @@ const planRule = async (api: DatadogApi, gateId: string, wanted: JsonObject): Pr
   if (found.rule.type !== wanted.type)
     throw new DogdriverError(
       "datadog",
-      `deployment gate ${gateId} already has a rule named "${String(wanted.name)}" of type ${String(found.rule.type)}; rename or delete it so that provision can add its ${String(wanted.type)} rule. Nothing was changed.`,
+      `deployment gate ${safeText(gateId, 100)} already has a rule named "${String(wanted.name)}" of type ${safeText(String(found.rule.type), 100)}; rename or delete it so that provision can add its ${String(wanted.type)} rule. Nothing was changed.`,
     );
   const changes = differences(updatable(wanted), toJson(found.rule, "DeploymentRuleResponseDataAttributes"));
   return { action: changes.length === 0 ? "unchanged" : "update", id: found.id, changes, body: wanted };
