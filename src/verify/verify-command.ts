@@ -123,7 +123,7 @@ export const verifyCommand = async (
   const parts: RunnerParts = { ...defaultRunnerParts(config, deps), ...injected };
   const service = atEndpoint(
     await oneService(config, options.service, parts, deps),
-    options.endpoint,
+    endpoint,
     deps.log,
   );
   const store = parts.openStore(config.store);

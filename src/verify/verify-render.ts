@@ -104,6 +104,6 @@ export const resultMarkdown = (r: VerifyResult, ending?: "interrupted" | "failed
         `| ${cell(c.metric)} | ${changeWithInterval(c)} | ${pText(c.p_value)} | ${VERDICT_LABEL[c.verdict]} |`,
     ),
     "",
-    `<sub>Each look is judged by an anytime-valid test: stopping at the first run count that answers keeps the chance of a false regression or improvement, over every look, at most ${100 * VERIFY_ALPHA}% (0.22% measured). See dogdriver's docs/verify.md.</sub>`,
+    `<sub>Each look is judged by an anytime-valid test: stopping at the first run count that answers keeps the chance of a false regression or improvement, over every look, at most ${100 * VERIFY_ALPHA}% (0.23% measured). See dogdriver's docs/verify.md.</sub>`,
     "",
   ].join("\n");

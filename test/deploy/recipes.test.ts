@@ -97,6 +97,7 @@ describe("deploy/ recipes", () => {
     $TARGET: "kinto/stage",
     $MAX_RUNS: "10",
     $MAX_TIME: "20m",
+    $ENDPOINT: "http://kinto-canary.stage.svc:8080",
   };
   const filled = (argv: readonly string[]) =>
     argv.map((token) => token.replace(/\$[A-Z_]+/g, (name) => SAMPLE[name] ?? name));
@@ -115,12 +116,13 @@ describe("deploy/ recipes", () => {
   );
 
   // The verify command line of docs/verify.md: verify SERVICE[/ENV] [--baseline VERSION] [--max-runs N]
-  // [--max-time DURATION] [--json] [--markdown] [--quiet] [--config FILE] [--store URL]. Shell variables stand for
+  // [--max-time DURATION] [--endpoint URL] [--json] [--markdown] [--quiet] [--config FILE] [--store URL]. Shell variables stand for
   // values the recipe fills in at run time.
   const VERIFY_VALUES: Record<string, RegExp> = {
     "--baseline": /^\S+$/,
     "--max-runs": /^(\d+|\$[A-Z_]+)$/,
     "--max-time": /^(\d+[smh])+$|^\$[A-Z_]+$/,
+    "--endpoint": /^https?:\/\/\S+$|^\$[A-Z_]+$/,
     "--config": /^\S+$/,
     "--store": /^(file|s3):\/\/\S+$/,
   };

@@ -108,10 +108,26 @@ describe("dogdriver verify", () => {
 
   it("stops at the budget, undecided (exit 6), on a service whose latency jumps around", async () => {
     shop.setVersion("1.3.0");
-    // Each run at a level of its own around the same mean: run-to-run noise of ±50%.
-    const levels = [14, 42, 28];
+    // Each run at a level of its own around the baseline's 28 ms (−50%, +100%, +0%): the next level is set in the
+    // pause between two runs (no request for 150 ms), so that no run mixes two levels (a run that did would read
+    // its p95 at the higher one, and three of them a consistent regression).
+    const levels = [14, 56, 28];
     let k = 0;
-    jitter = setInterval(() => shop.setDelay(levels[k++ % levels.length] as number), 900);
+    shop.setDelay(levels[0] as number);
+    let seen = shop.requests();
+    let quietSince = Date.now();
+    let busy = false;
+    jitter = setInterval(() => {
+      const now = shop.requests();
+      if (now !== seen) {
+        seen = now;
+        quietSince = Date.now();
+        busy = true;
+      } else if (busy && Date.now() - quietSince > 150) {
+        busy = false;
+        shop.setDelay(levels[++k % levels.length] as number);
+      }
+    }, 20);
     const { exit, result } = await verify({ maxRuns: 3 });
     clearInterval(jitter);
     jitter = undefined;
