@@ -256,3 +256,21 @@ export const runRecord = (
   ...(state === "aggregated" ? { server: { latency_ms: p95 * 0.4 } } : {}),
   ...(flags.length > 0 ? { flags } : {}),
 });
+
+/**
+ * A verdict benchmark's command line: `[NULLS [PER_EFFECT]] [--seed N]`, positional counts with these defaults, and
+ * `flag(name)` for other numeric options (`--alpha 0.03`).
+ */
+export const benchArgs = (nulls: number, perEffect: number, argv: readonly string[] = process.argv) => {
+  const flag = (name: string): number | undefined => {
+    const at = argv.indexOf(name);
+    return at >= 0 ? Number(argv[at + 1]) : undefined;
+  };
+  const counts = argv.slice(2).filter((a, i, all) => !a.startsWith("--") && !all[i - 1]?.startsWith("--"));
+  return {
+    nulls: Number(counts[0] ?? nulls),
+    perEffect: Number(counts[1] ?? perEffect),
+    seed: flag("--seed") ?? 0,
+    flag,
+  };
+};

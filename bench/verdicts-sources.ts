@@ -7,6 +7,7 @@ import type { Comparison } from "../src/verdicts/types.js";
 import { ALL_SOURCES } from "../src/verdicts/verdict-settings.js";
 import {
   BENCH_HISTORIES,
+  benchArgs,
   type HistorySpec,
   isSyntheticOutlier,
   pct,
@@ -23,11 +24,7 @@ import {
 // Prints Markdown tables for docs/benchmarks.md ("Rows by number of sources").
 // Run: npx tsc -p bench/tsconfig.json && node .tmp/bench/bench/verdicts-sources.js [NULLS [PER_EFFECT]] [--seed N]
 
-const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
-const seedFlag = process.argv.indexOf("--seed");
-const SEED_OFFSET = seedFlag >= 0 ? Number(process.argv[seedFlag + 1]) : 0;
-const NULLS = Number(args[0] ?? 2000);
-const PER_EFFECT = Number(args[1] ?? 500);
+const { nulls: NULLS, perEffect: PER_EFFECT, seed: SEED_OFFSET } = benchArgs(2000, 500);
 const EFFECTS = [0.1, 0.2];
 const NOISES = [0.03, 0.05, 0.1];
 const RUNS = [5, 10];

@@ -13,6 +13,7 @@ import {
   verifyLook,
 } from "../src/verify/verify-judge.js";
 import {
+  benchArgs,
   gaussian,
   type HistorySpec,
   pct,
@@ -28,11 +29,7 @@ import {
 // naive peeking (today's test after every run, stopping at the first verdict). Prints Markdown tables.
 // Run: npx tsc -p bench/tsconfig.json && node .tmp/bench/bench/verify.js [NULLS [PER_EFFECT]] [--seed N]
 
-const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
-const seedFlag = process.argv.indexOf("--seed");
-const SEED = seedFlag >= 0 ? Number(process.argv[seedFlag + 1]) : 0;
-const NULLS = Number(args[0] ?? 1000);
-const PER_EFFECT = Number(args[1] ?? 200);
+const { nulls: NULLS, perEffect: PER_EFFECT, seed: SEED, flag } = benchArgs(1000, 200);
 const BUDGET = 10;
 const HEADLINE = "client.latency_ms.p95";
 /** Inside the margin and below the 3% threshold: a regression or improvement verdict on these is false. */
@@ -40,10 +37,6 @@ const SMALL = 0.02;
 const MARGIN_PCT = 10;
 const EFFECTS = [0.05, 0.1, 0.2, 0.4];
 const NOISES = [0.03, 0.05, 0.1];
-const flag = (name: string): number | undefined => {
-  const at = process.argv.indexOf(name);
-  return at >= 0 ? Number(process.argv[at + 1]) : undefined;
-};
 // --alpha, --eq and --tau try other levels than verify's (how they were chosen: docs/benchmarks.md, "Verify").
 const LEVELS: VerifyLevels = {
   alpha: flag("--alpha") ?? VERIFY_LEVELS.alpha,
