@@ -122,6 +122,7 @@ export const COMMAND_SPECS: CommandSpec[] = [
       valued("baseline", "baseline", ["1.0.0", "abc123"]),
       valued("max-runs", "maxRuns", ["3", "10"], Number),
       valued("max-time", "maxTime", ["20m", "1h"]),
+      valued("endpoint", "endpoint", ["http://kinto-canary:8080", "https://kinto.canary.example.com"]),
       json,
       flag("markdown", "markdown"),
     ],
