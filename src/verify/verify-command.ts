@@ -121,11 +121,7 @@ export const verifyCommand = async (
   const endpoint = checkEndpoint(options.endpoint);
   const config = await loadCommandConfig(options, deps);
   const parts: RunnerParts = { ...defaultRunnerParts(config, deps), ...injected };
-  const service = atEndpoint(
-    await oneService(config, options.service, parts, deps),
-    endpoint,
-    deps.log,
-  );
+  const service = atEndpoint(await oneService(config, options.service, parts, deps), endpoint, deps.log);
   const store = parts.openStore(config.store);
   try {
     // The history once; every look then adds only its own run.
