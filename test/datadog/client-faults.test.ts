@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import type { DatadogError } from "../../src/datadog/datadog-error.js";
 import { testDeps } from "../support/deps.js";
+import { refusedPort } from "../support/refused-port.js";
 import { type Fixture, startFixture } from "./client-fixture.js";
 
 // Retries, waits, timeouts and the one message per failure, against faults the emulator injects.
@@ -228,10 +229,7 @@ describe("timeouts and connections", () => {
   });
 
   it("nothing listening is a clear failure after the retries", async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
-    const { port } = closed.address() as AddressInfo;
-    await new Promise((resolve) => closed.close(resolve));
+    const port = await refusedPort();
     const datadog = f.client({ baseUrl: `http://127.0.0.1:${port}`, maxRetries: 1 });
     const error = await failure(scalar(datadog));
     expect(error.message).toMatch(

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
 import type { RunRecord } from "../../src/store/run-record.js";
 import { type HttpService, startHttpService } from "../support/http-service.js";
+import { refusedPort } from "../support/refused-port.js";
 import { GET_SCENARIO, service, smokeTest, type Workspace, workspace } from "./runner-fixtures.js";
 
 // Each way a run can go wrong, with the exact message the user sees and the exit code.
@@ -15,9 +16,7 @@ describe("dogdriver run failure paths", () => {
   beforeAll(async () => {
     ws = await workspace();
     target = await startHttpService({ delayMs: 1, version: "3.1.0" });
-    const closed = await startHttpService();
-    closedPort = closed.port;
-    await closed.close();
+    closedPort = await refusedPort();
   });
   afterAll(async () => {
     await Promise.all([target.close(), ws.cleanup()]);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
 import type { RunRecord } from "../../src/store/run-record.js";
 import { type HttpService, startHttpService } from "../support/http-service.js";
+import { refusedPort } from "../support/refused-port.js";
 import { GET_SCENARIO, service, smokeTest, type Workspace, workspace } from "./runner-fixtures.js";
 
 // molotov.json `requirements`: a real virtualenv and a real pip, with no package index reachable (as here).
@@ -16,9 +17,7 @@ describe("test requirements", () => {
   beforeAll(async () => {
     ws = await workspace();
     target = await startHttpService({ delayMs: 1 });
-    const closed = await startHttpService();
-    closedPort = closed.port;
-    await closed.close();
+    closedPort = await refusedPort();
   });
   afterAll(async () => {
     await Promise.all([target.close(), ws.cleanup()]);
