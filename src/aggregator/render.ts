@@ -1,11 +1,10 @@
 import { formatDuration } from "../config/duration.js";
 import { firstFew, listFew } from "../text/first-few.js";
+import { plural } from "../text/plural.js";
 import type { AggregateReport, PlannedQuery } from "./types.js";
 import { eventPayload, seriesPayload } from "./wire-payload.js";
 
 // User-facing wording of `aggregate`: the summary on stderr and the dry-run listing on stdout.
-
-const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
 
 /** The summary: what was done (info) and what needs attention (warnings), for the logger. */
 export const summaryLines = (report: AggregateReport): { info: string[]; warnings: string[] } => {

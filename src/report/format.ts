@@ -80,7 +80,7 @@ export const headline = (comparisons: readonly Comparison[]): Comparison[] =>
   comparisons.filter((c) => c.metric === HEADLINE_METRIC && c.endpoint === undefined);
 
 /** "p50" for client.latency_ms.p50, "error_rate" for client.error_rate; server metrics keep their prefix. */
-const shortMetric = (metric: string): string => metric.replace(/^client\.(latency_ms\.)?/, "");
+export const shortMetric = (metric: string): string => metric.replace(/^client\.(latency_ms\.)?/, "");
 
 /**
  * ", p50, 2 endpoints regressed" after a headline row's verdict that is not a regression when other comparisons of

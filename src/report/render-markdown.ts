@@ -24,8 +24,9 @@ import type { Report } from "./report-types.js";
 
 const EMOJI = { regression: "🔴", improvement: "🟢", no_change: "⚪", insufficient_data: "🟡" } as const;
 
-// A version or name could hold "|" or "`", which would break the table.
-const cell = (text: string): string => text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/`/g, "\\`");
+/** A version or name could hold "|" or "`", which would break a table's row. */
+export const cell = (text: string): string =>
+  text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/`/g, "\\`");
 
 export const renderMarkdown = (report: Report): string => {
   const out: string[] = ["## dogdriver release verdicts", ""];

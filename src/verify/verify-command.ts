@@ -15,6 +15,7 @@ import type { GlobalOptions } from "../state/global-options.js";
 import type { Outcome } from "../state/outcome.js";
 import type { RunRecord } from "../store/run-record.js";
 import type { RunStore } from "../store/types.js";
+import { plural } from "../text/plural.js";
 import type { ReleaseVerdict } from "../verdicts/release-series.js";
 import { round } from "../verdicts/rounding.js";
 import type { Comparison } from "../verdicts/types.js";
@@ -227,7 +228,7 @@ export const verifyCommand = async (
     if (interrupted)
       throw new DogdriverError(
         "interrupted",
-        `verify ${service.name}/${service.env}: interrupted after ${made} load test${made === 1 ? "" : "s"}; every finished run is stored`,
+        `verify ${service.name}/${service.env}: interrupted after ${plural(made, "load test")}; every finished run is stored`,
       );
     if (failure !== undefined) return "load_test_failed";
     return decision.verdict === "regression"

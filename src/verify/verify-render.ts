@@ -1,4 +1,6 @@
-import { changeWithInterval, pText, VERDICT_LABEL } from "../report/format.js";
+import { changeWithInterval, pText, shortMetric, VERDICT_LABEL } from "../report/format.js";
+import { cell } from "../report/render-markdown.js";
+import { plural } from "../text/plural.js";
 import type { Comparison } from "../verdicts/types.js";
 import type { VerifyVerdict } from "./verify-decision.js";
 import { VERIFY_ALPHA, type VerifyTarget } from "./verify-judge.js";
@@ -45,15 +47,13 @@ const VERDICT: Record<VerifyVerdict, string> = {
   undecided: "undecided",
 };
 
-const short = (metric: string) => metric.replace(/^client\.latency_ms\./, "").replace(/^client\./, "");
-
 /** "p95 +38.2% [+21.0, +58.1] (p=0.0004)" for a comparison, or "p95: fewer than 2 runs" when none. */
 const evidence = (c: Comparison | undefined): string =>
   c === undefined
     ? "no comparable runs yet"
     : c.change_pct === null
-      ? `${short(c.metric)} ${VERDICT_LABEL[c.verdict]} (${c.reason})`
-      : `${short(c.metric)} ${changeWithInterval(c)} (${pText(c.p_value)})`;
+      ? `${shortMetric(c.metric)} ${VERDICT_LABEL[c.verdict]} (${c.reason})`
+      : `${shortMetric(c.metric)} ${changeWithInterval(c)} (${pText(c.p_value)})`;
 
 export const lookLine = (
   target: VerifyTarget,
@@ -63,9 +63,7 @@ export const lookLine = (
 ): string =>
   `verify ${target.service}/${target.env} ${target.candidate} against ${target.baseline}: ${
     look.run === 0 ? "stored runs" : `run ${look.run} of at most ${maxRuns}`
-  }, ${look.candidate_runs} candidate run${look.candidate_runs === 1 ? "" : "s"}: ${evidence(c)}: ${VERDICT[look.verdict]}`;
-
-const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+  }, ${plural(look.candidate_runs, "candidate run")}: ${evidence(c)}: ${VERDICT[look.verdict]}`;
 
 /** The last line on stderr; `interrupted`: Ctrl-C or SIGTERM stopped verify, not its budget. */
 export const finalLine = (r: VerifyResult, c: Comparison | undefined, interrupted = false): string => {
@@ -83,8 +81,6 @@ const EMOJI: Record<VerifyVerdict, string> = {
   no_change: "⚪",
   undecided: "🟡",
 };
-
-const cell = (text: string): string => text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/`/g, "\\`");
 
 /**
  * For a CI job summary: the verdict, then each metric's comparison at the last look. `ending`: verify stopped
