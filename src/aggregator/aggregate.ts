@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { MetricFilter } from "../config/metric-filter.js";
 import type { Config } from "../config/types.js";
-import { pushedSeries } from "../datadog/metric-filter.js";
 import type { CallCounts, DatadogApi } from "../datadog/types.js";
 import type { Deps } from "../state/deps.js";
 import { limitedStore } from "../store/limited-store.js";
@@ -365,14 +364,14 @@ const queueReleases = async (
   const queue = async (serviceEnv: string) => {
     const [service = "", env = ""] = serviceEnv.split("/");
     try {
-      const computed = await computeReleaseUpdate(
+      const update = await computeReleaseUpdate(
         store,
         await done.history(service, env),
         links,
+        input.config.metrics,
         verdictOptions(input.config),
       );
       report.verdicts_judged.push(serviceEnv);
-      const update = { ...computed, series: pushedSeries(computed.series, input.config.metrics) };
       if (dryRun) {
         report.planned?.series.push(...update.series);
         report.planned?.events.push(...update.events.map((e) => e.event));

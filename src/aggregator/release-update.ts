@@ -1,3 +1,5 @@
+import type { MetricFilter } from "../config/metric-filter.js";
+import { pushedSeries } from "../datadog/metric-filter.js";
 import type { MetricSeries } from "../datadog/types.js";
 import type { RunRecord } from "../store/run-record.js";
 import { type RunStore, StoreConflictError, unchangedSince } from "../store/types.js";
@@ -41,30 +43,36 @@ export interface ReleaseUpdate {
 
 /**
  * Computes what to queue for one service/env from its finished runs (reads verdict states only); `links` names
- * the provisioned dashboard that verdict events link to.
+ * the provisioned dashboard that verdict events link to, `metrics` the series the configuration lets through.
  */
 export const computeReleaseUpdate = async (
   store: RunStore,
   runs: readonly RunRecord[],
-  links: { dashboardUrl?: string } = {},
+  links: { dashboardUrl?: string },
+  metrics: MetricFilter,
   options: CompareOptions = {},
 ): Promise<ReleaseUpdate> => {
   const comparisons = compareReleases(runs, options);
-  return releaseUpdateOf(store, comparisons, releaseVerdicts(comparisons), links);
+  return releaseUpdateOf(store, comparisons, releaseVerdicts(comparisons), links, metrics);
 };
 
 /**
  * What to queue for some comparisons and the release verdicts they make (aggregate's, or a verify's own
- * decision): their dogdriver.release.* series, and a verdict event for each release whose verdict differs from
- * the last one queued.
+ * decision): their dogdriver.release.* series that the `metrics` filter lets through, and a verdict event for
+ * each release whose verdict differs from the last one queued.
  */
 export const releaseUpdateOf = async (
   store: RunStore,
   comparisons: readonly Comparison[],
   verdicts: readonly ReleaseVerdict[],
-  links: { dashboardUrl?: string } = {},
+  links: { dashboardUrl?: string },
+  metrics: MetricFilter,
 ): Promise<ReleaseUpdate> => {
-  const update: ReleaseUpdate = { series: releaseSeries(comparisons), events: [], states: [] };
+  const update: ReleaseUpdate = {
+    series: pushedSeries(releaseSeries(comparisons), metrics),
+    events: [],
+    states: [],
+  };
   for (const release of verdicts) {
     const identity = verdictIdentity(release);
     const path = `verdicts/${eventId("verdict-state", identity)}.json`;

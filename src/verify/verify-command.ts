@@ -270,6 +270,7 @@ const post = async (
       ctx.deps.log.warn(
         "verify: Datadog did not take the verdict now; it stays in the outbox for the next aggregate",
       );
+    if (posted === "warnings") ctx.deps.log.warn("verify: outbox sent to Datadog, with the warnings above");
   } catch (error) {
     ctx.deps.log.warn(
       `verify: verdict not posted to Datadog (${(error as Error).message}); it stays in the outbox for the next aggregate`,

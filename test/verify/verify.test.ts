@@ -5,6 +5,7 @@ import { reportCommand } from "../../src/report/report-command.js";
 import { type VerifyOptions, verifyCommand } from "../../src/verify/verify-command.js";
 import type { VerifyResult } from "../../src/verify/verify-render.js";
 import { service, smokeTest, type Workspace, workspace } from "../runner/runner-fixtures.js";
+import { type Emulator, startDatadogEmulator } from "../support/datadog-emulator/index.js";
 import { type HttpService, startHttpService } from "../support/http-service.js";
 
 // `dogdriver verify` with the real Molotov against a local service: it stops at the first run count that can
@@ -12,6 +13,7 @@ import { type HttpService, startHttpService } from "../support/http-service.js";
 
 let ws: Workspace;
 let shop: HttpService;
+let datadog: Emulator;
 let jitter: ReturnType<typeof setInterval> | undefined;
 
 const verify = async (options: Partial<VerifyOptions> = {}, deps = ws.deps()) => {
@@ -37,6 +39,7 @@ const runs = async (count: number) => {
 beforeAll(async () => {
   ws = await workspace();
   shop = await startHttpService({ delayMs: 20, version: "1.0.0" });
+  datadog = await startDatadogEmulator();
   await ws.testDir("shop-test", smokeTest({ duration: 1, workers: 8 }));
   // A wider "no change" margin than the default 10%: a CI machine's short runs vary by several percent, and a
   // no_change must come within the budget whatever else the machine is doing (the 10% figures: benchmarks.md).
@@ -44,11 +47,13 @@ beforeAll(async () => {
     store: "file://./store",
     source: "ci",
     services: [service("shop", shop.url, "./shop-test", { equivalence_pct: 25 })],
+    // verify posts the release's series as aggregate does: through this filter.
+    metrics: { exclude: ["dogdriver.release.change_pct"] },
   });
 });
 afterAll(async () => {
   if (jitter) clearInterval(jitter);
-  await Promise.all([shop.close(), ws.cleanup()]);
+  await Promise.all([shop.close(), datadog.close(), ws.cleanup()]);
 });
 
 describe("dogdriver verify", () => {
@@ -65,7 +70,14 @@ describe("dogdriver verify", () => {
     await runs(5);
     shop.setVersion("1.1.0");
     shop.setDelay(28);
-    const { exit, result, deps } = await verify();
+    const withKeys = ws.deps();
+    withKeys.env = {
+      ...withKeys.env,
+      DD_API_KEY: datadog.apiKey,
+      DD_APP_KEY: datadog.appKey,
+      DOGDRIVER_DD_URL: datadog.url,
+    };
+    const { exit, result, deps } = await verify({}, withKeys);
     expect(exit).toBe(4);
     expect(result).toMatchObject({
       service: "shop",
@@ -85,6 +97,21 @@ describe("dogdriver verify", () => {
     expect(result?.looks[0]).toMatchObject({ run: 1, candidate_runs: 1, verdict: "undecided" });
     expect(result?.looks).toHaveLength(result?.runs as number);
     expect(deps.stderr.text()).toMatch(/verify shop\/test: regression, 1\.1\.0 against 1\.0\.0: /);
+
+    // The decision is the release's verdict in Datadog: its event, and its dogdriver.release.* series but those
+    // the configuration's metrics filter leaves out.
+    expect(deps.stderr.text()).toContain("verify: verdict posted to Datadog");
+    expect(datadog.events().map((e) => e.title)).toContainEqual(
+      expect.stringMatching(/^shop test 1\.1\.0: regression against 1\.0\.0/),
+    );
+    const released = new Set(
+      datadog
+        .series()
+        .map((s) => s.metric)
+        .filter((m) => m.startsWith("dogdriver.release.")),
+    );
+    expect(released).toContain("dogdriver.release.verdict");
+    expect(released).not.toContain("dogdriver.release.change_pct");
 
     // The report reads verify's runs like any other.
     const reportDeps = ws.deps();
