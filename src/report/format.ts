@@ -82,23 +82,29 @@ export const headline = (comparisons: readonly Comparison[]): Comparison[] =>
 /** "p50" for client.latency_ms.p50, "error_rate" for client.error_rate; server metrics keep their prefix. */
 export const shortMetric = (metric: string): string => metric.replace(/^client\.(latency_ms\.)?/, "");
 
+const pairKey = (c: Comparison): string =>
+  JSON.stringify([c.service, c.env, c.source, c.baseline.version, c.candidate.version]);
+
 /**
  * ", p50, 2 endpoints regressed" after a headline row's verdict that is not a regression when other comparisons of
  * the same release pair regressed: the p95 row alone could read "insufficient data" while `--fail-on regression`
- * exits 4 for p50 or an endpoint (the endpoints are listed under "Endpoints that moved").
+ * exits 4 for p50 or an endpoint (the endpoints are listed under "Endpoints that moved"). The regressions are
+ * grouped by release pair once: a fleet's table has thousands of rows.
  */
-export const othersRegressed = (row: Comparison, comparisons: readonly Comparison[]): string => {
-  if (row.verdict === "regression") return "";
-  const regressed = comparisons.filter(
-    (c) =>
-      (c.metric !== row.metric || c.endpoint !== undefined) &&
-      c.verdict === "regression" &&
-      c.service === row.service &&
-      c.env === row.env &&
-      c.source === row.source &&
-      c.baseline.version === row.baseline.version &&
-      c.candidate.version === row.candidate.version,
-  );
+export const othersRegressedIn = (comparisons: readonly Comparison[]): ((row: Comparison) => string) => {
+  const byPair = new Map<string, Comparison[]>();
+  for (const c of comparisons) {
+    if (c.verdict !== "regression") continue;
+    const key = pairKey(c);
+    const bucket = byPair.get(key);
+    if (bucket === undefined) byPair.set(key, [c]);
+    else bucket.push(c);
+  }
+  return (row) => (row.verdict === "regression" ? "" : othersText(row, byPair.get(pairKey(row)) ?? []));
+};
+
+const othersText = (row: Comparison, pairRegressions: readonly Comparison[]): string => {
+  const regressed = pairRegressions.filter((c) => c.metric !== row.metric || c.endpoint !== undefined);
   const endpoints = new Set(regressed.flatMap((c) => (c.endpoint === undefined ? [] : [c.endpoint]))).size;
   const names = [
     ...regressed.filter((c) => c.endpoint === undefined).map((c) => shortMetric(c.metric)),

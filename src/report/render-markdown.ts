@@ -9,7 +9,7 @@ import {
   movedEndpoints,
   neededNote,
   notable,
-  othersRegressed,
+  othersRegressedIn,
   pText,
   releasePair,
   runCounts,
@@ -31,6 +31,7 @@ export const cell = (text: string): string =>
 export const renderMarkdown = (report: Report): string => {
   const out: string[] = ["## dogdriver release verdicts", ""];
   const rows = headline(report.comparisons);
+  const othersOf = othersRegressedIn(report.comparisons);
   if (rows.length === 0) out.push(`No releases to compare (${report.runs} runs read).`, "");
   else {
     out.push(
@@ -39,7 +40,7 @@ export const renderMarkdown = (report: Report): string => {
     );
     for (const c of rows)
       out.push(
-        `| ${cell(c.service)} | ${cell(c.env)} | ${cell(c.source)} | ${cell(releasePair(c))} | ${runCounts(c)} | ${changeWithInterval(c)} | ${EMOJI[c.verdict]} ${verdictArrow(c)} ${VERDICT_LABEL[c.verdict]}${isBorrowed(c) ? ` ${BORROWED_MARK}` : ""}${c.verdict === "insufficient_data" ? ` (${neededNote(c)})` : ""}${othersRegressed(c, report.comparisons)} |`,
+        `| ${cell(c.service)} | ${cell(c.env)} | ${cell(c.source)} | ${cell(releasePair(c))} | ${runCounts(c)} | ${changeWithInterval(c)} | ${EMOJI[c.verdict]} ${verdictArrow(c)} ${VERDICT_LABEL[c.verdict]}${isBorrowed(c) ? ` ${BORROWED_MARK}` : ""}${c.verdict === "insufficient_data" ? ` (${neededNote(c)})` : ""}${othersOf(c)} |`,
       );
     out.push("");
     if (rows.some(isBorrowed)) out.push(cell(BORROWED_NOTE).replace(/^\*/, "\\*"), "");

@@ -9,7 +9,7 @@ import {
   movedEndpoints,
   neededNote,
   notable,
-  othersRegressed,
+  othersRegressedIn,
   pText,
   releasePair,
   runCounts,
@@ -32,7 +32,7 @@ const RESET = "\u001b[0m";
 
 const pad = (text: string, width: number): string => text + " ".repeat(Math.max(0, width - [...text].length));
 
-/** The verdict, coloured; `others`: what othersRegressed says of the row. */
+/** The verdict, coloured; `others`: what othersRegressedIn says of the row. */
 const verdictCell = (c: Comparison, colour: boolean, others = ""): { text: string; styled: string } => {
   const verdict = `${verdictArrow(c)} ${VERDICT_LABEL[c.verdict]}${isBorrowed(c) ? ` ${BORROWED_MARK}` : ""}`;
   const styled = colour ? `${COLOUR[c.verdict]}${verdict}${RESET}` : verdict;
@@ -57,6 +57,7 @@ export const renderTable = (report: Report, colour: boolean): string => {
       "P95 CHANGE [95% CI]",
       "VERDICT",
     ];
+    const others = othersRegressedIn(report.comparisons);
     const cells = rows.map((c) => [
       c.service,
       c.env,
@@ -64,7 +65,7 @@ export const renderTable = (report: Report, colour: boolean): string => {
       releasePair(c),
       runCounts(c),
       changeWithInterval(c),
-      verdictCell(c, colour, othersRegressed(c, report.comparisons)),
+      verdictCell(c, colour, others(c)),
     ]);
     const widths = header.map((h, i) =>
       Math.max(
