@@ -4,7 +4,7 @@
 // option instead. The options that are lists by nature take one value per use and are the only ones that repeat.
 
 /** Options given once per value (`--fail-on-metric A --fail-on-metric B`). */
-export const REPEATABLE_OPTIONS: ReadonlySet<string> = new Set(["fail-on-metric"]);
+const REPEATABLE_OPTIONS: ReadonlySet<string> = new Set(["fail-on-metric"]);
 
 /** The option a token names, as declared: "--dryRun=x" -> "dry-run", "--no-color" -> "color". */
 const optionName = (token: string): string =>

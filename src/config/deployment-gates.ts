@@ -6,7 +6,7 @@ import type { DeploymentGatesConfig, ServiceConfig } from "./types.js";
 // for, so `provision` makes none on its own. Its own identifier by default, so a team's existing "default" gate
 // for the same service/env is left alone.
 
-export const DEFAULT_GATE_IDENTIFIER = "dogdriver";
+const DEFAULT_GATE_IDENTIFIER = "dogdriver";
 
 /** The setting with its defaults (undefined: no gates), and the `services` entries no service matches. */
 export const deploymentGatesFrom = (

@@ -10,7 +10,7 @@ import type { JsonObject } from "./types.js";
 // `datadog-ci deployment gate` and Datadog's deployment pipelines. Bodies are Datadog's snake_case JSON.
 
 /** The rule's name: its identity within the gate (Datadog keeps names unique per gate). */
-export const GATE_RULE_NAME = "dogdriver release regression";
+const GATE_RULE_NAME = "dogdriver release regression";
 
 export interface GateDefinition {
   /** "service/env". */
@@ -30,7 +30,7 @@ export interface GateDefinition {
  * version; `group:` terms keep the matching groups only (Deployment Gates docs, "Rule types"), every location
  * and version of that service/env.
  */
-export const regressionMonitorSearch = (service: string, env: string): string =>
+const regressionMonitorSearch = (service: string, env: string): string =>
   `tag:"${identityTag("release_regression")}" group:"service:${service}" group:"env:${env}"`;
 
 /** One gate and rule per gated service/env, in configuration order; none without config deployment_gates. */

@@ -72,7 +72,7 @@ const GATE_NOTE =
   "dogdriver provision sets fail_on_no_groups_found and fail_on_no_data to false on this rule; the provider's rule options cannot (Datadog's defaults apply: the gate fails while dogdriver has no verdict for the service/env)";
 
 /** A deployment gate and dogdriver's rule as a datadog_deployment_gate resource. */
-export const gateResource = (gate: GateDefinition): JsonObject => {
+const gateResource = (gate: GateDefinition): JsonObject => {
   const { name, type, dry_run, options } = gate.rule;
   const { query, duration } = options as JsonObject;
   return {

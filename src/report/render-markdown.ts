@@ -22,7 +22,12 @@ import type { Report } from "./report-types.js";
 
 // `report --markdown`: for CI job summaries and pull-request comments (GitHub-flavoured Markdown tables).
 
-const EMOJI = { regression: "🔴", improvement: "🟢", no_change: "⚪", insufficient_data: "🟡" } as const;
+export const EMOJI = {
+  regression: "🔴",
+  improvement: "🟢",
+  no_change: "⚪",
+  insufficient_data: "🟡",
+} as const;
 
 /** A version or name could hold "|" or "`", which would break a table's row. */
 export const cell = (text: string): string =>

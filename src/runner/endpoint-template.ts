@@ -13,7 +13,7 @@ import { safeText } from "../text/safe-text.js";
 // dropped (/items/ and /items are one endpoint); the query string never reaches here (the extension drops it).
 
 /** The placeholder a folded segment becomes. */
-export const ID_PLACEHOLDER = "{id}";
+const ID_PLACEHOLDER = "{id}";
 
 /** Longest endpoint name kept: its Datadog tag `endpoint:<name>` must stay under the 200-character limit. */
 export const MAX_ENDPOINT_NAME = 120;

@@ -49,7 +49,7 @@ export const parseVersions = (steps: ReadonlyMap<string, string | undefined>): F
   ...(steps.has("gather_loop") ? { gatherPassesLoop: steps.get("gather_loop") === "1" } : {}),
 });
 
-export const SUPPORTED_VERSIONS =
+const SUPPORTED_VERSIONS =
   "Molotov 2.x from 2.1 (before 3.0) on Python 3.8 to 3.13, except Molotov 2.1 to 2.4 as published, which need Python 3.9 or older (Debian's python3-molotov 2.1 is patched for its Python)";
 
 const INSTALL =

@@ -15,7 +15,7 @@ import {
 const PROBE_TIMEOUT_MS = 30_000;
 
 /** The versions `python` reports; empty when it cannot say (not started, no molotov): the run then says why. */
-export const probeVersions = (
+const probeVersions = (
   python: string,
   env: Record<string, string>,
   signal: AbortSignal,

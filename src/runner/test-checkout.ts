@@ -13,7 +13,7 @@ import { childEnv } from "./child-env.js";
 const GIT_TIMEOUT_MS = 5 * 60_000;
 
 /** True for what dogdriver clones; false for what it treats as a local directory. Throws on anything else. */
-export const isGitUrl = (repo: string): boolean => {
+const isGitUrl = (repo: string): boolean => {
   // The config and the catalog were read with the same rule: this guards callers that skip them.
   const read = readTestRepo(repo);
   if (read.kind === "refused")

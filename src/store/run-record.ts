@@ -9,7 +9,7 @@ import { safeText } from "../text/safe-text.js";
 /** What `run` writes. */
 export const RUN_SCHEMA = "dogdriver.run.v2";
 /** Records written before endpoints: still read, imported and exported unchanged. */
-export const RUN_SCHEMA_V1 = "dogdriver.run.v1";
+const RUN_SCHEMA_V1 = "dogdriver.run.v1";
 export const RUN_SCHEMAS = [RUN_SCHEMA_V1, RUN_SCHEMA] as const;
 /** For messages: "dogdriver.run.v1 or dogdriver.run.v2". */
 export const RUN_SCHEMA_NAMES = RUN_SCHEMAS.join(" or ");
@@ -53,7 +53,7 @@ export const latencySummarySchema = z.looseObject({
  * can take). `server_ms` is added by `aggregate` where the service's APM resource matched. No rps: it is
  * client.rps × requests / client.requests, derived (endpointRps) rather than stored.
  */
-export const endpointEntrySchema = z.looseObject({
+const endpointEntrySchema = z.looseObject({
   name: outsideText(z.string().min(1).max(200), 200),
   other: z.literal(true).optional(),
   requests: count,

@@ -18,29 +18,9 @@ import { type Settings, settingsOf } from "./verdict-settings.js";
 // objects and little garbage.
 
 /** One comparison per service/env/test/source/metric, plus source "all" when there are several sources. */
-export const compareReleases = (runs: readonly RunRecord[], options: CompareOptions = {}): Comparison[] =>
-  compareHistories(releaseHistories(runs), options);
-
-/** compareReleases on runs already grouped by releaseHistories (the report needs the histories too). */
-export const compareHistories = (
-  histories: readonly History[],
-  options: CompareOptions = {},
-): Comparison[] => {
+export const compareReleases = (runs: readonly RunRecord[], options: CompareOptions = {}): Comparison[] => {
   const engine = verdictEngine(options);
-  return histories.flatMap((history) => engine.compare(history));
-};
-
-/**
- * Each release's comparisons against the release before it (the newest MAX_RELEASES - 1 pairs of every
- * history), oldest pair first: what compareHistories answered when that release was the candidate, with only
- * the runs stored up to it.
- */
-export const compareEveryRelease = (
-  histories: readonly History[],
-  options: CompareOptions = {},
-): Comparison[] => {
-  const engine = verdictEngine(options);
-  return histories.flatMap((history) => engine.compareEvery(history));
+  return releaseHistories(runs).flatMap((history) => engine.compare(history));
 };
 
 /**

@@ -19,9 +19,8 @@ import { plural } from "../text/plural.js";
 import type { ReleaseVerdict } from "../verdicts/release-series.js";
 import { round } from "../verdicts/rounding.js";
 import type { Comparison } from "../verdicts/types.js";
-import { verdictOptions } from "../verdicts/verdict-options.js";
 import { postVerdict } from "./verify-datadog.js";
-import { verifyDecision } from "./verify-decision.js";
+import { type VerifyVerdict, verifyDecision } from "./verify-decision.js";
 import { atEndpoint, checkEndpoint } from "./verify-endpoint.js";
 import {
   VERIFY_ALPHA,
@@ -55,7 +54,15 @@ export interface VerifyOptions extends GlobalOptions {
   markdown?: boolean;
 }
 
-export const DEFAULT_MAX_RUNS = 10;
+const DEFAULT_MAX_RUNS = 10;
+
+/** The exit a decision ends verify with (docs/contract.md): 0 decided without a regression, 4, or 6. */
+const OUTCOME: Record<VerifyVerdict, Outcome> = {
+  regression: "regression",
+  improvement: "ok",
+  no_change: "ok",
+  undecided: "undecided",
+};
 const MAX_RUNS_LIMIT = 100;
 
 const checkBudget = (options: VerifyOptions): { maxRuns: number; maxTimeMs: number | undefined } => {
@@ -134,8 +141,8 @@ export const verifyCommand = async (
     });
     // As `run`: an unsupported Molotov is one message, exit 3, before any load.
     await ensureSupportedMolotov(parts.python, childEnv(deps.env), deps.signal);
-    const margin = verdictOptions(config);
-    const marginPct = margin.detectPctOf?.(service.name, service.env) ?? margin.detectPct ?? 10;
+    // The service's own "no change" margin, a discovered service's included (verdictOptions knows only the file's).
+    const marginPct = service.equivalencePct ?? config.verdicts.equivalencePct;
     const headlineMetric = verifyHeadline(config.alerts.regressionMetric);
     if (headlineMetric !== config.alerts.regressionMetric)
       deps.log.info(
@@ -230,12 +237,7 @@ export const verifyCommand = async (
         "interrupted",
         `verify ${service.name}/${service.env}: interrupted after ${plural(made, "load test")}; every finished run is stored`,
       );
-    if (failure !== undefined) return "load_test_failed";
-    return decision.verdict === "regression"
-      ? "regression"
-      : decision.verdict === "undecided"
-        ? "undecided"
-        : "ok";
+    return failure === undefined ? OUTCOME[decision.verdict] : "load_test_failed";
   } finally {
     store.close?.();
   }

@@ -14,7 +14,7 @@ export interface VerifyDecision {
 
 /**
  * The metric hides no regression as large as the equivalence margin: decided no change or improvement, or its
- * interval's worse side within the margin (a noisy p99 that may have improved a lot does not hold verify back).
+ * interval's worse side within the margin (a noisy metric that may have improved a lot does not hold verify back).
  */
 const noMarginRegression = (c: Comparison, marginPct: number): boolean => {
   if (c.verdict === "no_change" || c.verdict === "improvement") return true;

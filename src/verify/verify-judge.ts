@@ -23,12 +23,12 @@ export const VERIFY_ALPHA = 0.03;
  * was chosen on the verify benchmark's histories (docs/benchmarks.md, "Verify"): the sequence is wide for one or
  * two runs whatever τ, and τ near the equivalence margin lets an unchanged release say no_change soonest.
  */
-export const VERIFY_TAU = 0.1;
+const VERIFY_TAU = 0.1;
 /**
  * A false "no change" (every metric's sequence within the equivalence margin while one of them moved more) over
  * every look: as the fixed-sample verdict's 95% interval.
  */
-export const VERIFY_EQUIVALENCE_ALPHA = 0.05;
+const VERIFY_EQUIVALENCE_ALPHA = 0.05;
 /**
  * The metrics verify decides on: the load test's own (server metrics reach Datadog only after the settle delay),
  * but its p99: a deploy-time run of a few hundred requests puts its p99 on its two or three slowest requests, a

@@ -1,5 +1,5 @@
 import { changeWithInterval, pText, shortMetric, VERDICT_LABEL } from "../report/format.js";
-import { cell } from "../report/render-markdown.js";
+import { cell, EMOJI } from "../report/render-markdown.js";
 import { plural } from "../text/plural.js";
 import type { Comparison } from "../verdicts/types.js";
 import type { VerifyVerdict } from "./verify-decision.js";
@@ -40,14 +40,10 @@ export interface VerifyResult {
   comparisons: Comparison[];
 }
 
-const VERDICT: Record<VerifyVerdict, string> = {
-  regression: "regression",
-  improvement: "improvement",
-  no_change: "no change",
-  undecided: "undecided",
-};
+/** A verify verdict as the report says a comparison's; "undecided" where a comparison would lack data. */
+const label = (v: VerifyVerdict): string => (v === "undecided" ? "undecided" : VERDICT_LABEL[v]);
 
-/** "p95 +38.2% [+21.0, +58.1] (p=0.0004)" for a comparison, or "p95: fewer than 2 runs" when none. */
+/** "p95 +38.2% [+21.0, +58.1] (p=0.0004)", "p95 insufficient data (reason)", or "no comparable runs yet". */
 const evidence = (c: Comparison | undefined): string =>
   c === undefined
     ? "no comparable runs yet"
@@ -63,24 +59,17 @@ export const lookLine = (
 ): string =>
   `verify ${target.service}/${target.env} ${target.candidate} against ${target.baseline}: ${
     look.run === 0 ? "stored runs" : `run ${look.run} of at most ${maxRuns}`
-  }, ${plural(look.candidate_runs, "candidate run")}: ${evidence(c)}: ${VERDICT[look.verdict]}`;
+  }, ${plural(look.candidate_runs, "candidate run")}: ${evidence(c)}: ${label(look.verdict)}`;
 
 /** The last line on stderr; `interrupted`: Ctrl-C or SIGTERM stopped verify, not its budget. */
 export const finalLine = (r: VerifyResult, c: Comparison | undefined, interrupted = false): string => {
   const made = `${plural(r.runs, "run")} made, ${r.candidate_runs} of ${r.candidate_version} compared with ${r.baseline_runs} of ${r.baseline_version}`;
   if (r.verdict === "undecided")
     return `verify ${r.service}/${r.env}: undecided ${interrupted ? "(interrupted)" : "at the budget"} (${made}); ${evidence(c)}: neither a regression nor no change is shown yet`;
-  return `verify ${r.service}/${r.env}: ${VERDICT[r.verdict]}, ${r.candidate_version} against ${r.baseline_version}: ${evidence(c)} (${made})`;
+  return `verify ${r.service}/${r.env}: ${label(r.verdict)}, ${r.candidate_version} against ${r.baseline_version}: ${evidence(c)} (${made})`;
 };
 
 export const resultJson = (r: VerifyResult): string => `${JSON.stringify(r, null, 2)}\n`;
-
-const EMOJI: Record<VerifyVerdict, string> = {
-  regression: "🔴",
-  improvement: "🟢",
-  no_change: "⚪",
-  undecided: "🟡",
-};
 
 /**
  * For a CI job summary: the verdict, then each metric's comparison at the last look. `ending`: verify stopped
@@ -91,7 +80,7 @@ export const resultMarkdown = (r: VerifyResult, ending?: "interrupted" | "failed
     `## dogdriver verify: ${cell(`${r.service}/${r.env}`)} ${cell(r.candidate_version)} against ${cell(r.baseline_version)}`,
     "",
     ...(ending === "failed" ? [`❌ **${cell(r.reason ?? "the load test failed")}**`, ""] : []),
-    `${EMOJI[r.verdict]} **${VERDICT[r.verdict]}**${ending === undefined ? "" : ` (${ending === "failed" ? "load test failed" : "interrupted"})`} after ${plural(r.runs, "load test")} (${plural(r.candidate_runs, "candidate run")} compared with ${plural(r.baseline_runs, "baseline run")}, from ${cell(r.source)})`,
+    `${EMOJI[r.verdict === "undecided" ? "insufficient_data" : r.verdict]} **${label(r.verdict)}**${ending === undefined ? "" : ` (${ending === "failed" ? "load test failed" : "interrupted"})`} after ${plural(r.runs, "load test")} (${plural(r.candidate_runs, "candidate run")} compared with ${plural(r.baseline_runs, "baseline run")}, from ${cell(r.source)})`,
     "",
     "| metric | change [anytime-valid CI] | p | verdict |",
     "|---|---|---|---|",
