@@ -1,6 +1,7 @@
 import { got } from "../config/issues.js";
 import { isValidName, NAME_RULE } from "../config/names.js";
 import { DogdriverError } from "../errors.js";
+import { RUN_ID_PATTERN } from "./run-record.js";
 import type { RunFilter } from "./types.js";
 
 // Store keys (docs/contract.md): runs/<service>/<env>/<started_at>_<id>.json, and dogdriver's own files under
@@ -11,7 +12,6 @@ export const RUNS_DIR = "runs";
 export const BLOBS_DIR = "_dogdriver";
 
 // ULIDs are 26 characters; other producers may use UUIDs or their own ids (run-record.ts allows up to 64).
-const ID_PATTERN = /^[0-9A-Za-z_-]{1,64}$/;
 // What Date#toISOString writes for years 0000-9999: fixed width, so keys sort by time.
 const KEY_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const FILE_PATTERN = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)_([0-9A-Za-z_-]{1,64})\.json$/;
@@ -50,7 +50,7 @@ export const keyTime = (startedAt: string): string => {
 export const runKey = (record: { service: string; env: string; started_at: string; id: string }): string => {
   const service = checkName("service", record.service);
   const env = checkName("env", record.env);
-  if (typeof record.id !== "string" || !ID_PATTERN.test(record.id))
+  if (typeof record.id !== "string" || !RUN_ID_PATTERN.test(record.id))
     throw invalid("id", "1-64 letters, digits, '_' or '-'", record.id);
   return `${RUNS_DIR}/${service}/${env}/${keyTime(record.started_at)}_${record.id}.json`;
 };

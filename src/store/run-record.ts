@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { NAME_PATTERN } from "../config/names.js";
 import { safeText } from "../text/safe-text.js";
 
 // The run record (docs/contract.md). The stored JSON is the domain object: fields keep the contract's snake_case
@@ -8,6 +9,8 @@ import { safeText } from "../text/safe-text.js";
 
 /** What `run` writes. */
 export const RUN_SCHEMA = "dogdriver.run.v2";
+/** A run's id: a ULID as dogdriver makes them, or an imported record's own id. */
+export const RUN_ID_PATTERN = /^[0-9A-Za-z_-]{1,64}$/;
 /** Records written before endpoints: still read, imported and exported unchanged. */
 const RUN_SCHEMA_V1 = "dogdriver.run.v1";
 export const RUN_SCHEMAS = [RUN_SCHEMA_V1, RUN_SCHEMA] as const;
@@ -68,13 +71,11 @@ export const MAX_RECORD_ENDPOINTS = 101;
 export const runRecordSchema = z
   .looseObject({
     schema: z.enum(RUN_SCHEMAS, { error: `expected "${RUN_SCHEMA_V1}" or "${RUN_SCHEMA}"` }),
-    id: z
-      .string()
-      .regex(/^[0-9A-Za-z_-]{1,64}$/, { error: "expected an id of letters, digits, '_' or '-' (a ULID)" }),
-    service: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, { error: "expected a lowercase service name" }),
-    env: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, { error: "expected a lowercase env name" }),
+    id: z.string().regex(RUN_ID_PATTERN, { error: "expected an id of letters, digits, '_' or '-' (a ULID)" }),
+    service: z.string().regex(NAME_PATTERN, { error: "expected a lowercase service name" }),
+    env: z.string().regex(NAME_PATTERN, { error: "expected a lowercase env name" }),
     version: outsideText(z.string().min(1).max(200), 200),
-    source: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, { error: "expected a lowercase source name" }),
+    source: z.string().regex(NAME_PATTERN, { error: "expected a lowercase source name" }),
     test: outsideText(z.string().min(1).max(200), 200),
     started_at: isoTime,
     ended_at: isoTime,
@@ -124,10 +125,7 @@ export const runRecordSchema = z
     version_before: outsideText(z.string(), 200).optional(),
     aggregated_at: isoTime.optional(),
     /** The owning team (config `team` or the Software Catalog owner), tagged on metrics and events. */
-    team: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, { error: "expected a lowercase team name" })
-      .optional(),
+    team: z.string().regex(NAME_PATTERN, { error: "expected a lowercase team name" }).optional(),
   })
   .refine((r) => Date.parse(r.ended_at) >= Date.parse(r.started_at), {
     error: "ended_at is before started_at",

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalRecord } from "../../src/store/record-fast-path.js";
+import { canonicalRecord, FAST_PATH_KEYS } from "../../src/store/record-fast-path.js";
 import { type RunRecord, runRecordSchema } from "../../src/store/run-record.js";
 
 // The fast path of reading a stored record must never accept what the schema refuses, nor return anything but
@@ -131,5 +131,26 @@ describe("the fast path's times", () => {
       ),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe("the fast path's keys", () => {
+  // A field added to runRecordSchema and not here would be read as an unknown key: kept as it is, never checked
+  // (an outside text field would skip safeText). Each shape lists exactly the schema's keys, in its order.
+  const keys = (schema: { shape: Record<string, unknown> }) => Object.keys(schema.shape);
+  const inner = <T>(schema: { unwrap(): T }): T => schema.unwrap();
+  const record = runRecordSchema;
+  const client = record.shape.client;
+  const endpoint = inner(client.shape.endpoints).element;
+
+  it("are runRecordSchema's, shape by shape, in its order", () => {
+    expect({
+      record: keys(record),
+      client: keys(client),
+      latency: keys(client.shape.latency_ms),
+      endpoint: keys(endpoint),
+      endpointLatency: keys(endpoint.shape.latency_ms),
+      runner: keys(inner(record.shape.runner)),
+    }).toEqual(FAST_PATH_KEYS);
   });
 });
