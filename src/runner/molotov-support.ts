@@ -1,3 +1,5 @@
+import { safeText } from "../text/safe-text.js";
+
 // Which Molotov and Python dogdriver runs on, and the one message for the others (docs/runner.md, "Molotov
 // versions"). The capture extension hooks aiohttp's ClientSession._request and molotov's Worker.step, which every
 // Molotov 2.x has; 2.0's run() hands back no counters (the bootstrap's only way to them), Molotov 1.x and a future
@@ -42,10 +44,13 @@ export const probeSteps = (stdout: string): Map<string, string | undefined> =>
       .map((l) => [l.split(" ")[1] ?? "", l.split(" ")[2]] as const),
   );
 
+/** A version as the probe printed it, printable and short: package metadata a test's requirements chose. */
+const versionText = (v: string): string => safeText(v, 40);
+
 /** What the probe's lines say about the versions. */
 export const parseVersions = (steps: ReadonlyMap<string, string | undefined>): FoundVersions => ({
-  ...(steps.get("python") ? { python: steps.get("python") } : {}),
-  ...(steps.get("molotov") ? { molotov: steps.get("molotov") } : {}),
+  ...(steps.get("python") ? { python: versionText(steps.get("python") as string) } : {}),
+  ...(steps.get("molotov") ? { molotov: versionText(steps.get("molotov") as string) } : {}),
   ...(steps.has("gather_loop") ? { gatherPassesLoop: steps.get("gather_loop") === "1" } : {}),
 });
 

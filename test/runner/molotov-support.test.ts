@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { type FoundVersions, unsupportedVersions } from "../../src/runner/molotov-support.js";
+import {
+  type FoundVersions,
+  parseVersions,
+  probeSteps,
+  unsupportedVersions,
+} from "../../src/runner/molotov-support.js";
 
 // Which Molotov and Python pairs dogdriver refuses before a test starts (docs/runner.md, "Molotov versions").
 
@@ -39,5 +44,18 @@ describe("unsupportedVersions", () => {
         "as published, which need Python 3.9 or older (Debian's python3-molotov 2.1 is patched for its Python); " +
         "install a supported Molotov (pip install 'molotov>=2.5,<3') or set DOGDRIVER_PYTHON to a Python that has one",
     );
+  });
+});
+
+describe("parseVersions", () => {
+  // The versions come from package metadata a test's requirements chose, and reach the terminal in the refusal.
+  it("keeps a version printable and short", () => {
+    const found = parseVersions(
+      probeSteps(`PROBE python 3.11.2\nPROBE molotov 9.0\x1b[2J${"9".repeat(100)}\n`),
+    );
+    expect(found.python).toBe("3.11.2");
+    expect(found.molotov).not.toContain("\x1b");
+    expect(found.molotov?.length).toBeLessThanOrEqual(40);
+    expect(found.molotov?.startsWith("9.0")).toBe(true);
   });
 });
