@@ -49,10 +49,12 @@ export const judgeGroup = (
         reason: `one release so far (${only.version}, ${count} run${count === 1 ? "" : "s"}${levels(only.runs)}); a verdict needs the next one`,
       };
     });
-  return {
-    histories,
-    comparisons: histories.flatMap((h) => engine.compare(h)),
-    ...(withHistory ? { history: histories.flatMap((h) => engine.compareEvery(h)) } : {}),
-    skipped,
-  };
+  const comparisons: Comparison[] = [];
+  const history: Comparison[] = [];
+  for (const h of histories) {
+    const newest = engine.compare(h);
+    comparisons.push(...newest);
+    if (withHistory) history.push(...engine.compareEvery(h, newest));
+  }
+  return { histories, comparisons, ...(withHistory ? { history } : {}), skipped };
 };

@@ -4,7 +4,7 @@ import { type HistoryColumns, metricColumn, RunKind } from "./history-columns.js
 import type { EngineBuffers, MetricContext, Subset } from "./metric-context.js";
 import { type MetricSamples, metricSamples } from "./metric-samples.js";
 import { directionOf } from "./metric-values.js";
-import { fitReading } from "./readings.js";
+import { mainReading } from "./readings.js";
 import { noiseAndOutliers, SHIFT_MIN_RUNS } from "./sample-noise.js";
 import { disagreementP, type SourceChange } from "./source-agreement.js";
 import type { Comparison } from "./types.js";
@@ -98,9 +98,11 @@ export const compareMetric = (
     });
     all = disagreeing(all, disagreement);
   } else
-    comparisons = ordered.map((row) =>
-      all === undefined || newcomers.has(sourceIdOf(sources, row)) ? row : (borrowed(row, all) ?? row),
-    );
+    comparisons = sources.flatMap((s) => {
+      const row = rows.get(s.id);
+      if (row === undefined) return [];
+      return all === undefined || newcomers.has(s.id) ? row : (borrowed(row, all) ?? row);
+    });
   if (settings.combineSources && all !== undefined) comparisons.push(all);
   return comparisons;
 };
@@ -113,9 +115,6 @@ const sourcesOf = (s: MetricSamples, b: number, columns: HistoryColumns): Subset
     .map((id) => ({ id, name: columns.sources[id] as string }))
     .sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
 };
-
-const sourceIdOf = (sources: readonly Subset[], row: Comparison): number =>
-  (sources.find((s) => s.name === row.source) as Subset).id;
 
 /** Sources whose first runs are in the baseline, fewer than NEWCOMER_MIN_RUNS there, while others ran before. */
 const newcomersOf = (s: MetricSamples, b: number): Set<number> => {
@@ -171,9 +170,7 @@ const disagreementOf = (
     const c = ownContext(subset);
     if (c === undefined) continue;
     const s = c.samples;
-    const mask = (c.buffers.masks[0] as (typeof c.buffers.masks)[number]).view(s.n);
-    for (let j = 0; j < s.n; j++) mask[j] = s.outlier[j] === 0 ? 1 : 0;
-    const reading = fitReading(c, mask);
+    const reading = mainReading(c, subset);
     if (reading === undefined || Math.min(reading.nb, reading.nc) < c.settings.minRuns) continue;
     const fit = reading.fit;
     const se = Math.max(fit.sigma, sigmaFloor(s.scale)) * Math.sqrt(fit.varianceFactor);

@@ -38,7 +38,7 @@ export interface VerdictEngine {
   /** The history's comparisons: its candidate (newest release) against its baseline. */
   compare: (history: History) => Comparison[];
   /** Every recent release against the one before it, oldest pair first. */
-  compareEvery: (history: History) => Comparison[];
+  compareEvery: (history: History, newest?: Comparison[]) => Comparison[];
 }
 
 /** An engine for many histories, one at a time: its buffers are reused by every one of them. */
@@ -78,11 +78,12 @@ export const verdictEngine = (options: CompareOptions = {}): VerdictEngine => {
   };
   return {
     compare,
-    compareEvery: (history) => {
+    compareEvery: (history, newest = compare(history)) => {
       const first = Math.max(2, history.releases.length - MAX_RELEASES + 2);
       const out: Comparison[] = [];
-      for (let end = first; end <= history.releases.length; end++)
+      for (let end = first; end < history.releases.length; end++)
         out.push(...compare({ ...history, releases: history.releases.slice(0, end) }));
+      out.push(...newest);
       return out;
     },
   };

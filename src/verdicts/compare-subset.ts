@@ -4,7 +4,7 @@ import { RunKind } from "./history-columns.js";
 import { type Judgement, judge } from "./judge.js";
 import { medianInPlace } from "./median.js";
 import { inSubset, type MetricContext, type Subset } from "./metric-context.js";
-import { fitReading, type Reading } from "./readings.js";
+import { fitReading, mainReading, type Reading } from "./readings.js";
 import { releaseChangePoints } from "./release-change-points.js";
 import { round, roundP } from "./rounding.js";
 import { runsForDetection } from "./runs-needed.js";
@@ -62,10 +62,7 @@ export const compareSubset = (c: MetricContext, subset: Subset): Comparison => {
       reason: `${needMore ? `candidate has ${nc}` : `baseline has ${nb}`} comparable run${(needMore ? nc : nb) === 1 ? "" : "s"}; ${s.minRuns} needed`,
     });
   }
-  const mainMask = (c.buffers.masks[0] as (typeof c.buffers.masks)[number]).view(c.samples.n);
-  for (let j = 0; j < c.samples.n; j++)
-    mainMask[j] = inSubset(c, subset, j) && c.samples.outlier[j] === 0 ? 1 : 0;
-  const main = fitReading(c, mainMask);
+  const main = mainReading(c, subset);
   if (main === undefined) {
     return comparisonRow(base, {
       ...UNDECIDED,
@@ -89,10 +86,8 @@ export const compareSubset = (c: MetricContext, subset: Subset): Comparison => {
   const cleaner = others.find((o, k) => o !== undefined && guards[k]?.cleanerNoise === true);
   const noise = (cleaner ?? main).fit;
   let primary: Judgement = judge(c, units, main, noise, nb, nc);
-  let verdict = primary.verdict;
   const notes: string[] = [];
   let disagree = false;
-  let waits = false;
   guards.forEach((guard, k) => {
     const other = others[k];
     const second =
@@ -104,21 +99,20 @@ export const compareSubset = (c: MetricContext, subset: Subset): Comparison => {
         ? `${guard.reading} leaves too few runs to compare`
         : `${guard.reading} it reads ${describeChange(second.changePct, second.shift)} (p=${formatP(second.pValue)})`;
     notes.push(`${guard.why}; ${reading}`);
-    if (second?.verdict !== primary.verdict) {
-      verdict = "insufficient_data";
-      disagree = true;
-    }
-    // verify's looks can wait for the next run instead: a doubt about the candidate's runs beyond "each run alone
-    // agrees" (two noisy neighbours in a row read like a regression in both readings) leaves this look
-    // undecided. A doubt about the baseline's runs no later run can clear: as for any verdict, the two readings
-    // must agree.
-    if (s.sequential !== undefined && guard.doubts === "candidate" && verdict !== "insufficient_data") {
-      verdict = "insufficient_data";
-      waits = true;
-    }
+    if (second?.verdict !== primary.verdict) disagree = true;
   });
+  // verify's looks can wait for the next run instead: a doubt about the candidate's runs beyond "each run alone
+  // agrees" (two noisy neighbours in a row read like a regression in both readings) leaves this look
+  // undecided. A doubt about the baseline's runs no later run can clear: as for any verdict, the two readings
+  // must agree.
+  const waits =
+    !disagree &&
+    primary.verdict !== "insufficient_data" &&
+    s.sequential !== undefined &&
+    guards.some((g) => g.doubts === "candidate");
+  let verdict = disagree || waits ? "insufficient_data" : primary.verdict;
   let reason = primary.reason;
-  const neighbours = verdict === "regression" ? neighbourRuns(c, nc) : undefined;
+  const neighbours = verdict === "regression" ? neighbourRuns(nc) : undefined;
   if (neighbours !== undefined) {
     verdict = "insufficient_data";
     reason = `${primary.reason}, but ${neighbours}`;
@@ -127,7 +121,7 @@ export const compareSubset = (c: MetricContext, subset: Subset): Comparison => {
   else if (guards.length > 0) {
     // Undecided: the evidence shown is the main reading with its own noise.
     if (noise !== main.fit) primary = judge(c, units, main, main.fit, nb, nc);
-    reason = `${describeChange(primary.changePct, primary.shift)} (p=${formatP(primary.pValue)}), but ${notes.join("; ")}: ${waits && !disagree ? "verify waits for the candidate's next run" : "the readings disagree"}`;
+    reason = `${describeChange(primary.changePct, primary.shift)} (p=${formatP(primary.pValue)}), but ${notes.join("; ")}: ${waits ? "verify waits for the candidate's next run" : "the readings disagree"}`;
   }
   return comparisonRow(base, {
     change_pct: primary.changePct === null ? null : round(primary.changePct, 2),
@@ -149,14 +143,15 @@ const UNDECIDED = {
   p_value: null,
 } as const;
 
-// verify decides on few runs, and noisy neighbours only ever make runs slower: two slow runs in a row may both
-// have met one (in a busy fleet, where 5% of runs do, one time in 400), and both of its readings would agree.
-// A regression there needs one more run; an improvement, which no neighbour can fake, does not.
+// Noisy neighbours only ever make runs slower: two slow runs in a row may both have met one (in a busy fleet, where
+// 5% of runs do, one time in 400), and both of its readings would agree. A regression needs one more run, whatever
+// the minimum of runs (verify compares from 2; the fixed-sample verdicts need 3 anyway); an improvement, which no
+// neighbour can fake, does not.
 const REGRESSION_RUNS = 3;
 
-/** For verify's looks: why `nc` candidate runs are too few for a regression, or undefined. */
-const neighbourRuns = (c: MetricContext, nc: number): string | undefined =>
-  c.settings.sequential === undefined || nc >= REGRESSION_RUNS
+/** Why `nc` candidate runs are too few for a regression, or undefined. */
+const neighbourRuns = (nc: number): string | undefined =>
+  nc >= REGRESSION_RUNS
     ? undefined
     : `${nc} slower runs in a row may all have met noisy neighbours: a regression needs ${REGRESSION_RUNS}`;
 

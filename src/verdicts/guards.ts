@@ -1,6 +1,6 @@
 import { fUpperTail } from "./distributions.js";
 import { inSubset, type MetricContext, type Subset } from "./metric-context.js";
-import type { Reading } from "./readings.js";
+import { fillSubset, type Reading } from "./readings.js";
 import { round } from "./rounding.js";
 import { OUTLIER_MIN_LOG, SHIFT_MIN_RUNS } from "./sample-noise.js";
 import type { ReleaseContrast } from "./two-way-fit.js";
@@ -70,16 +70,6 @@ export const firedGuards = (
     // Log scale only, like the outlier rule: a real rise of an error rate also makes its runs more variable.
     c.samples.scale !== "log" ? undefined : scatteredSide(c, subset, main.fit, baseline, candidate),
   ].filter((g): g is Guard => g !== undefined);
-
-/** Marks, in `mask`, every sample of the subset for which `keep` holds. */
-const fillSubset = (
-  c: MetricContext,
-  subset: Subset,
-  mask: Uint8Array,
-  keep: (j: number) => boolean,
-): void => {
-  for (let j = 0; j < c.samples.n; j++) mask[j] = inSubset(c, subset, j) && keep(j) ? 1 : 0;
-};
 
 /** One run carries more than MAX_INFLUENCE_RATIO / minRuns of the estimate; the other reading leaves it out. */
 const influentialRun = (c: MetricContext, subset: Subset, main: Reading): Guard | undefined => {

@@ -62,8 +62,6 @@ export const judge = (
       : mixtureTest(shift, se, noise.df, sequential.equivalenceAlpha, sequential.tau).half;
   const [ciLow, ciHigh] = [shift - half, shift + half];
   const changePct = units.pct(shift);
-  const robust = robustCheck ? robustShift(c, reading) : shift;
-  const agrees = !robustCheck || Math.abs(robust - shift) <= ROBUST_AGREEMENT * Math.abs(shift);
   const worse = shift === 0 ? 0 : Math.sign(shift) * (c.direction === "higher_is_worse" ? 1 : -1);
   const shown = describeChange(changePct, shift);
   const out = {
@@ -76,6 +74,9 @@ export const judge = (
     needed: null,
   };
   const significant = pValue < s.alpha && Math.abs(shift) >= units.threshold && worse !== 0;
+  // Only a significant estimate needs the robust one (O(nb·nc) pairs).
+  const robust = significant && robustCheck ? robustShift(c, reading) : shift;
+  const agrees = !robustCheck || Math.abs(robust - shift) <= ROBUST_AGREEMENT * Math.abs(shift);
   if (significant && agrees)
     return {
       ...out,

@@ -1,4 +1,4 @@
-import type { MetricContext } from "./metric-context.js";
+import { inSubset, type MetricContext, type Subset } from "./metric-context.js";
 import { type ReleaseContrast, releaseContrast } from "./two-way-fit.js";
 import type { Float64Buffer } from "./workspace.js";
 
@@ -52,4 +52,21 @@ export const deviations = (
     if (reading.mask[j] === 1)
       values[k++] = (s.x[j] as number) - (reading.fit.baselineLevels[s.source[j] as number] as number);
   return values.subarray(0, k);
+};
+
+/** Marks, in `mask`, every sample of the subset for which `keep` holds. */
+export const fillSubset = (
+  c: MetricContext,
+  subset: Subset,
+  mask: Uint8Array,
+  keep: (j: number) => boolean,
+): void => {
+  for (let j = 0; j < c.samples.n; j++) mask[j] = inSubset(c, subset, j) && keep(j) ? 1 : 0;
+};
+
+/** The main reading: every sample of the subset that is not an outlier, in the first mask. */
+export const mainReading = (c: MetricContext, subset: Subset): Reading | undefined => {
+  const mask = (c.buffers.masks[0] as (typeof c.buffers.masks)[number]).view(c.samples.n);
+  fillSubset(c, subset, mask, (j) => c.samples.outlier[j] === 0);
+  return fitReading(c, mask);
 };

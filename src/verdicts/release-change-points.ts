@@ -1,5 +1,5 @@
 import { eDivisiveMeans } from "./e-divisive.js";
-import { median, medianInPlace } from "./median.js";
+import { medianInPlace } from "./median.js";
 import type { MetricSamples } from "./metric-samples.js";
 import { round, roundP } from "./rounding.js";
 import { SHIFT_MIN_RUNS } from "./sample-noise.js";
@@ -82,7 +82,11 @@ export const releaseChangePoints = (
       (s.x[j] as number) - (sourceMedian.get(s.source[j] as number) as { median: number }).median;
     at[i - first] = s.startedMs[j] as number;
   }
-  const medianOf = (v: Float64Array) => median(Array.from(v));
+  const medianOf = (v: Float64Array) => {
+    const copy = buffers.values.view(v.length);
+    copy.set(v);
+    return medianInPlace(copy);
+  };
   const splits = eDivisiveMeans(series, {
     ...CHANGE_POINT,
     accept: (before, after) => Math.abs(medianOf(after) - medianOf(before)) >= units.threshold,
