@@ -33,8 +33,9 @@ const service = await startService(0, 0);
 const dir = await benchWorkspace(service.url, { duration: SECONDS, workers: WORKERS });
 const testDir = join(dir, "test");
 
-// dogdriver's bootstrap (src/runner/molotov-process.ts: the counters from run(), which main() returns only up to
-// Molotov 2.1) plus the process's CPU time (-p 1: RUSAGE_SELF is all). PYTHON: DOGDRIVER_PYTHON, else Debian's.
+// A bootstrap like dogdriver's (src/runner/molotov-process.ts: the counters from run(), which main() returns only
+// up to Molotov 2.1; without its parent watcher) plus the process's CPU time (-p 1: RUSAGE_SELF is all). PYTHON:
+// DOGDRIVER_PYTHON, else Debian's.
 const BOOTSTRAP = [
   "import json, os, resource, sys",
   'sys.argv[0] = "molotov"',

@@ -3,7 +3,6 @@ import { isMainThread, parentPort, Worker, workerData } from "node:worker_thread
 import type { RunRecord } from "../src/store/run-record.js";
 import { compareReleases } from "../src/verdicts/compare-releases.js";
 import type { Comparison } from "../src/verdicts/types.js";
-import { ALL_SOURCES } from "../src/verdicts/verdict-settings.js";
 import { type VerifyVerdict, verifyDecision } from "../src/verify/verify-decision.js";
 import {
   VERIFY_LEVELS,
@@ -11,6 +10,7 @@ import {
   type VerifyLevels,
   type VerifyTarget,
   verifyLook,
+  verifyRows,
 } from "../src/verify/verify-judge.js";
 import {
   benchArgs,
@@ -138,13 +138,8 @@ const verify = (history: RunRecord[], candidate: RunRecord[]): Outcome => {
 };
 
 /** Today's fixed-sample verdict on the same rows, with the same decision rule. */
-const fixedRows = (runs: RunRecord[]): Comparison[] => {
-  const cs = compareReleases(runs, { metrics: VERIFY_METRICS, changePoints: false });
-  return VERIFY_METRICS.flatMap((metric) => {
-    const own = cs.filter((c) => c.metric === metric);
-    return own.find((c) => c.source === ALL_SOURCES) ?? (own.length === 1 ? own : []);
-  });
-};
+const fixedRows = (runs: RunRecord[]): Comparison[] =>
+  verifyRows(compareReleases(runs, { metrics: VERIFY_METRICS, changePoints: false }));
 
 const fixedAtBudget = (history: RunRecord[], candidate: RunRecord[]): Outcome => {
   const d = verifyDecision(fixedRows([...history, ...candidate]), HEADLINE, MARGIN_PCT);
@@ -342,13 +337,7 @@ const main = async () => {
   const started = performance.now();
   const indexed = CELLS.map((c, i) => [c, i] as [CellSpec, number]);
   const halves = [indexed.filter((_, i) => i % 2 === 0), indexed.filter((_, i) => i % 2 === 1)];
-  const results = (await Promise.all(halves.map(inWorker)))
-    .flat()
-    .sort(
-      (a, b) =>
-        CELLS.indexOf(CELLS.find((c) => c === a.cell) ?? a.cell) -
-        CELLS.indexOf(CELLS.find((c) => c === b.cell) ?? b.cell),
-    );
+  const results = (await Promise.all(halves.map(inWorker))).flat();
   const order = (r: CellResult) => CELLS.findIndex((c) => label(c) === label(r.cell));
   results.sort((a, b) => order(a) - order(b));
   process.stdout.write(

@@ -4,7 +4,7 @@
 export const median = (values: readonly number[]): number => medianSorted([...values].sort((a, b) => a - b));
 
 /** The median of values already sorted ascending. */
-export const medianSorted = (sorted: ArrayLike<number>): number => {
+const medianSorted = (sorted: ArrayLike<number>): number => {
   const n = sorted.length;
   if (n === 0) return Number.NaN;
   const mid = n >> 1;

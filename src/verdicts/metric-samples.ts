@@ -24,7 +24,7 @@ export interface MetricSamples {
   /** log(raw) or raw, by the scale. */
   x: Float64Array;
   scale: Scale;
-  /** 1: a noisy-neighbour outlier (run-samples.ts). */
+  /** 1: a noisy-neighbour outlier (sample-noise.ts). */
   outlier: Uint8Array;
   /** 1: an outlier on the better side (faster; more requests per second), which noisy neighbours never cause. */
   better: Uint8Array;

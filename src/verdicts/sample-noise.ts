@@ -20,12 +20,12 @@ export const SHIFT_MIN_RUNS = 4;
 // A run this many robust SDs from its fitted value is a noisy neighbour, not the release: Hampel's identifier
 // (F. R. Hampel, JASA 69, 1974; L. Davies, U. Gather, JASA 88, 1993). 3.5σ keeps a normal run with probability
 // 0.9995 and sets aside a run 1.5x slower (log 1.5 = 0.405) while the noise is under 11%.
-export const OUTLIER_SIGMAS = 3.5;
+const OUTLIER_SIGMAS = 3.5;
 // Noisy neighbours make a run worse (slower, fewer requests per second), never better. A run far on the better
 // side is more likely the release's genuine level in a short release whose median the slow runs pulled up (two
 // noisy neighbours among four runs): flagging it would leave the slow runs as the release. So the better side
 // has a wider bound; a normal run is beyond either with probability < 0.0003.
-export const OUTLIER_SIGMAS_BETTER = 5;
+const OUTLIER_SIGMAS_BETTER = 5;
 // ...and never within 5% (log 1.05) of its fitted value, whatever σ̂ says. On a very steady service, or one whose
 // runs tie at a sketch's buckets, σ̂ can be a fraction of a percent, and 3.5σ̂ would set aside a run 2% off the
 // others (seen in the demo under load: three runs at 21.05, 21.05 and 21.43 ms). Such a run is the release's

@@ -57,7 +57,7 @@ export interface Comparison {
   candidate: ReleaseSide;
   /** Estimated change, candidate vs baseline, in percent of the baseline (null when the baseline is 0). */
   change_pct: number | null;
-  /** 95% confidence interval of change_pct. */
+  /** 95% confidence interval of change_pct; with `sequential` (verify), its anytime-valid confidence sequence. */
   change_ci_pct: [number, number] | null;
   verdict: Verdict;
   p_value: number | null;

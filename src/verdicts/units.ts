@@ -13,7 +13,7 @@ const ABSOLUTE: Record<string, { threshold: number; margin: number }> = {
 
 // Below 0.1% a p95 difference is rounding in the load tester; the floor also keeps constant series finite.
 export const LOG_SIGMA_FLOOR = 0.001;
-export const LINEAR_SIGMA_FLOOR = 1e-9;
+const LINEAR_SIGMA_FLOOR = 1e-9;
 
 export interface Units {
   /** Shift (log-ratio or difference) to percent of the baseline; null when the baseline is 0. */

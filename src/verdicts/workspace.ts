@@ -1,6 +1,7 @@
-// Typed buffers that one verdict engine reuses for every history, metric and comparison it judges: they grow to
-// the largest history seen and are never freed, so judging a fleet allocates no per-run objects and no garbage
-// that grows with a history (issue 24: a quarter of a fleet report was garbage collection).
+// Typed buffers that one verdict engine reuses for every metric and comparison it judges: they grow to the largest
+// history seen and are never freed, so judging a fleet allocates no per-run objects; what is left per history is
+// its columns (history-columns.ts) and its endpoints' (issue 24: a quarter of a fleet report was garbage
+// collection).
 
 /** A typed array of at least `n` elements, grown by doubling; its contents are not kept across a growth. */
 class Growable<T extends Float64Array | Int32Array | Uint8Array> {

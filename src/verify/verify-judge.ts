@@ -104,10 +104,12 @@ export const verifyLook = (
     metrics: VERIFY_METRICS,
     ...(options.detectPct === undefined ? {} : { detectPct: options.detectPct }),
   });
-  const comparisons = engine.compare(history);
-  const rows = VERIFY_METRICS.flatMap((metric) => {
+  return { rows: verifyRows(engine.compare(history)) };
+};
+
+/** Per metric, the row verify judges: over every source when there are several, else the only one. */
+export const verifyRows = (comparisons: readonly Comparison[]): Comparison[] =>
+  VERIFY_METRICS.flatMap((metric) => {
     const own = comparisons.filter((c) => c.metric === metric);
     return own.find((c) => c.source === ALL_SOURCES) ?? (own.length === 1 ? own : []);
   });
-  return { rows };
-};
