@@ -1,8 +1,7 @@
 import type { RunRecord } from "../store/run-record.js";
+import { round } from "../verdicts/rounding.js";
 import { ENDPOINT_FIELD, type EndpointServerValues } from "./endpoint-query.js";
 import type { ServerValues } from "./query-results.js";
-
-const round3 = (ms: number) => Math.round(ms * 1000) / 1000;
 
 /** The record's endpoints with the server latency APM gave each (µs precision, as the client's). */
 const withServer = (record: RunRecord, endpoints: EndpointServerValues | undefined): RunRecord["client"] => {
@@ -12,7 +11,7 @@ const withServer = (record: RunRecord, endpoints: EndpointServerValues | undefin
     ...record.client,
     endpoints: record.client.endpoints.map((e) => {
       const ms = e.other ? undefined : endpoints.latencyMs.get(e.name);
-      return ms === undefined ? e : { ...e, server_ms: round3(ms) };
+      return ms === undefined ? e : { ...e, server_ms: round(ms, 3) };
     }),
   };
 };

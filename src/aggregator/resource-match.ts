@@ -1,3 +1,4 @@
+import { tagCharacters } from "../datadog/endpoint-tag.js";
 import { isIdSegment } from "../runner/endpoint-template.js";
 
 // Which APM resource is which load-test endpoint (docs/aggregator.md, "Server latency per endpoint"). A tracer names
@@ -10,12 +11,8 @@ import { isIdSegment } from "../runner/endpoint-template.js";
 
 const METHOD_AND_PATH = /^\s*([A-Za-z]+)[\s_]+(\/.*)$/;
 
-/** A path segment as Datadog's tag rules leave it, underscores collapsed (its agent collapses them). */
-const tagForm = (segment: string) =>
-  segment
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}_\-:.]/gu, "_")
-    .replace(/_+/g, "_");
+/** A path segment (no "/") as Datadog's tag rules leave it, underscores collapsed (its agent collapses them). */
+const tagForm = tagCharacters;
 
 /** True for a route placeholder in any tracer's spelling, after tagForm: `_` (?, *), `_id_` ({id}, <int:id>), `:id`. */
 const isPlaceholder = (segment: string) =>

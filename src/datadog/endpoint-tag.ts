@@ -8,12 +8,16 @@ import { TAG_MAX_LENGTH } from "./limits.js";
 
 export const ENDPOINT_TAG_KEY = "endpoint";
 
-/** The tag value of an endpoint name: lowercase, Datadog's character set, no `__`, no trailing `_` or `:`. */
-export const endpointTagValue = (name: string): string => {
-  const value = name
+/** Text as Datadog's tag rules leave it: lowercase, its character set (others as `_`), runs of `_` collapsed. */
+export const tagCharacters = (text: string): string =>
+  text
     .toLowerCase()
     .replace(/[^\p{L}\p{N}_\-:./]/gu, "_")
-    .replace(/_+/g, "_")
+    .replace(/_+/g, "_");
+
+/** The tag value of an endpoint name: lowercase, Datadog's character set, no `__`, no trailing `_` or `:`. */
+export const endpointTagValue = (name: string): string => {
+  const value = tagCharacters(name)
     .slice(0, TAG_MAX_LENGTH - ENDPOINT_TAG_KEY.length - 1)
     .replace(/[_:]+$/, "");
   return value === "" ? "_" : value;
