@@ -69,21 +69,35 @@ const someResources = (names: readonly string[]): string => {
   return more === 0 ? shown : `${shown} and ${more} more`;
 };
 
+/** One group of the answer: its resource, the key it joins on, and its points with their interval. */
+interface ResourceSeries {
+  resource: string;
+  key: string | undefined;
+  points: { timesMs: number[]; values: (number | null)[]; intervalMs: number };
+}
+
+/** The answer's groups, read once per call (each run of the call then takes its window of them). */
+const resourceSeries = (call: QueryCall, result: TimeseriesResult): ResourceSeries[] =>
+  result.series.slice(0, MAX_GROUPS).flatMap((s) => {
+    const resource = resourceOf(s.groupTags);
+    if (resource === undefined) return [];
+    const intervalMs = effectiveIntervalMs(s.timesMs) ?? call.intervalMs;
+    return [
+      { resource, key: matchKey(resource), points: { timesMs: s.timesMs, values: s.values, intervalMs } },
+    ];
+  });
+
 /** Joins one run's endpoints with the answer's groups. */
-const reduceEndpoints = (run: KeyedRun, call: QueryCall, result: TimeseriesResult): EndpointServerValues => {
+const reduceEndpoints = (run: KeyedRun, groups: readonly ResourceSeries[]): EndpointServerValues => {
   const startMs = Date.parse(run.record.started_at);
   const endMs = Date.parse(run.record.ended_at);
   // key -> the mean of each resource folding to it; two resources on one key are ambiguous and join nothing.
   const byKey = new Map<string, number[]>();
   const seen: string[] = [];
-  for (const s of result.series.slice(0, MAX_GROUPS)) {
-    const resource = resourceOf(s.groupTags);
-    if (resource === undefined) continue;
-    const intervalMs = effectiveIntervalMs(s.timesMs) ?? call.intervalMs;
-    const { mean } = windowStats([{ timesMs: s.timesMs, values: s.values, intervalMs }], startMs, endMs);
+  for (const { resource, key, points } of groups) {
+    const { mean } = windowStats([points], startMs, endMs);
     if (mean === null || mean < 0) continue;
     seen.push(resource);
-    const key = matchKey(resource);
     if (key !== undefined) byKey.set(key, [...(byKey.get(key) ?? []), mean]);
   }
   const latencyMs = new Map<string, number>();
@@ -128,14 +142,13 @@ export const runEndpointCalls = async (
         const failure = datadogFailure(error);
         note = `${failure.transient ? "Datadog query failed" : "Datadog rejected the query"}: ${failure.reason}`;
       }
+    const groups = result === undefined ? undefined : resourceSeries(call, result);
     for (const key of call.runs) {
       const run = runs.get(key);
       if (run === undefined) continue;
       values.set(
         key,
-        result === undefined
-          ? { latencyMs: new Map(), note: note ?? "" }
-          : reduceEndpoints(run, call, result),
+        groups === undefined ? { latencyMs: new Map(), note: note ?? "" } : reduceEndpoints(run, groups),
       );
     }
   }
