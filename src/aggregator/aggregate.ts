@@ -7,7 +7,6 @@ import { limitedStore } from "../store/limited-store.js";
 import { mapOrdered } from "../store/map-ordered.js";
 import type { RunRecord } from "../store/run-record.js";
 import type { RunStore } from "../store/types.js";
-import { verdictOptions } from "../verdicts/verdict-options.js";
 import {
   CLAIM_LEASE_MS,
   type Claim,
@@ -19,19 +18,16 @@ import {
 } from "./claims.js";
 import { completedRecord } from "./completed-record.js";
 import { crashPoint } from "./crash-point.js";
-import { throwIfCredentials } from "./datadog-failure.js";
 import { type DoneIndex, doneIndex } from "./done-index.js";
-import { type EndpointServerValues, planEndpointCalls, runEndpointCalls } from "./endpoint-query.js";
 import { isSettled } from "./event-ledger.js";
-import { readOutbox, releaseEntryPath, runEntryPath, type StoredEntry, writeEntry } from "./outbox.js";
+import { readOutbox, runEntryPath, type StoredEntry, writeEntry } from "./outbox.js";
 import { batchRunSeries, flushOutbox } from "./outbox-flush.js";
-import { planQueries } from "./query-plan.js";
-import { type QueryOutcome, runQueryCalls } from "./query-results.js";
+import { queueReleases } from "./queue-releases.js";
 import { firstRuns, releaseEvent, releaseEventId } from "./release-events.js";
-import { computeReleaseUpdate, dirtyPath, queueReleaseUpdate } from "./release-update.js";
+import { dirtyPath } from "./release-update.js";
+import { askServerValues } from "./server-values.js";
 import { type Batch, findSettledRuns } from "./settled-runs.js";
 import type { AggregateReport, KeyedRun, OutboxEntry, OutboxEvent, RunResult } from "./types.js";
-import { verdictLinks } from "./verdict-links.js";
 
 // `dogdriver aggregate`, the library half: claim the settled runs of each service/env as a batch, ask Datadog
 // for their server values in as few calls as possible, store each batch's completed runs together with one
@@ -171,43 +167,7 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
   }
 
   // 2. Server values: every run without queued values, in as few calls as the plan allows.
-  const toQuery = work.flatMap((b) => b.runs).filter((r) => r.queued === undefined);
-  const plan = planQueries(toQuery, config.services);
-  if (plan.unconfigured.length > 0)
-    report.warnings.push(
-      `${plan.unconfigured.length} run(s) of services missing from ${config.file}: completed from client data alone`,
-    );
-  let outcome: QueryOutcome = { values: new Map(), deferred: new Map() };
-  let endpointValues = new Map<string, EndpointServerValues>();
-  // A refused key (401/403, thrown by the calls below) sends every run back to pending, untouched.
-  const untouchedOnRefusal = async <T>(calls: Promise<T>): Promise<T> => {
-    try {
-      return await calls;
-    } catch (error) {
-      await Promise.all(
-        work.map((b) =>
-          b.claim ? releaseClaim(store, b.claim, deps.clock.now()).catch(() => {}) : undefined,
-        ),
-      );
-      throw error;
-    }
-  };
-  if (canRead && api !== undefined) {
-    const byKey = new Map(toQuery.map((r) => [r.key, r]));
-    report.planned?.queries.push(...plan.calls);
-    outcome = await untouchedOnRefusal(runQueryCalls(api, plan.calls, byKey, deps.signal));
-    // The server per endpoint, for the runs the service's own queries completed (a deferred run asks again later).
-    const endpointCalls = planEndpointCalls(
-      toQuery.filter((r) => !outcome.deferred.has(r.key)),
-      config.services,
-    );
-    report.planned?.queries.push(...endpointCalls);
-    endpointValues = await untouchedOnRefusal(runEndpointCalls(api, endpointCalls, byKey, deps.signal));
-  } else if (canWrite && api !== undefined && !dryRun && work.length > 0) {
-    // No query tried the API key: one validation, so a wrong key leaves the runs pending too. Datadog
-    // unavailable is not a refusal: the runs complete and their points wait in the outbox.
-    await untouchedOnRefusal(api.validateKeys().catch(throwIfCredentials));
-  }
+  const { outcome, endpointValues } = await askServerValues({ ...input, store }, work, report);
 
   // 3. Complete each batch: one outbox entry, one dirty marker, a record per run, then release the lease.
   const earliest = await earliestRuns(
@@ -306,7 +266,15 @@ export const aggregate = async (input: AggregateInput): Promise<AggregateReport>
     report.runs.failed.push(...failure);
 
   // 4. Release verdicts of every service/env marked dirty (by this call, or one that stopped before this step).
-  if (canWrite) await queueReleases({ ...input, store }, report, touched, done, outbox.entries);
+  if (canWrite)
+    await queueReleases(
+      { ...input, store },
+      report,
+      touched,
+      done,
+      outbox.entries,
+      input.concurrency ?? DEFAULT_STORE_CONCURRENCY,
+    );
   if (!dryRun) {
     await done.save();
     await collectDeadClaims(store, deps.clock.now());
@@ -345,49 +313,6 @@ const earliestRuns = async (work: readonly KeyedRun[], done: DoneIndex) => {
   for (const { service, env } of serviceEnvs.values())
     known.push(...(await done.history(service, env).catch(() => [])));
   return firstRuns(known);
-};
-
-const queueReleases = async (
-  input: AggregateInput,
-  report: AggregateReport,
-  touched: Set<string>,
-  done: DoneIndex,
-  known: Map<string, StoredEntry>,
-) => {
-  const { store, deps, dryRun } = input;
-  const dirty = new Set(touched);
-  const links = await verdictLinks(input.store, input.api, input.deps.log);
-  for await (const path of store.listBlobs("dirty/")) {
-    const [, service, env] = path.replace(/\.json$/, "").split("/");
-    if (service && env) dirty.add(`${service}/${env}`);
-  }
-  const queue = async (serviceEnv: string) => {
-    const [service = "", env = ""] = serviceEnv.split("/");
-    try {
-      const update = await computeReleaseUpdate(
-        store,
-        await done.history(service, env),
-        links,
-        input.config.metrics,
-        verdictOptions(input.config),
-      );
-      report.verdicts_judged.push(serviceEnv);
-      if (dryRun) {
-        report.planned?.series.push(...update.series);
-        report.planned?.events.push(...update.events.map((e) => e.event));
-        return;
-      }
-      await queueReleaseUpdate(store, service, env, update, deps.clock.now());
-      known.delete(releaseEntryPath(service, env)); // rewritten: the flush reads it again
-      await store.deleteBlob(dirtyPath(service, env));
-    } catch (error) {
-      report.warnings.push(
-        `release verdicts of ${serviceEnv} not queued (${problem(error)}): retried next time`,
-      );
-    }
-  };
-  for await (const _ of mapOrdered(dirty, input.concurrency ?? DEFAULT_STORE_CONCURRENCY, queue));
-  report.verdicts_judged.sort();
 };
 
 /** In a dry run, what the outbox would send besides this call's runs. */

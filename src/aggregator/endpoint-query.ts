@@ -115,7 +115,7 @@ const reduceEndpoints = (run: KeyedRun, groups: readonly ResourceSeries[]): Endp
 };
 
 /**
- * Runs the endpoint calls; returns each run's values. A refused key is thrown (aggregate.ts leaves every run as it
+ * Runs the endpoint calls; returns each run's values. A refused key is thrown (server-values.ts leaves every run as it
  * was); Ctrl-C leaves the remaining runs without values (they complete with the note); any other failure is a note.
  */
 export const runEndpointCalls = async (

@@ -124,7 +124,7 @@ export const runQueryCalls = async (
     try {
       fetched = await ask(call);
     } catch (error) {
-      throwIfCredentials(error); // a refused key stops the whole aggregate (aggregate.ts)
+      throwIfCredentials(error); // a refused key stops the whole aggregate (server-values.ts)
       return defer(call, `Datadog query failed: ${datadogFailure(error).reason}`);
     }
     for (const key of call.runs) {
