@@ -2,35 +2,14 @@ import { isAbsolute } from "node:path";
 import { z } from "zod";
 import { parseDurationMs } from "./duration.js";
 import { got } from "./issues.js";
-import { isValidName, NAME_PATTERN, NAME_RULE } from "./names.js";
-import { readTestRepo, redactUrl } from "./test-repo.js";
+import { isValidName, NAME_RULE } from "./names.js";
+import { describe, duration, equivalencePct, handles, name } from "./schema-fields.js";
+import { serviceSchema } from "./service-schema.js";
 
 // The configuration file as users write it (snake_case, as in docs/contract.md). src/config/load.ts turns it into
 // the camelCase `Config` of ./types.ts. schema/dogdriver.config.schema.json is generated from this
 // (src/config/json-schema.ts): `.meta()` carries the descriptions and the patterns editors check, which zod's
 // refinements cannot express in JSON Schema.
-
-const name = (what: string) =>
-  z
-    .string({ error: (i) => `expected ${what} (${NAME_RULE}), got ${got(i.input)}` })
-    .refine(isValidName, {
-      error: (i) => `expected ${what} (${NAME_RULE}), got ${got(i.input)}`,
-    })
-    .meta({ pattern: `^(?!.*\\.\\.)${NAME_PATTERN.source.slice(1)}` });
-
-const duration = z
-  .string({ error: (i) => `expected a duration such as "10m", "30s" or "1h", got ${got(i.input)}` })
-  .refine((text) => parseDurationMs(text) !== undefined, {
-    error: (i) => `expected a duration such as "10m", "30s" or "1h", at most 7d, got ${got(i.input)}`,
-  })
-  .meta({ pattern: "^(\\d+(\\.\\d+)?(ms|s|m|h|d))+$" });
-
-const httpUrl = z
-  .string({ error: (i) => `expected an http(s) URL, got ${got(i.input)}` })
-  .refine((text) => /^https?:\/\/[^\s/]+/.test(text) && URL.canParse(text), {
-    error: (i) => `expected an http(s) URL, got ${got(i.input)}`,
-  })
-  .meta({ format: "uri", pattern: "^https?://[^\\s/]+" });
 
 // A five- or six-field cron expression as node-schedule takes it; node-schedule itself checks it further.
 const cron = z
@@ -50,140 +29,11 @@ const storeUrl = z
   )
   .meta({ pattern: "^(file://.+|s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?)$" });
 
-// A git URL (https, http, ssh, git, file, scp-like user@host:path) or a local directory; never one of git's
-// transports that run programs (src/config/test-repo.ts).
-const repo = z
-  .string({ error: (i) => `expected a git URL or a directory, got ${got(i.input)}` })
-  .refine((text) => readTestRepo(text).kind !== "refused", {
-    error: (i) => {
-      const text = String(i.input);
-      const read = readTestRepo(text);
-      return `${read.kind === "refused" ? read.problem : "refused"}, got ${got(redactUrl(text))}`;
-    },
-  })
-  .meta({ minLength: 1, pattern: "^(?!-)(?![A-Za-z0-9+.-]+::)" });
-
-const queryText = z.string({ error: (i) => `expected a Datadog metric query, got ${got(i.input)}` }).min(1, {
-  error: "expected a Datadog metric query, got an empty string",
-});
-
-const describe = (description: string) => ({ description });
-
-// The per-endpoint server query: one query grouped by exactly one tag (the resource), a series per endpoint.
-const GROUPED_QUERY_RULE =
-  'a Datadog metric query grouped by one tag, e.g. "avg:trace.http.request.duration{service:{service},env:{env}} by {resource_name} * 1000"';
-const GROUPED_BY_ONE = /\bby\s*\{\s*[A-Za-z][\w.\-/]*\s*\}/;
-const groupedQuery = queryText
-  .refine((text) => GROUPED_BY_ONE.test(text), {
-    error: (i) => `expected ${GROUPED_QUERY_RULE}, got ${got(i.input)}`,
-  })
-  .meta({ pattern: GROUPED_BY_ONE.source });
-
-export const versionSchema = z
-  .union(
-    [
-      z.string().min(1).meta(describe("A fixed version string")),
-      z.strictObject({
-        url: httpUrl
-          .meta(describe("URL answering JSON with the version (default: <endpoint>/__version__)"))
-          .optional(),
-        field: z
-          .string({ error: (i) => `expected a JSON field name, got ${got(i.input)}` })
-          .min(1)
-          .meta(describe('Dotted path of the version in that JSON (default "version")'))
-          .optional(),
-      }),
-    ],
-    { error: (i) => `expected a fixed version string or { "url", "field" }, got ${got(i.input)}` },
-  )
-  .meta(
-    describe(
-      "Where the deployed version is read: { url, field } (Dockerflow /__version__) or a fixed string",
-    ),
-  );
-
-// A notification handle as Datadog's monitor messages take it.
-const handles = z.array(
-  z
-    .string()
-    .regex(/^@\S+$/, { error: (i) => `expected a handle such as "@slack-perf", got ${got(i.input)}` }),
-);
-
 const metricPattern = z
   .string({ error: (i) => `expected a metric name or pattern, got ${got(i.input)}` })
   .regex(/^dogdriver\.[a-z0-9_.*]+$/, {
     error: (i) => `expected a dogdriver.* metric name, "*" for any characters, got ${got(i.input)}`,
   });
-
-// The equivalence margin of "no change" (docs/verdicts.md): a release whose 95% interval lies within ±this many
-// percent of the baseline reads no_change. Below 1% no run count of a load test reaches it; above 50% a halving
-// would be "no change".
-const equivalencePct = z
-  .number({ error: (i) => `expected a percentage between 1 and 50, got ${got(i.input)}` })
-  .min(1, { error: (i) => `expected a percentage between 1 and 50, got ${got(i.input)}` })
-  .max(50, { error: (i) => `expected a percentage between 1 and 50, got ${got(i.input)}` });
-
-export const serviceSchema = z.strictObject({
-  name: name("a service name").meta(describe("Service name (the Datadog `service` tag)")),
-  env: name("an environment name").meta(describe("Environment (the Datadog `env` tag)")),
-  endpoint: httpUrl.meta(describe("Base URL the load test targets (DOGDRIVER_ENDPOINT)")),
-  version: versionSchema.optional(),
-  test: z
-    .strictObject({
-      repo: repo.meta(describe("Git URL or local directory holding molotov.json and the scenario")),
-      name: z
-        .string({ error: (i) => `expected a test name, got ${got(i.input)}` })
-        .min(1)
-        .meta(describe('Key under molotov.tests in molotov.json (default "dogdriver")'))
-        .optional(),
-      ref: z
-        .string({ error: (i) => `expected a git ref, got ${got(i.input)}` })
-        .regex(/^[^-\s][^\s]*$/, {
-          error: (i) => `expected a git ref (not starting with "-"), got ${got(i.input)}`,
-        })
-        .meta(describe("Git branch, tag or commit to check out"))
-        .optional(),
-      timeout: duration.meta(describe('Hard limit for one Molotov run, e.g. "5m"')).optional(),
-    })
-    .meta(describe("The Molotov load test")),
-  queries: z
-    .record(
-      z
-        .string()
-        .regex(/^[a-z][a-z0-9_]{0,63}$/, {
-          error: (i) => `expected a query name of lowercase letters, digits and '_', got ${got(i.input)}`,
-        })
-        // server_notes.endpoint_query says why the per-endpoint server values are missing.
-        .refine((name) => name !== "endpoint_query", {
-          error: 'the query name "endpoint_query" is reserved (use the service\'s endpoint_query key)',
-        }),
-      queryText,
-    )
-    .meta(describe("Named Datadog metric queries; {service}, {env} and {version} are filled in"))
-    .optional(),
-  topology_query: queryText
-    .meta(describe("Datadog query whose value changing during a run flags it topology_changed"))
-    .optional(),
-  endpoint_query: z
-    .union([z.literal(true), groupedQuery], {
-      error: (i) => `expected true (the default APM query) or ${GROUPED_QUERY_RULE}, got ${got(i.input)}`,
-    })
-    .meta(
-      describe(
-        "The server's latency per endpoint (ms) from APM, grouped by resource: true for the default query, or a query (docs/aggregator.md)",
-      ),
-    )
-    .optional(),
-  team: name("a team name")
-    .meta(describe("Owning team: a `team` tag on the service's runs, metrics and events (docs/fleet.md)"))
-    .optional(),
-  notify: handles
-    .meta(describe("Who the monitors notify for this service, besides alerts.notify"))
-    .optional(),
-  equivalence_pct: equivalencePct
-    .meta(describe('This service\'s "no change" margin in percent (default: verdicts.equivalence_pct)'))
-    .optional(),
-});
 
 // Software Catalog discovery (docs/fleet.md). Filters narrow what the catalog is asked for; the config's own
 // services are always kept.

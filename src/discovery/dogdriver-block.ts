@@ -1,7 +1,7 @@
 import { describeIssues, got } from "../config/issues.js";
 import { toService } from "../config/load.js";
 import { isValidName } from "../config/names.js";
-import { serviceSchema } from "../config/schema.js";
+import { serviceSchema } from "../config/service-schema.js";
 import { catalogRepoProblem, readTestRepo, redactUrl } from "../config/test-repo.js";
 import type { ServiceConfig } from "../config/types.js";
 import type { CatalogDefinition } from "../datadog/types.js";
