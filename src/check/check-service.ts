@@ -1,7 +1,6 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { redactUrl } from "../config/test-repo.js";
 import type { ServiceConfig } from "../config/types.js";
 import { isDogdriverError } from "../errors.js";
 import { boundedFetch } from "../http/bounded-fetch.js";
@@ -10,6 +9,7 @@ import { readTestPlan } from "../runner/molotov-config.js";
 import { checkoutTest } from "../runner/test-checkout.js";
 import { testEnv } from "../runner/test-env.js";
 import type { Deps } from "../state/deps.js";
+import { redactUrl } from "../text/redact-url.js";
 import { probeMolotov } from "./molotov-probe.js";
 import type { CheckResult } from "./types.js";
 
@@ -37,9 +37,9 @@ const checkEndpoint = async (url: string, deps: Deps): Promise<Omit<CheckResult,
       clock: deps.clock,
       signal: deps.signal,
     });
-    return { check: "endpoint", status: "ok", detail: `${url} answers (HTTP ${answer.status})` };
+    return { check: "endpoint", status: "ok", detail: `${redactUrl(url)} answers (HTTP ${answer.status})` };
   } catch (error) {
-    return { check: "endpoint", status: "fail", detail: `${url} unreachable: ${message(error)}` };
+    return { check: "endpoint", status: "fail", detail: `${redactUrl(url)} unreachable: ${message(error)}` };
   }
 };
 
@@ -50,7 +50,7 @@ const checkVersion = async (
   const where =
     service.version.fixed !== undefined
       ? "fixed in the config"
-      : `${service.version.url}, field "${service.version.field ?? "version"}"`;
+      : `${redactUrl(service.version.url ?? "")}, field "${service.version.field ?? "version"}"`;
   try {
     const version = await readDeployedVersion(service.version, signal, clock);
     return { check: "version", status: "ok", detail: `${JSON.stringify(version)} (${where})`, version };

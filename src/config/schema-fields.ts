@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { redactUrl } from "../text/redact-url.js";
 import { parseDurationMs } from "./duration.js";
 import { got } from "./issues.js";
 import { isValidName, NAME_PATTERN, NAME_RULE } from "./names.js";
-import { readTestRepo, redactUrl } from "./test-repo.js";
+import { readTestRepo } from "./test-repo.js";
 
 // The field rules the configuration file's schema (schema.ts) and a service's (service-schema.ts) share: each
 // with the message a user reads and the pattern an editor checks (`.meta()`, carried into the JSON Schema).

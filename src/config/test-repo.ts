@@ -18,10 +18,6 @@ const URL_FORM = /^([a-z][a-z0-9+.-]*):\/\/(\S*)$/i;
 const SCP_LIKE = /^([\w.-]+)@([\w.-]+):(\S+)$/;
 const CLONED = new Set(["https", "http", "ssh", "git", "file"]);
 
-/** Text with the user:password of every URL in it removed, for messages. */
-export const redactUrl = (text: string): string =>
-  text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^@/\s]*@/gi, "$1***@");
-
 const decoded = (text: string): string => {
   try {
     return decodeURIComponent(text);

@@ -2,9 +2,10 @@ import { describeIssues, got } from "../config/issues.js";
 import { toService } from "../config/load.js";
 import { isValidName } from "../config/names.js";
 import { serviceSchema } from "../config/service-schema.js";
-import { catalogRepoProblem, readTestRepo, redactUrl } from "../config/test-repo.js";
+import { catalogRepoProblem, readTestRepo } from "../config/test-repo.js";
 import type { ServiceConfig } from "../config/types.js";
 import type { CatalogDefinition } from "../datadog/types.js";
+import { redactUrl } from "../text/redact-url.js";
 import { safeText } from "../text/safe-text.js";
 import type { CatalogProblem } from "./types.js";
 

@@ -1,4 +1,5 @@
 import type { Clock } from "../state/deps.js";
+import { redactUrl } from "../text/redact-url.js";
 
 // A request to a server dogdriver does not control (a service's version endpoint, Datadog's API, its catalog):
 // the answer is read at most `maxBytes` deep (after content decoding, so a compressed bomb stops at the cap too)
@@ -50,7 +51,8 @@ export class BoundedFetchError extends Error {
 
 const reasonOf = (error: unknown): string => {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  const reason = cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
+  // An error of fetch's own may quote the URL: never its user and password.
+  const reason = redactUrl(cause?.code ?? cause?.message ?? (error as Error).message ?? String(error));
   // Node's fetch refuses the Fetch standard's "bad ports" (6000, 6665-6669, 10080, ...) without connecting.
   if (reason === "bad port")
     return "fetch refuses this port (one of the Fetch standard's blocked ports, e.g. 6000, 6665-6669, 10080): serve the endpoint on another port";
@@ -81,9 +83,32 @@ export const boundedFetchText = async (url: string, o: BoundedFetchOptions): Pro
   return { status: answer.status, body: answer.body.toString("utf8") };
 };
 
+const unescaped = (text: string): string => {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+};
+
+/**
+ * A URL's user and password as the Basic Authorization header a browser or curl would send (fetch refuses a URL
+ * that carries them), and the URL without them; a URL without any as it is.
+ */
+const credentialsApart = (url: string | URL): { target: string | URL; authorization?: string } => {
+  const parsed = URL.parse(String(url));
+  if (parsed === null || (parsed.username === "" && parsed.password === "")) return { target: url };
+  const pair = `${unescaped(parsed.username)}:${unescaped(parsed.password)}`;
+  parsed.username = "";
+  parsed.password = "";
+  return { target: parsed, authorization: `Basic ${Buffer.from(pair, "utf8").toString("base64")}` };
+};
+
 /** Sends one request within the bounds; throws BoundedFetchError (its message names neither URL nor body). */
 export const boundedFetch = async (url: string | URL, o: BoundedRequest): Promise<BoundedBytes> => {
   if (o.signal.aborted) throw new BoundedFetchError("interrupted", "interrupted");
+  const { target, authorization } = credentialsApart(url);
+  const sent = { ...(authorization === undefined ? {} : { authorization }), ...(o.headers ?? {}) };
   const abort = new AbortController();
   const stopTimer = new AbortController();
   let why: BoundedFetchFailure | undefined;
@@ -98,9 +123,9 @@ export const boundedFetch = async (url: string | URL, o: BoundedRequest): Promis
   const onStop = () => stop("interrupted");
   o.signal.addEventListener("abort", onStop);
   try {
-    const response = await fetch(url, {
+    const response = await fetch(target, {
       method: o.method ?? "GET",
-      headers: o.headers ?? {},
+      headers: sent,
       ...(o.body === undefined ? {} : { body: o.body }),
       redirect: o.redirect ?? "follow",
       signal: abort.signal,

@@ -2,6 +2,7 @@ import type { VersionSource } from "../config/types.js";
 import { DogdriverError } from "../errors.js";
 import { type BoundedFetchError, boundedFetchText } from "../http/bounded-fetch.js";
 import type { Clock } from "../state/deps.js";
+import { redactUrl } from "../text/redact-url.js";
 import { safeText } from "../text/safe-text.js";
 
 // The deployed version: a fixed string, or a field of a JSON document (Dockerflow's /__version__ by default).
@@ -36,6 +37,8 @@ export const readDeployedVersion = async (
 ): Promise<string> => {
   if (source.fixed !== undefined) return source.fixed;
   const url = source.url ?? "";
+  // What messages name: the URL without the user and password it may carry (sent as a Basic header instead).
+  const shown = redactUrl(url);
   const field = source.field ?? "version";
   let answer: { status: number; body: string };
   try {
@@ -49,22 +52,22 @@ export const readDeployedVersion = async (
   } catch (error) {
     const e = error as BoundedFetchError;
     if (e.kind === "interrupted")
-      throw new DogdriverError("interrupted", `reading the version from ${url}: interrupted`);
+      throw new DogdriverError("interrupted", `reading the version from ${shown}: interrupted`);
     if (e.kind === "too_large")
       throw new DogdriverError(
         "invalid_input",
-        `version endpoint ${url}: ${e.message}, expected a small JSON document`,
+        `version endpoint ${shown}: ${e.message}, expected a small JSON document`,
       );
     throw new DogdriverError(
       "load_test_failed",
-      `version endpoint ${url} unreachable: ${safeText(e.message, 200)}`,
+      `version endpoint ${shown} unreachable: ${safeText(e.message, 200)}`,
     );
   }
   const { status, body } = answer;
   if (status < 200 || status > 299) {
     throw new DogdriverError(
       "load_test_failed",
-      `version endpoint ${url} answered HTTP ${status}, expected 200 with a JSON document`,
+      `version endpoint ${shown} answered HTTP ${status}, expected 200 with a JSON document`,
     );
   }
   let document: unknown;
@@ -73,14 +76,14 @@ export const readDeployedVersion = async (
   } catch {
     throw new DogdriverError(
       "invalid_input",
-      `version endpoint ${url}: expected a JSON document with a "${field}" field, got "${safeText(body, 40)}"`,
+      `version endpoint ${shown}: expected a JSON document with a "${field}" field, got "${safeText(body, 40)}"`,
     );
   }
   const value = fieldAt(document, field);
   if ((typeof value !== "string" && typeof value !== "number") || String(value).trim() === "") {
     throw new DogdriverError(
       "invalid_input",
-      `version endpoint ${url}: expected a non-empty string in field "${field}", got ${value === undefined ? "no such field" : safeText(JSON.stringify(value) ?? "", 60)}`,
+      `version endpoint ${shown}: expected a non-empty string in field "${field}", got ${value === undefined ? "no such field" : safeText(JSON.stringify(value) ?? "", 60)}`,
     );
   }
   return safeText(String(value).trim(), MAX_VERSION_LENGTH);

@@ -6,6 +6,7 @@ import type { Deps } from "../state/deps.js";
 import type { GlobalOptions } from "../state/global-options.js";
 import type { Outcome } from "../state/outcome.js";
 import type { RunRecord } from "../store/run-record.js";
+import { redactUrl } from "../text/redact-url.js";
 import { sweepDeadCaptureDirs } from "./capture-dirs.js";
 import { childEnv } from "./child-env.js";
 import { ensureSupportedMolotov } from "./probe-versions.js";
@@ -32,7 +33,8 @@ export interface RunOptions extends GlobalOptions {
 export const MAX_PARALLEL = 32;
 
 /** `run --list`'s line: name, env, endpoint and team ("-" without one), separated by spaces. */
-export const listLine = (s: ServiceConfig): string => `${s.name} ${s.env} ${s.endpoint} ${s.team ?? "-"}`;
+export const listLine = (s: ServiceConfig): string =>
+  `${s.name} ${s.env} ${redactUrl(s.endpoint)} ${s.team ?? "-"}`;
 
 const errorCode = (error: Error) => (error instanceof DogdriverError ? error.code : "internal");
 

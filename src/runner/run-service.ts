@@ -6,6 +6,7 @@ import { DogdriverError } from "../errors.js";
 import type { Deps } from "../state/deps.js";
 import { RUN_SCHEMA, type RunRecord } from "../store/run-record.js";
 import type { RunStore } from "../store/types.js";
+import { redactUrl } from "../text/redact-url.js";
 import { safeText } from "../text/safe-text.js";
 import { makeCaptureDir } from "./capture-dirs.js";
 import { captureReader } from "./capture-reader.js";
@@ -151,7 +152,9 @@ export const runService = async (service: ServiceConfig, ctx: ServiceContext): P
     const versionBefore = await readDeployedVersion(service.version, deps.signal, deps.clock);
     const { plan, python } = await oneAtATime(service.test.repo, () => prepare(service, ctx));
     captureDir = await makeCaptureDir(deps);
-    deps.log.info(`${label}: running ${plan.origin} against ${service.endpoint} (version ${versionBefore})`);
+    deps.log.info(
+      `${label}: running ${plan.origin} against ${redactUrl(service.endpoint)} (version ${versionBefore})`,
+    );
 
     const id = ulid(deps.clock.now());
     const base = {

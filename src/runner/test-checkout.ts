@@ -1,9 +1,10 @@
 import { createHash, randomUUID } from "node:crypto";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { readTestRepo, redactUrl } from "../config/test-repo.js";
+import { readTestRepo } from "../config/test-repo.js";
 import type { TestSource } from "../config/types.js";
 import { DogdriverError } from "../errors.js";
+import { redactUrl } from "../text/redact-url.js";
 import { safeText } from "../text/safe-text.js";
 import { childEnv } from "./child-env.js";
 

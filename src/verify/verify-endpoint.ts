@@ -1,6 +1,7 @@
 import type { ServiceConfig } from "../config/types.js";
 import { DogdriverError } from "../errors.js";
 import type { Logger } from "../state/deps.js";
+import { redactUrl } from "../text/redact-url.js";
 import { safeText } from "../text/safe-text.js";
 
 // `verify --endpoint URL`: a canary is reached through a Service of its own while the configured endpoint still
@@ -20,7 +21,7 @@ export const checkEndpoint = (endpoint: string | undefined): string | undefined 
   if (url.protocol !== "http:" && url.protocol !== "https:")
     throw new DogdriverError(
       "usage",
-      `verify: --endpoint expects an http:// or https:// URL, got "${safeText(endpoint, 200)}"`,
+      `verify: --endpoint expects an http:// or https:// URL, got "${safeText(redactUrl(endpoint), 200)}"`,
     );
   return endpoint.replace(/\/+$/, "");
 };
@@ -32,7 +33,7 @@ export const atEndpoint = (service: ServiceConfig, base: string | undefined, log
   const versionUrl = service.version.url;
   if (versionUrl === undefined || !versionUrl.startsWith(from)) {
     log.warn(
-      `verify ${service.name}/${service.env}: the deployed version is read from ${versionUrl ?? `the configured "${service.version.fixed}"`}, not from --endpoint ${base}: make sure it is the canary's`,
+      `verify ${service.name}/${service.env}: the deployed version is read from ${versionUrl === undefined ? `the configured "${service.version.fixed}"` : redactUrl(versionUrl)}, not from --endpoint ${redactUrl(base)}: make sure it is the canary's`,
     );
     return { ...service, endpoint: base };
   }

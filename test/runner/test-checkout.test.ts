@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { redactUrl } from "../../src/config/test-repo.js";
 import { checkoutTest } from "../../src/runner/test-checkout.js";
+import { redactUrl } from "../../src/text/redact-url.js";
 
 // Real git: a repository on disk cloned over file://, as a remote would be.
 
