@@ -30,6 +30,7 @@ import {
   verifyLook,
 } from "./verify-judge.js";
 import {
+  type Ending,
   finalLine,
   type LookSummary,
   lookLine,
@@ -172,7 +173,8 @@ export const verifyCommand = async (
     // Candidate runs already stored may answer before any load is sent.
     const stored = runs.filter((r) => r.version === target.candidate && r.state !== "failed").length;
     let last = stored >= 2 ? look() : undefined;
-    let failure: string | undefined;
+    // A failed load test, or a deploy during verify: the result so far is printed with the reason.
+    let stopped: { ending: Exclude<Ending, "interrupted">; reason: string } | undefined;
     while (last === undefined || last.decision.verdict === "undecided") {
       if (made >= maxRuns || deps.signal.aborted) break;
       if (maxTimeMs !== undefined && deps.clock.now() - startedAt >= maxTimeMs) {
@@ -189,22 +191,26 @@ export const verifyCommand = async (
       // Ctrl-C or SIGTERM stopped the load test (recorded as failed, as `run` records it): nothing failed in the
       // service, so verify ends as interrupted, with what it had, as between two runs (exit 1).
       if (record.state === "failed" && deps.signal.aborted) break;
-      if (record.state === "failed") {
-        failure = `the load test failed: ${record.reason ?? "no reason recorded"}`;
-        deps.log.warn(`verify ${service.name}/${service.env}: ${failure}`);
+      if (record.state === "failed")
+        stopped = {
+          ending: "failed",
+          reason: `the load test failed: ${record.reason ?? "no reason recorded"}`,
+        };
+      else if (record.version !== target.candidate)
+        stopped = {
+          ending: "version_changed",
+          reason: `the deployed version changed from ${target.candidate} to ${record.version} during verify; verify the new one`,
+        };
+      if (stopped !== undefined) {
+        deps.log.warn(`verify ${service.name}/${service.env}: ${stopped.reason}`);
         break;
       }
-      if (record.version !== target.candidate)
-        throw new DogdriverError(
-          "invalid_input",
-          `verify ${service.name}/${service.env}: the deployed version changed from ${target.candidate} to ${record.version} during verify; verify the new one`,
-        );
       runs.push(record);
       last = look();
     }
     const rows = last?.rows ?? [];
     const decision =
-      failure === undefined && last !== undefined
+      stopped === undefined && last !== undefined
         ? last.decision
         : { verdict: "undecided" as const, comparison: last?.decision.comparison };
     const c = decision.comparison;
@@ -222,13 +228,13 @@ export const verifyCommand = async (
       change_pct: c?.change_pct ?? null,
       change_ci_pct: c?.change_ci_pct ?? null,
       p_value: c?.p_value ?? null,
-      reason: failure ?? c?.reason ?? null,
+      reason: stopped?.reason ?? c?.reason ?? null,
       looks,
       comparisons: rows,
     };
     const interrupted = deps.signal.aborted;
-    const ending = interrupted ? "interrupted" : failure === undefined ? undefined : "failed";
-    if (failure === undefined) deps.log.info(finalLine(result, c, interrupted));
+    const ending = interrupted ? "interrupted" : stopped?.ending;
+    if (stopped === undefined) deps.log.info(finalLine(result, c, interrupted));
     if (decision.verdict !== "undecided") await post(ctx, target, decision.verdict, rows);
     if (options.json) deps.stdout.write(resultJson(result));
     else if (options.markdown) deps.stdout.write(resultMarkdown(result, ending));
@@ -237,7 +243,9 @@ export const verifyCommand = async (
         "interrupted",
         `verify ${service.name}/${service.env}: interrupted after ${plural(made, "load test")}; every finished run is stored`,
       );
-    return failure === undefined ? OUTCOME[decision.verdict] : "load_test_failed";
+    if (stopped?.ending === "version_changed")
+      throw new DogdriverError("invalid_input", `verify ${service.name}/${service.env}: ${stopped.reason}`);
+    return stopped === undefined ? OUTCOME[decision.verdict] : "load_test_failed";
   } finally {
     store.close?.();
   }

@@ -35,6 +35,9 @@ const VERIFY_EQUIVALENCE_ALPHA = 0.05;
  * tail so noisy (12% from run to run where p95 varies 6%) that no verify could rule out a change in it within its
  * budget. The scheduled runs' verdicts still compare p99.
  */
+/** The fewest comparable runs a side may have in a look (a regression needs 3 candidate runs: compare-subset.ts). */
+export const VERIFY_MIN_RUNS = 2;
+
 export const VERIFY_METRICS = CLIENT_METRICS.filter((m) => m !== "client.latency_ms.p99");
 
 /**
@@ -98,7 +101,7 @@ export const verifyLook = (
   const engine = verdictEngine({
     alpha: levels.alpha / VERIFY_METRICS.length,
     sequential: { tau: levels.tau, equivalenceAlpha: levels.equivalenceAlpha / VERIFY_METRICS.length },
-    minRuns: 2,
+    minRuns: VERIFY_MIN_RUNS,
     changePoints: false,
     endpoints: false,
     metrics: VERIFY_METRICS,

@@ -71,24 +71,39 @@ export const finalLine = (r: VerifyResult, c: Comparison | undefined, interrupte
 
 export const resultJson = (r: VerifyResult): string => `${JSON.stringify(r, null, 2)}\n`;
 
-/**
- * For a CI job summary: the verdict, then each metric's comparison at the last look. `ending`: verify stopped
- * before its budget without a decision, on Ctrl-C or SIGTERM, or on a failed load test (its reason said).
- */
-export const resultMarkdown = (r: VerifyResult, ending?: "interrupted" | "failed"): string =>
+/** Why verify stopped before its budget without a decision (its reason said, but on Ctrl-C or SIGTERM). */
+export type Ending = "interrupted" | "failed" | "version_changed";
+
+const ENDING: Record<Ending, string> = {
+  interrupted: "interrupted",
+  failed: "load test failed",
+  version_changed: "deployed version changed",
+};
+
+const table = (comparisons: readonly Comparison[]): string[] =>
+  comparisons.length === 0
+    ? []
+    : [
+        "| metric | change [anytime-valid CI] | p | verdict |",
+        "|---|---|---|---|",
+        ...comparisons.map(
+          (c) =>
+            `| ${cell(c.metric)} | ${changeWithInterval(c)} | ${pText(c.p_value)} | ${VERDICT_LABEL[c.verdict]} |`,
+        ),
+        "",
+      ];
+
+/** For a CI job summary: the verdict, then each metric's comparison at the last look (when there was one). */
+export const resultMarkdown = (r: VerifyResult, ending?: Ending): string =>
   [
     `## dogdriver verify: ${cell(`${r.service}/${r.env}`)} ${cell(r.candidate_version)} against ${cell(r.baseline_version)}`,
     "",
-    ...(ending === "failed" ? [`❌ **${cell(r.reason ?? "the load test failed")}**`, ""] : []),
-    `${EMOJI[r.verdict === "undecided" ? "insufficient_data" : r.verdict]} **${label(r.verdict)}**${ending === undefined ? "" : ` (${ending === "failed" ? "load test failed" : "interrupted"})`} after ${plural(r.runs, "load test")} (${plural(r.candidate_runs, "candidate run")} compared with ${plural(r.baseline_runs, "baseline run")}, from ${cell(r.source)})`,
+    ...(ending === undefined || ending === "interrupted"
+      ? []
+      : [`❌ **${cell(r.reason ?? ENDING[ending])}**`, ""]),
+    `${EMOJI[r.verdict === "undecided" ? "insufficient_data" : r.verdict]} **${label(r.verdict)}**${ending === undefined ? "" : ` (${ENDING[ending]})`} after ${plural(r.runs, "load test")} (${plural(r.candidate_runs, "candidate run")} compared with ${plural(r.baseline_runs, "baseline run")}, from ${cell(r.source)})`,
     "",
-    "| metric | change [anytime-valid CI] | p | verdict |",
-    "|---|---|---|---|",
-    ...r.comparisons.map(
-      (c) =>
-        `| ${cell(c.metric)} | ${changeWithInterval(c)} | ${pText(c.p_value)} | ${VERDICT_LABEL[c.verdict]} |`,
-    ),
-    "",
+    ...table(r.comparisons),
     `<sub>Each look is judged by an anytime-valid test: stopping at the first run count that answers keeps the chance of a false regression or improvement, over every look, at most ${100 * VERIFY_ALPHA}% (0.23% measured). See dogdriver's docs/verify.md.</sub>`,
     "",
   ].join("\n");

@@ -1,8 +1,8 @@
 import type { ServiceConfig } from "../config/types.js";
 import { DogdriverError } from "../errors.js";
 import type { RunRecord } from "../store/run-record.js";
-import { releaseHistories } from "../verdicts/release-history.js";
-import type { VerifyTarget } from "./verify-judge.js";
+import { isUsable, releaseHistories } from "../verdicts/release-history.js";
+import { VERIFY_MIN_RUNS, type VerifyTarget } from "./verify-judge.js";
 
 // What a verify compares: the deployed version (the candidate) against `--baseline`, or against the release
 // before it: the newest release first seen before the candidate's first run (when the candidate has runs), else
@@ -17,8 +17,26 @@ export const verifyTarget = (
   where: { storeUrl: string; source: string },
 ): VerifyTarget => {
   const chosen = targetRelease(runs, service, candidate, baseline, where.storeUrl);
+  enoughBaseline(runs, chosen, where.storeUrl);
   linkedSource(runs, chosen, where);
   return chosen;
+};
+
+/**
+ * Refuses, before any load, a baseline with fewer usable runs (finished, not flagged) than a look compares: no
+ * candidate run could make up for them, and verify would spend its whole budget undecided.
+ */
+const enoughBaseline = (runs: readonly RunRecord[], target: VerifyTarget, storeUrl: string): void => {
+  const usable = runs.filter(
+    (r) => r.test === target.test && r.version === target.baseline && isUsable(r),
+  ).length;
+  if (usable >= VERIFY_MIN_RUNS) return;
+  const label = `${target.service}/${target.env}`;
+  throw new DogdriverError(
+    "invalid_input",
+    `verify ${label}: the baseline ${target.baseline} has ${usable} usable run${usable === 1 ? "" : "s"} in ${storeUrl} (failed and flagged runs left out), and a comparison needs ${VERIFY_MIN_RUNS}. ` +
+      `Load-test it a few times first (\`dogdriver run ${label}\` while it is deployed), or name another stored release with --baseline VERSION`,
+  );
 };
 
 /**
@@ -54,6 +72,14 @@ const targetRelease = (
 ): VerifyTarget => {
   const label = `${service.name}/${service.env}`;
   const history = releaseHistories(runs).find((h) => h.test === service.test.name);
+  if (history === undefined && runs.length > 0) {
+    const tests = [...new Set(runs.map((r) => `"${r.test}"`))].sort().join(", ");
+    throw new DogdriverError(
+      "invalid_input",
+      `verify ${label}: no run of test "${service.test.name}" is stored in ${storeUrl}; its stored runs are of ${tests}. ` +
+        "Check test.name in the configuration (the test verify loads), or load-test the release it replaces with it first",
+    );
+  }
   const releases = history?.releases ?? [];
   const usable = (version: string) =>
     releases.find((r) => r.version === version)?.runs.some((r) => r.state !== "failed") === true;

@@ -59,4 +59,12 @@ describe("verify's Markdown summary", () => {
     expect(text).toContain("❌ **the load test failed: molotov ended after 0.9 s of a 2.0 s test**");
     expect(text).toContain("🟡 **undecided** (load test failed) after 1 load test");
   });
+
+  it("says a deploy during verify stopped it, and prints no empty table when no look was made", () => {
+    const reason = "the deployed version changed from 1.1.0 to 1.2.0 during verify; verify the new one";
+    const text = resultMarkdown(result({ reason, comparisons: [], looks: [] }), "version_changed");
+    expect(text).toContain(`❌ **${reason}**`);
+    expect(text).toContain("🟡 **undecided** (deployed version changed) after 1 load test");
+    expect(text).not.toContain("| metric |");
+  });
 });

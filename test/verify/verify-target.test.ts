@@ -46,3 +46,31 @@ describe("verifyTarget", () => {
     expect(verifyTarget(linked, kinto, "1.2.0", undefined, where("ci")).baseline).toBe("1.1.0");
   });
 });
+
+describe("verifyTarget refuses a baseline no look could use", () => {
+  it("with fewer than 2 usable runs (one finished, one flagged): no candidate run could make up for it", () => {
+    const thin = [
+      ...history,
+      ...release("1.2.0", 800, 1, 100, { source: "eu-west" }),
+      ...release("1.2.0", 900, 1, 100, { source: "eu-west", flags: ["version_changed"] }),
+    ];
+    const { code, message } = refusal(() => verifyTarget(thin, kinto, "1.3.0", undefined, where("eu-west")));
+    expect(code).toBe("invalid_input");
+    expect(message).toBe(
+      "verify kinto/stage: the baseline 1.2.0 has 1 usable run in file:///srv/store (failed and flagged runs left out), and a comparison needs 2. " +
+        "Load-test it a few times first (`dogdriver run kinto/stage` while it is deployed), or name another stored release with --baseline VERSION",
+    );
+    expect(verifyTarget(thin, kinto, "1.3.0", "1.1.0", where("eu-west")).baseline).toBe("1.1.0");
+  });
+
+  it("of another test than the configured one: the message names the stored tests, not a missing release", () => {
+    const other = { ...kinto, test: { name: "nosuchtest" } } as ServiceConfig;
+    const { code, message } = refusal(() =>
+      verifyTarget(history, other, "1.2.0", undefined, where("eu-west")),
+    );
+    expect(code).toBe("invalid_input");
+    expect(message).toMatch(
+      /^verify kinto\/stage: no run of test "nosuchtest" is stored in file:\/\/\/srv\/store; its stored runs are of "dogdriver"\. Check test\.name/,
+    );
+  });
+});
