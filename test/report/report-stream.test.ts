@@ -1,11 +1,12 @@
 import { readFileSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { buildReport, reportJson } from "../../src/report/build-report.js";
+import { openHtmlFile } from "../../src/report/html-file.js";
 import { jsonReportWriter } from "../../src/report/json-writer.js";
 import { readOrder } from "../../src/report/store-groups.js";
 import type { RunRecord } from "../../src/store/run-record.js";
@@ -93,6 +94,24 @@ describe("report, one service at a time", () => {
     const bad = await cli(["report", "--store", storeUrl, "--html", join(page, "x.html")]);
     expect(bad.code).toBe(3);
     expect(bad.stderr).toContain("--html");
+  });
+
+  it("keeps the old page until the new one is finished, and leaves no partial file behind", async () => {
+    const sub = await mkdtemp(join(dir, "html-"));
+    const page = join(sub, "report.html");
+    await writeFile(page, "old page");
+    const partial = await openHtmlFile(page);
+    await partial.write("<html>half");
+    expect(await readFile(page, "utf8")).toBe("old page");
+    await partial.abandon();
+    expect(await readFile(page, "utf8")).toBe("old page");
+    expect(await readdir(sub)).toEqual(["report.html"]);
+    const finished = await openHtmlFile(page);
+    await finished.write("<html>whole</html>");
+    expect(await readFile(page, "utf8")).toBe("old page");
+    await finished.commit();
+    expect(await readFile(page, "utf8")).toBe("<html>whole</html>");
+    expect(await readdir(sub)).toEqual(["report.html"]);
   });
 });
 

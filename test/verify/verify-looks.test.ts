@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RunRecord } from "../../src/store/run-record.js";
+import type { Comparison } from "../../src/verdicts/types.js";
 import { verifyDecision } from "../../src/verify/verify-decision.js";
 import { type VerifyTarget, verifyHeadline, verifyLook } from "../../src/verify/verify-judge.js";
 import { release } from "../verdicts/frozen-runs.js";
@@ -61,3 +62,32 @@ const scaled = (run: RunRecord, factor: number): RunRecord["client"]["latency_ms
   Object.fromEntries(
     Object.entries(run.client.latency_ms).map(([k, v]) => [k, (v as number) * factor]),
   ) as RunRecord["client"]["latency_ms"];
+
+describe("verifyDecision", () => {
+  const row = (metric: string, verdict: Comparison["verdict"], ci: [number, number] | null): Comparison =>
+    ({ metric, verdict, direction: "higher_is_worse", change_ci_pct: ci }) as Comparison;
+
+  // The headline alone reading no change is not enough: another metric whose interval still reaches past the
+  // margin on its worse side may hide a regression, and verify waits for it.
+  it("holds a no change back while another metric could still hide a regression past the margin", () => {
+    const p95 = row(P95, "no_change", [-4, 3]);
+    const wide = row("client.latency_ms.p50", "insufficient_data", [-5, 30]);
+    expect(verifyDecision([p95, wide], P95, 10)).toEqual({ verdict: "undecided", comparison: p95 });
+    const narrow = row("client.latency_ms.p50", "insufficient_data", [-5, 8]);
+    expect(verifyDecision([p95, narrow], P95, 10)).toEqual({ verdict: "no_change", comparison: p95 });
+    // rps: higher is better, so its worse side is the low end of the interval.
+    const rps = {
+      ...row("client.rps", "insufficient_data", [-30, 5]),
+      direction: "higher_is_better",
+    } as Comparison;
+    expect(verifyDecision([p95, rps], P95, 10).verdict).toBe("undecided");
+  });
+
+  it("stops at a regression of any metric, naming the headline's when it regressed too", () => {
+    const p50 = row("client.latency_ms.p50", "regression", [20, 60]);
+    const p95 = row(P95, "insufficient_data", [-10, 90]);
+    expect(verifyDecision([p50, p95], P95, 10)).toEqual({ verdict: "regression", comparison: p50 });
+    const both = row(P95, "regression", [25, 70]);
+    expect(verifyDecision([p50, both], P95, 10)).toEqual({ verdict: "regression", comparison: both });
+  });
+});
