@@ -111,6 +111,11 @@ describe("dogdriver verify", () => {
         .filter((m) => m.startsWith("dogdriver.release.")),
     );
     expect(released).toContain("dogdriver.release.verdict");
+    // The metric that decided reads 1 (regression) at the candidate: what the regression monitor alerts on.
+    const decided = datadog
+      .points()
+      .filter((p) => p.metric === "dogdriver.release.verdict" && p.tags.includes(`metric:${result?.metric}`));
+    expect(decided.map((p) => [p.value, p.tags.includes("version:1.1.0")])).toEqual([[1, true]]);
     expect(released).not.toContain("dogdriver.release.change_pct");
 
     // The report reads verify's runs like any other.
