@@ -78,7 +78,7 @@ const checkBudget = (options: VerifyOptions): { maxRuns: number; maxTimeMs: numb
   if (maxTimeMs === undefined || maxTimeMs <= 0)
     throw new DogdriverError(
       "usage",
-      `verify: --max-time expects a duration such as 20m or 1h, got "${options.maxTime}"`,
+      `verify: --max-time expects a duration such as 20m or 1h (at most 7d), got "${options.maxTime}"`,
     );
   return { maxRuns, maxTimeMs };
 };
