@@ -191,7 +191,8 @@ export const buildParser = (argv: string[], version: string, onCall: (call: Comm
             requiresArg: true,
             describe: "Load tests it may make (default 10)",
             coerce: (value: string) => {
-              if (!/^\d+$/.test(value)) throw new Error(`--max-runs expects a whole number from 1 to 100, got "${value}"`);
+              if (!/^\d+$/.test(value))
+                throw new Error(`--max-runs expects a whole number from 1 to 100, got "${value}"`);
               return Number(value);
             },
           })

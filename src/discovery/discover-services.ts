@@ -1,6 +1,7 @@
 import type { Config } from "../config/types.js";
 import type { DatadogApi } from "../datadog/types.js";
 import { DogdriverError } from "../errors.js";
+import type { Logger } from "../state/deps.js";
 import { readDogdriverBlock } from "./dogdriver-block.js";
 import type { CatalogProblem, Discovery } from "./types.js";
 
@@ -65,4 +66,20 @@ export const discoverServices = async (
     }
   }
   return discovery;
+};
+
+/**
+ * The configuration with the services a run would test (`run`, `verify`): the catalog's added when discovery is
+ * on, each entity the config overrides said (info), each malformed block warned of and skipped.
+ */
+export const withDiscovered = async (
+  config: Config,
+  datadog: DatadogApi | undefined,
+  log: Pick<Logger, "info" | "warn">,
+): Promise<Config> => {
+  const discovery = await discoverServices(config, datadog);
+  if (discovery === undefined) return config;
+  for (const line of discovery.overridden) log.info(line);
+  for (const problem of discovery.problems) log.warn(problemLine(problem));
+  return { ...config, services: discovery.services };
 };

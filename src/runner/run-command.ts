@@ -1,6 +1,6 @@
 import { loadCommandConfig } from "../config/command-config.js";
 import type { Config, ServiceConfig } from "../config/types.js";
-import { discoverServices, problemLine } from "../discovery/discover-services.js";
+import { withDiscovered } from "../discovery/discover-services.js";
 import { DogdriverError } from "../errors.js";
 import type { Deps } from "../state/deps.js";
 import type { GlobalOptions } from "../state/global-options.js";
@@ -84,15 +84,9 @@ export const runCommand = async (
       "usage",
       `run: --parallel expects a whole number from 1 to ${MAX_PARALLEL}, got ${parallel}`,
     );
-  let config: Config = await loadCommandConfig(options, deps);
-  const parts: RunnerParts = { ...defaultRunnerParts(config, deps), ...injected };
-  const datadog = await parts.datadog();
-  const discovery = await discoverServices(config, datadog);
-  if (discovery !== undefined) {
-    for (const line of discovery.overridden) deps.log.info(line);
-    for (const problem of discovery.problems) deps.log.warn(problemLine(problem));
-    config = { ...config, services: discovery.services };
-  }
+  const loaded: Config = await loadCommandConfig(options, deps);
+  const parts: RunnerParts = { ...defaultRunnerParts(loaded, deps), ...injected };
+  const config = await withDiscovered(loaded, await parts.datadog(), deps.log);
   const services = takeShard(selectServices(config, options.services ?? [], options.all === true), shard);
   if (options.list) {
     for (const service of services) deps.stdout.write(`${listLine(service)}\n`);

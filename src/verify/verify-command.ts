@@ -1,7 +1,7 @@
 import { loadCommandConfig } from "../config/command-config.js";
 import { parseDurationMs } from "../config/duration.js";
 import type { Config, ServiceConfig } from "../config/types.js";
-import { discoverServices, problemLine } from "../discovery/discover-services.js";
+import { withDiscovered } from "../discovery/discover-services.js";
 import { DogdriverError } from "../errors.js";
 import { childEnv } from "../runner/child-env.js";
 import { readDeployedVersion } from "../runner/deployed-version.js";
@@ -90,12 +90,7 @@ const oneService = async (
   parts: RunnerParts,
   deps: Deps,
 ): Promise<ServiceConfig> => {
-  let services = config;
-  const discovery = await discoverServices(config, await parts.datadog());
-  if (discovery !== undefined) {
-    for (const problem of discovery.problems) deps.log.warn(problemLine(problem));
-    services = { ...config, services: discovery.services };
-  }
+  const services = await withDiscovered(config, await parts.datadog(), deps.log);
   const matches = selectServices(services, [name], false, "verify");
   if (matches.length > 1)
     throw new DogdriverError(
