@@ -9,7 +9,7 @@ import type { DatadogSettings } from "../datadog/types.js";
 import { checkDiscovery } from "../discovery/check-discovery.js";
 import { DogdriverError, isDogdriverError } from "../errors.js";
 import { childEnv } from "../runner/child-env.js";
-import { unsupportedVersions } from "../runner/molotov-support.js";
+import { PIP_INSTALL, unsupportedVersions } from "../runner/molotov-support.js";
 import { findPython } from "../runner/runner-parts.js";
 import type { Deps } from "../state/deps.js";
 import type { GlobalOptions } from "../state/global-options.js";
@@ -88,8 +88,7 @@ const checkStore = async (config: Config, deps: Deps): Promise<CheckResult> => {
   }
 };
 
-const INSTALL_HINT =
-  "install it (Debian/Ubuntu: apt-get install python3-molotov; elsewhere: pip install 'molotov>=2.5,<3') or set DOGDRIVER_PYTHON";
+const INSTALL_HINT = `install it (Debian/Ubuntu: apt-get install python3-molotov; elsewhere: ${PIP_INSTALL}) or set DOGDRIVER_PYTHON`;
 
 /** The molotov finding, and whether the Molotov or Python found is one dogdriver does not run on (exit 3). */
 const checkMolotov = async (

@@ -8,6 +8,10 @@ import type { DeploymentGatesConfig, ServiceConfig } from "./types.js";
 
 const DEFAULT_GATE_IDENTIFIER = "dogdriver";
 
+/** A `deployment_gates.services` entry names this service/env: "name" (every env) or "name/env". */
+const entryMatches = (entry: string, service: Pick<ServiceConfig, "name" | "env">): boolean =>
+  entry === service.name || entry === `${service.name}/${service.env}`;
+
 /** The setting with its defaults (undefined: no gates), and the `services` entries no service matches. */
 export const deploymentGatesFrom = (
   raw: ConfigFile["deployment_gates"],
@@ -17,8 +21,7 @@ export const deploymentGatesFrom = (
   const o = raw === true ? {} : raw;
   const wanted = o.services ?? [];
   const problems = wanted.flatMap((entry, index) => {
-    const [name, env] = entry.split("/");
-    if (services.some((s) => s.name === name && (env === undefined || s.env === env))) return [];
+    if (services.some((s) => entryMatches(entry, s))) return [];
     const known = services.map((s) => `${s.name}/${s.env}`).join(", ") || "none";
     return [
       `deployment_gates.services[${index}]: "${entry}" is not a configured service (configured: ${known})`,
@@ -39,6 +42,4 @@ export const deploymentGatesFrom = (
 export const isGated = (
   gates: DeploymentGatesConfig,
   service: Pick<ServiceConfig, "name" | "env">,
-): boolean =>
-  gates.services.length === 0 ||
-  gates.services.some((entry) => entry === service.name || entry === `${service.name}/${service.env}`);
+): boolean => gates.services.length === 0 || gates.services.some((entry) => entryMatches(entry, service));

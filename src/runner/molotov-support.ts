@@ -57,8 +57,10 @@ export const parseVersions = (steps: ReadonlyMap<string, string | undefined>): F
 const SUPPORTED_VERSIONS =
   "Molotov 2.x from 2.1 (before 3.0) on Python 3.8 to 3.13, except Molotov 2.1 to 2.4 as published, which need Python 3.9 or older (Debian's python3-molotov 2.1 is patched for its Python)";
 
-const INSTALL =
-  "install a supported Molotov (pip install 'molotov>=2.5,<3') or set DOGDRIVER_PYTHON to a Python that has one";
+/** The pip command that installs a Molotov dogdriver runs on (where Debian's python3-molotov is not at hand). */
+export const PIP_INSTALL = "pip install 'molotov>=2.5,<3'";
+
+const INSTALL = `install a supported Molotov (${PIP_INSTALL}) or set DOGDRIVER_PYTHON to a Python that has one`;
 
 const majorMinor = (version: string): [number, number] | undefined => {
   const match = /^(\d+)\.(\d+)/.exec(version);
