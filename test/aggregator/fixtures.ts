@@ -130,12 +130,7 @@ export const seedServerMetrics = async (
   if (response.status !== 202) throw new Error(`seeding failed: ${response.status} ${await response.text()}`);
 };
 
-/** The environment the aggregator reads to reach the emulator. */
-export const datadogEnv = (dd: Emulator): Record<string, string> => ({
-  DD_API_KEY: dd.apiKey,
-  DD_APP_KEY: dd.appKey,
-  DOGDRIVER_DD_URL: dd.url,
-});
+export { datadogEnv } from "../support/datadog-emulator/index.js";
 
 export interface Harness {
   root: string;

@@ -5,7 +5,7 @@ import { reportCommand } from "../../src/report/report-command.js";
 import { type VerifyOptions, verifyCommand } from "../../src/verify/verify-command.js";
 import type { VerifyResult } from "../../src/verify/verify-render.js";
 import { service, smokeTest, type Workspace, workspace } from "../runner/runner-fixtures.js";
-import { type Emulator, startDatadogEmulator } from "../support/datadog-emulator/index.js";
+import { datadogEnv, type Emulator, startDatadogEmulator } from "../support/datadog-emulator/index.js";
 import { type HttpService, startHttpService } from "../support/http-service.js";
 
 // `dogdriver verify` with the real Molotov against a local service: it stops at the first run count that can
@@ -71,12 +71,7 @@ describe("dogdriver verify", () => {
     shop.setVersion("1.1.0");
     shop.setDelay(28);
     const withKeys = ws.deps();
-    withKeys.env = {
-      ...withKeys.env,
-      DD_API_KEY: datadog.apiKey,
-      DD_APP_KEY: datadog.appKey,
-      DOGDRIVER_DD_URL: datadog.url,
-    };
+    withKeys.env = { ...withKeys.env, ...datadogEnv(datadog) };
     const { exit, result, deps } = await verify({}, withKeys);
     expect(exit).toBe(4);
     expect(result).toMatchObject({

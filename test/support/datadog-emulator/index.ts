@@ -92,6 +92,13 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
+/** The environment dogdriver reads to reach the emulator with its keys. */
+export const datadogEnv = (dd: Pick<Emulator, "apiKey" | "appKey" | "url">): Record<string, string> => ({
+  DD_API_KEY: dd.apiKey,
+  DD_APP_KEY: dd.appKey,
+  DOGDRIVER_DD_URL: dd.url,
+});
+
 const keyState = (given: string | string[] | undefined, expected: string) =>
   given === undefined || given === "" ? "missing" : given === expected ? "valid" : "invalid";
 
